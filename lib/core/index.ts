@@ -1,0 +1,6 @@
+export * from './assets';
+export * from './defaults';
+export * from './nag';
+export * from './prebundled-function';
+export * from './queue-with-dlq';
+export * from './secure-bucket';

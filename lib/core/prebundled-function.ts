@@ -1,0 +1,135 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { handlerAssetPath } from './assets';
+import { HOUSE_DEFAULTS } from './defaults';
+import { acknowledgeNag } from './nag';
+
+/** Props for {@link PrebundledFunction}. */
+export interface PrebundledFunctionProps {
+  /**
+   * Name of the asset directory under `assets/` that `npm run build` produced, e.g. `table-trigger`.
+   * Ignored when `assetDirectory` is given.
+   */
+  readonly assetName: string;
+  /**
+   * Absolute path of a directory holding a prebundled `index.js` (exporting `handler`), for code
+   * bundled outside this package.
+   * @default - the package's own `assets/<assetName>`
+   */
+  readonly assetDirectory?: string;
+  /** What the function does, shown in the console. */
+  readonly description: string;
+  /**
+   * Memory in MiB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Maximum run time of one invocation.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Instruction set. Pure-JS handlers run on Graviton; a handler with native modules must match
+   * the binaries its asset ships.
+   * @default lambda.Architecture.ARM_64
+   */
+  readonly architecture?: lambda.Architecture;
+  /**
+   * Environment variables for the handler.
+   * @default - none besides the house's NODE_OPTIONS
+   */
+  readonly environment?: { [key: string]: string };
+  /**
+   * How long the function's log group keeps events.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * X-Ray tracing mode.
+   * @default lambda.Tracing.ACTIVE
+   */
+  readonly tracing?: lambda.Tracing;
+  /**
+   * Reserved concurrency, to protect downstream services or the account's pool.
+   * @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Further function props merged last (VPC, layers, dead-letter settings, ...).
+   * @default - none
+   */
+  readonly functionProps?: Partial<lambda.FunctionProps>;
+}
+
+/**
+ * A Lambda function whose code is a handler bundled at build time (`assets/<assetName>/index.js`),
+ * with the house defaults: Node 24, Graviton, its own log group with retention, active tracing and
+ * a role that may write only to that log group.
+ */
+export class PrebundledFunction extends Construct {
+  /** The function. */
+  public readonly function: lambda.Function;
+  /** Its execution role. */
+  public readonly role: iam.Role;
+  /** Its log group. */
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PrebundledFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? HOUSE_DEFAULTS.logRetention,
+    });
+    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy, whose logs:* grant
+    // covers every log group in the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    const tracing = props.tracing ?? lambda.Tracing.ACTIVE;
+    this.function = new lambda.Function(this, 'Function', {
+      description: props.description,
+      code: lambda.Code.fromAsset(props.assetDirectory ?? handlerAssetPath(props.assetName)),
+      handler: 'index.handler',
+      runtime: HOUSE_DEFAULTS.runtime,
+      architecture: props.architecture ?? HOUSE_DEFAULTS.architecture,
+      memorySize: props.memorySize ?? HOUSE_DEFAULTS.memorySizeMiB,
+      timeout: props.timeout ?? HOUSE_DEFAULTS.timeout,
+      // Tracing is switched on below, so its wildcard grant lives in a policy of its own.
+      tracing: lambda.Tracing.DISABLED,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      ...props.functionProps,
+    });
+    if (tracing !== lambda.Tracing.DISABLED) {
+      // CDK would add the X-Ray grant to the role's default policy, where acknowledging its "*" would
+      // also hide any other wildcard a pattern adds later. A separate policy keeps the exception narrow.
+      (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: tracing };
+      const tracingPolicy = new iam.Policy(this, 'TracingPolicy', {
+        roles: [this.role],
+        statements: [
+          new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+        ],
+      });
+      acknowledgeNag(tracingPolicy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (AWS requires "*").',
+      });
+    }
+  }
+}
