@@ -1,12 +1,22 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addCoreExampleStack } from './stacks/core-example';
+import { addImageProcessingApiExample } from './stacks/image-processing-api';
+import { addLambdaEcsWorkerExample } from './stacks/lambda-ecs-worker';
+import { addSpotFleetAutoscalerExample } from './stacks/spot-fleet-autoscaler';
+import { addTableTriggerExample } from './stacks/table-trigger';
 
 /**
  * Every example stack, one per pattern. Each pattern owns its `bin/stacks/<pattern>.ts`; this list is
  * the only place that knows them all.
  */
-export const EXAMPLE_STACKS: ReadonlyArray<(app: App) => void> = [addCoreExampleStack];
+export const EXAMPLE_STACKS: ReadonlyArray<(app: App) => void> = [
+  addCoreExampleStack,
+  addLambdaEcsWorkerExample,
+  addTableTriggerExample,
+  addSpotFleetAutoscalerExample,
+  addImageProcessingApiExample,
+];
 
 /** Builds the example app that `cdk synth` / `cdk deploy` use, with cdk-nag checking all of it. */
 export function buildExampleApp(app: App): App {

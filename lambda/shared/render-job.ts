@@ -1,0 +1,95 @@
+/**
+ * The contract between the LambdaEcsWorker launcher (lambda/lambda-ecs-worker) and the container worker
+ * (docker/povray-worker): the job message on the queue, the job record in the job table, and the
+ * environment the construct gives the worker. Both sides import this file; change it in one place.
+ */
+
+/** Body of one SQS job message (JSON). */
+export interface RenderJobMessage {
+  /** Format version of this message; bump on incompatible change. */
+  readonly version: 1;
+  /** Deterministic id of the job, see {@link renderJobId}. */
+  readonly jobId: string;
+  readonly bucket: string;
+  /** The decoded object key, e.g. `scenes/my scene.zip`. */
+  readonly key: string;
+  /** The object version the event named, when the bucket is versioned. */
+  readonly versionId?: string;
+  /** The object's eTag from the event (used when there is no version id). */
+  readonly eTag?: string;
+  /** ISO-8601 time the launcher queued the job. */
+  readonly submittedAt: string;
+}
+
+export type RenderJobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+/** One item of the job table (partition key `jobId`, string). Optional fields are absent until known. */
+export interface RenderJobRecord {
+  readonly jobId: string;
+  readonly status: RenderJobStatus;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+  readonly eTag?: string;
+  /** ISO-8601 timestamps. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** Deliveries of the job's message to a worker so far. */
+  readonly attempts: number;
+  /** Render progress, 0–100. */
+  readonly progress: number;
+  /** Key of the rendered PNG, once SUCCEEDED. */
+  readonly outputKey?: string;
+  /** Key of the render log. */
+  readonly logKey?: string;
+  /** Why the job FAILED, in words a user can act on. */
+  readonly errorReason?: string;
+  /** Unix epoch seconds after which DynamoDB may delete the record. */
+  readonly expiresAt?: number;
+}
+
+export const JOB_TABLE_PARTITION_KEY = 'jobId';
+
+/**
+ * Environment variables the construct sets on the worker container (all strings). The worker reads its
+ * configuration from these only; AWS endpoints come from the SDK's own AWS_ENDPOINT_URL_<SERVICE>.
+ */
+export const WORKER_ENV = {
+  /** URL of the job queue. */
+  queueUrl: 'QUEUE_URL',
+  /** Name of the job table; empty or absent when the job table is turned off. */
+  jobTableName: 'JOB_TABLE_NAME',
+  /** Prefix the worker may read scenes from, e.g. `scenes/`. */
+  inputPrefix: 'INPUT_PREFIX',
+  /** Prefix the worker writes PNGs and logs under, e.g. `renders/`. */
+  outputPrefix: 'OUTPUT_PREFIX',
+  /** The queue's visibility timeout in seconds; the worker heartbeats well within it. */
+  visibilityTimeoutSeconds: 'VISIBILITY_TIMEOUT_SECONDS',
+  /** Seconds of empty polls after which the worker exits by itself. */
+  idleExitSeconds: 'IDLE_EXIT_SECONDS',
+  /** Hard limit on one render, in seconds. */
+  renderTimeoutSeconds: 'RENDER_TIMEOUT_SECONDS',
+  /** Largest width × height a scene may render. */
+  maxPixels: 'MAX_PIXELS',
+} as const;
+
+/**
+ * The job id for an object version: the same S3 object version always maps to the same id, so duplicate
+ * S3 deliveries create one job. Takes a hash function so this file stays free of Node imports.
+ */
+export function renderJobId(
+  sha256Hex: (input: string) => string,
+  object: { bucket: string; key: string; versionId?: string; eTag?: string },
+): string {
+  const identity = [object.bucket, object.key, object.versionId ?? '', object.versionId ? '' : (object.eTag ?? '')].join('\n');
+  return sha256Hex(identity).slice(0, 32);
+}
+
+/** Where the worker writes the outputs of the scene at `key`: `<outputPrefix><base>.png` and `.log`. */
+export function renderOutputKeys(key: string, inputPrefix: string, outputPrefix: string): { pngKey: string; logKey: string } {
+  const relative = key.startsWith(inputPrefix) ? key.slice(inputPrefix.length) : key;
+  const base = relative.replace(/\.[^./]+$/, '');
+  return { pngKey: `${outputPrefix}${base}.png`, logKey: `${outputPrefix}${base}.log` };
+}

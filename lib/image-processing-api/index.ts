@@ -1,0 +1,2 @@
+// The image-processing-api pattern's public exports.
+export {};

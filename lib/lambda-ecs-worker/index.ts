@@ -1,0 +1,2 @@
+// The lambda-ecs-worker pattern's public exports.
+export {};

@@ -1,0 +1,2 @@
+// The spot-fleet-autoscaler pattern's public exports.
+export {};

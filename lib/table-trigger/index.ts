@@ -1,0 +1,2 @@
+// The table-trigger pattern's public exports.
+export {};
