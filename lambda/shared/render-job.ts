@@ -67,6 +67,11 @@ export const WORKER_ENV = {
   outputPrefix: 'OUTPUT_PREFIX',
   /** The queue's visibility timeout in seconds; the worker heartbeats well within it. */
   visibilityTimeoutSeconds: 'VISIBILITY_TIMEOUT_SECONDS',
+  /**
+   * The queue's maxReceiveCount. A transient failure on the last delivery marks the job FAILED (the
+   * message then moves to the DLQ); the reconciler also marks FAILED any job whose message is in the DLQ.
+   */
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
   /** Seconds of empty polls after which the worker exits by itself. */
   idleExitSeconds: 'IDLE_EXIT_SECONDS',
   /** Hard limit on one render, in seconds. */
