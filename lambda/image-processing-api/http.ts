@@ -1,0 +1,155 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ImageApiError } from './errors';
+import { formatFromMimeType, ImageFormat, MIME_TYPES } from './formats';
+import { ImageLimits } from './limits';
+import { OperationResult, runOperation } from './operations';
+import { ImageRequest, parseRequestBody } from './protocol';
+
+/** What the HTTP adapter needs besides the event. */
+export interface HttpContext {
+  readonly limits: ImageLimits;
+  /** Origins allowed to call the API from a browser (`*` allows any). */
+  readonly allowedOrigins: readonly string[];
+  readonly log: {
+    info(message: string, extra?: Record<string, unknown>): void;
+    warn(message: string, extra?: Record<string, unknown>): void;
+    error(message: string, extra?: Record<string, unknown>): void;
+  };
+}
+
+/** How the client wants the answer: the original's JSON string, or the image bytes. */
+export interface Negotiated {
+  readonly image: boolean;
+  /** The image type named in Accept (e.g. image/webp), if any. */
+  readonly format?: ImageFormat;
+}
+
+/**
+ * Reads the Accept header. The highest-quality media range wins (ties: the first listed): an `image/...`
+ * range asks for raw image bytes; anything else (JSON, `*` / `*`, none) gets the original base64 JSON.
+ */
+export function negotiate(accept: string | undefined): Negotiated {
+  if (!accept) return { image: false };
+  const ranges = accept
+    .split(',')
+    .map((part, index) => {
+      const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+      const q = params.map((p) => /^q=([0-9.]+)$/.exec(p)).find((m) => m !== null);
+      return { type, q: q ? Number(q[1]) : 1, index };
+    })
+    .filter((r) => r.type && r.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  const best = ranges[0];
+  if (!best || !best.type.startsWith('image/')) return { image: false };
+  return { image: true, format: best.type === 'image/*' ? undefined : formatFromMimeType(best.type) };
+}
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : (headers[key] ?? undefined);
+}
+
+/** CORS headers for the request's Origin, when that origin is allowed. */
+export function corsHeaders(origin: string | undefined, allowedOrigins: readonly string[]): Record<string, string> {
+  const base = { Vary: 'Origin' };
+  if (allowedOrigins.includes('*')) return { ...base, 'Access-Control-Allow-Origin': '*' };
+  if (origin && allowedOrigins.includes(origin)) return { ...base, 'Access-Control-Allow-Origin': origin };
+  return base;
+}
+
+const COMMON_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+
+function json(status: number, value: unknown, cors: Record<string, string>): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: { ...COMMON_HEADERS, ...cors, 'Content-Type': 'application/json' },
+    body: JSON.stringify(value),
+    isBase64Encoded: false,
+  };
+}
+
+function errorBody(error: ImageApiError): Record<string, unknown> {
+  return { error: error.code, message: error.message, ...error.details };
+}
+
+function respond(result: OperationResult, wanted: Negotiated, limits: ImageLimits, cors: Record<string, string>): APIGatewayProxyResult {
+  if (result.kind === 'text') return json(200, result.value, cors);
+  const base64 = result.data.toString('base64');
+  // Lambda refuses responses above 6 MB; say so clearly instead of letting API Gateway answer 502.
+  if (base64.length + 2 > limits.maxResponseBytes) {
+    throw new ImageApiError(
+      413,
+      'response_too_large',
+      `The result is ${result.data.length} bytes, too large to return (limit ${limits.maxResponseBytes} bytes as base64); ask for a smaller width or a compressed format such as jpeg or webp`,
+    );
+  }
+  if (wanted.image) {
+    return {
+      statusCode: 200,
+      headers: {
+        ...COMMON_HEADERS,
+        ...cors,
+        'Content-Type': MIME_TYPES[result.format],
+        'X-Image-Width': String(result.width),
+        'X-Image-Height': String(result.height),
+      },
+      body: base64,
+      isBase64Encoded: true,
+    };
+  }
+  return json(200, base64, cors);
+}
+
+/**
+ * Handles one API Gateway (REST, proxy integration) request: OPTIONS preflight, POST of the original
+ * JSON protocol; 4xx JSON for every client error, 500 without internals for anything else.
+ */
+export async function handleApiRequest(event: APIGatewayProxyEvent, context: HttpContext, requestId = 'local'): Promise<APIGatewayProxyResult> {
+  const cors = corsHeaders(header(event, 'origin'), context.allowedOrigins);
+  const started = Date.now();
+  if (event.httpMethod === 'OPTIONS') {
+    return {
+      statusCode: 204,
+      headers: {
+        ...cors,
+        'Access-Control-Allow-Methods': 'OPTIONS,POST',
+        'Access-Control-Allow-Headers': 'Content-Type,Accept,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token',
+        'Access-Control-Max-Age': '600',
+      },
+      body: '',
+    };
+  }
+  let operation: string | undefined;
+  try {
+    if (event.httpMethod !== 'POST') {
+      throw new ImageApiError(405, 'method_not_allowed', `Use POST with a JSON body (got ${event.httpMethod})`);
+    }
+    const raw = event.body ?? '';
+    if (raw.length > context.limits.maxRequestBytes * (event.isBase64Encoded ? 4 / 3 : 1) + 4) {
+      throw new ImageApiError(413, 'request_too_large', `The request body has ${raw.length} bytes; at most ${context.limits.maxRequestBytes} are accepted`);
+    }
+    const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    const request: ImageRequest = parseRequestBody(body, context.limits);
+    operation = request.operation;
+    const wanted = negotiate(header(event, 'accept'));
+    const result = await runOperation(wanted.format && !request.outputFormat ? { ...request, outputFormat: wanted.format } : request, context.limits);
+    const response = respond(result, wanted, context.limits, cors);
+    context.log.info('request served', {
+      operation,
+      status: 200,
+      ms: Date.now() - started,
+      inputBytes: request.image?.length,
+      ...(result.kind === 'image' ? { outputBytes: result.data.length, format: result.format, width: result.width, height: result.height } : {}),
+    });
+    return response;
+  } catch (error) {
+    if (error instanceof ImageApiError) {
+      context.log.warn('request refused', { operation, status: error.status, code: error.code, reason: error.message });
+      return json(error.status, errorBody(error), cors);
+    }
+    // Never return internals (stack, paths, library messages) to the client; the log has them.
+    context.log.error('internal error', { operation, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+    return json(500, { error: 'internal_error', message: `Internal error; quote request id ${requestId} when reporting it` }, cors);
+  }
+}

@@ -1,0 +1,27 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { handleApiRequest, HttpContext } from './http';
+import { limitsFromEnv } from './limits';
+
+/**
+ * API Gateway (REST, Lambda proxy integration) → image operations with sharp. This file only adapts the
+ * event and the environment; the decisions live in protocol.ts, custom-args.ts, operations.ts and http.ts.
+ */
+const logger = new Logger({ serviceName: 'image-processing-api' });
+
+const context: HttpContext = {
+  limits: limitsFromEnv(process.env),
+  allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0),
+  log: {
+    info: (message, extra) => logger.info(message, extra ?? {}),
+    warn: (message, extra) => logger.warn(message, extra ?? {}),
+    error: (message, extra) => logger.error(message, extra ?? {}),
+  },
+};
+
+export async function handler(event: APIGatewayProxyEvent, lambdaContext?: Context): Promise<APIGatewayProxyResult> {
+  return handleApiRequest(event, context, lambdaContext?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown');
+}

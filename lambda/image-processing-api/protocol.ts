@@ -1,0 +1,95 @@
+import { badRequest, ImageApiError } from './errors';
+import { formatFromExtension, ImageFormat } from './formats';
+import { ImageLimits } from './limits';
+
+/**
+ * The original service's protocol: POST a JSON object
+ * `{ operation, base64Image, inputExtension, outputExtension, width, height, customArgs }`.
+ */
+export const OPERATIONS = ['ping', 'getDimensions', 'identify', 'resize', 'thumbnail', 'convert', 'getSample'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+const NEEDS_IMAGE: ReadonlySet<Operation> = new Set(['getDimensions', 'identify', 'resize', 'thumbnail', 'convert']);
+
+/** A request after validation: the image decoded, extensions resolved to formats, sizes checked. */
+export interface ImageRequest {
+  readonly operation: Operation;
+  readonly image?: Buffer;
+  /** What the client says the input is; checked against the bytes later. */
+  readonly inputFormat?: ImageFormat;
+  readonly outputFormat?: ImageFormat;
+  readonly width?: number;
+  readonly height?: number;
+  /** Raw `customArgs`, parsed by `parseCustomArgs` for `convert`. */
+  readonly customArgs?: unknown;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64_URL = /^[A-Za-z0-9_-]*={0,2}$/;
+const DATA_URL_PREFIX = /^data:[\w.+-]+\/[\w.+-]+;base64,/i;
+
+/** Strictly decodes base64 (standard or URL-safe, whitespace ignored, a `data:` URL prefix allowed). */
+export function decodeBase64Image(value: unknown, maxBytes: number): Buffer {
+  if (typeof value !== 'string') throw badRequest('invalid_base64', 'base64Image must be a base64 string');
+  const text = value.replace(DATA_URL_PREFIX, '').replace(/\s+/g, '');
+  if (text.length === 0) throw badRequest('invalid_base64', 'base64Image is empty');
+  if ((!BASE64.test(text) && !BASE64_URL.test(text)) || text.length % 4 === 1) {
+    throw badRequest('invalid_base64', 'base64Image is not valid base64');
+  }
+  const estimated = Math.floor((text.length * 3) / 4);
+  if (estimated > maxBytes + 2) {
+    throw new ImageApiError(413, 'image_too_large', `The image is about ${estimated} bytes; at most ${maxBytes} bytes are accepted`);
+  }
+  return Buffer.from(text, BASE64.test(text) ? 'base64' : 'base64url');
+}
+
+function dimension(field: string, value: unknown, max: number): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) {
+    throw badRequest('invalid_dimension', `${field} must be a whole number from 1 to ${max} (got ${JSON.stringify(value)?.slice(0, 20)})`, { field });
+  }
+  return n;
+}
+
+/** Validates one HTTP request body against the protocol and the limits. */
+export function parseRequestBody(body: string | null | undefined, limits: ImageLimits): ImageRequest {
+  if (body === undefined || body === null || body.length === 0) {
+    throw badRequest('missing_body', 'POST a JSON object such as {"operation":"ping"}');
+  }
+  if (body.length > limits.maxRequestBytes) {
+    throw new ImageApiError(413, 'request_too_large', `The request body has ${body.length} bytes; at most ${limits.maxRequestBytes} are accepted`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw badRequest('invalid_json', 'The request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw badRequest('invalid_json', 'The request body must be a JSON object such as {"operation":"ping"}');
+  }
+  const fields = parsed as Record<string, unknown>;
+  const operation = fields.operation;
+  if (typeof operation !== 'string' || !(OPERATIONS as readonly string[]).includes(operation)) {
+    throw badRequest(
+      'unknown_operation',
+      operation === undefined
+        ? `The request has no "operation"; use one of ${OPERATIONS.join(', ')}`
+        : `Unknown operation ${JSON.stringify(operation).slice(0, 40)}; use one of ${OPERATIONS.join(', ')}`,
+    );
+  }
+  const op = operation as Operation;
+  if (NEEDS_IMAGE.has(op) && (fields.base64Image === undefined || fields.base64Image === null || fields.base64Image === '')) {
+    throw badRequest('missing_image', `Invalid ${op} request: no "base64Image" field supplied`);
+  }
+  return {
+    operation: op,
+    image: NEEDS_IMAGE.has(op) ? decodeBase64Image(fields.base64Image, limits.maxInputBytes) : undefined,
+    inputFormat: fields.inputExtension ? formatFromExtension('inputExtension', fields.inputExtension) : undefined,
+    outputFormat: fields.outputExtension ? formatFromExtension('outputExtension', fields.outputExtension) : undefined,
+    width: dimension('width', fields.width, limits.maxOutputDimension),
+    height: dimension('height', fields.height, limits.maxOutputDimension),
+    customArgs: fields.customArgs,
+  };
+}
