@@ -46,6 +46,10 @@ export interface RenderJobRecord {
   readonly logKey?: string;
   /** Why the job FAILED, in words a user can act on. */
   readonly errorReason?: string;
+  /** The latest transient error or release while the job is retried (status back to QUEUED). */
+  readonly lastError?: string;
+  /** The worker that last ran the job. */
+  readonly workerId?: string;
   /** Unix epoch seconds after which DynamoDB may delete the record. */
   readonly expiresAt?: number;
 }
@@ -78,6 +82,29 @@ export const WORKER_ENV = {
   renderTimeoutSeconds: 'RENDER_TIMEOUT_SECONDS',
   /** Largest width × height a scene may render. */
   maxPixels: 'MAX_PIXELS',
+  // Optional worker settings (the worker has defaults; see docker/povray-worker/README.md).
+  /** Name of this worker in logs and job records; default `<hostname>-<pid>`. */
+  workerId: 'WORKER_ID',
+  /** Directory the worker creates its private job directories in; default the OS temp directory. */
+  workDir: 'WORK_DIR',
+  /** Long-poll wait of one receive, seconds (0–20); default 20. */
+  pollWaitSeconds: 'POLL_WAIT_SECONDS',
+  /** Forces the output width (POV-Ray `+W`), e.g. for small local renders; default the scene's own. */
+  renderWidth: 'RENDER_WIDTH',
+  /** Forces the output height (POV-Ray `+H`); default the scene's own. */
+  renderHeight: 'RENDER_HEIGHT',
+  /** Largest scene archive the worker downloads, bytes. */
+  maxArchiveBytes: 'MAX_ARCHIVE_BYTES',
+  /** Most entries a scene archive may hold. */
+  maxArchiveEntries: 'MAX_ARCHIVE_ENTRIES',
+  /** Most bytes a scene archive may inflate to, all entries together (zip bombs). */
+  maxUncompressedBytes: 'MAX_UNCOMPRESSED_BYTES',
+  /** Seconds the worker may keep rendering after SIGTERM before it releases the job; default 0. */
+  shutdownGraceSeconds: 'SHUTDOWN_GRACE_SECONDS',
+  /** Least seconds between two progress writes to the job record; default 3. */
+  progressIntervalSeconds: 'PROGRESS_INTERVAL_SECONDS',
+  /** The POV-Ray executable; default `povray` on PATH. */
+  povrayCommand: 'POVRAY_COMMAND',
 } as const;
 
 /**

@@ -1,0 +1,113 @@
+import { WORKER_ENV } from '../../../lambda/shared/render-job';
+
+/** Everything the worker needs to know, read once from its environment. */
+export interface WorkerConfig {
+  readonly queueUrl: string;
+  /** Undefined when the job table is turned off. */
+  readonly jobTableName?: string;
+  readonly inputPrefix: string;
+  readonly outputPrefix: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly idleExitSeconds: number;
+  readonly renderTimeoutSeconds: number;
+  readonly maxPixels: number;
+  readonly workerId: string;
+  readonly workDir: string;
+  readonly pollWaitSeconds: number;
+  readonly renderWidth?: number;
+  readonly renderHeight?: number;
+  readonly maxArchiveBytes: number;
+  readonly maxArchiveEntries: number;
+  readonly maxUncompressedBytes: number;
+  readonly shutdownGraceSeconds: number;
+  readonly progressIntervalSeconds: number;
+  readonly povrayCommand: string;
+}
+
+export const CONFIG_DEFAULTS = {
+  inputPrefix: 'scenes/',
+  outputPrefix: 'renders/',
+  visibilityTimeoutSeconds: 300,
+  maxReceiveCount: 3,
+  idleExitSeconds: 60,
+  renderTimeoutSeconds: 3600,
+  maxPixels: 3840 * 2160,
+  pollWaitSeconds: 20,
+  maxArchiveBytes: 256 * 1024 * 1024,
+  maxArchiveEntries: 1000,
+  maxUncompressedBytes: 1024 * 1024 * 1024,
+  shutdownGraceSeconds: 0,
+  progressIntervalSeconds: 3,
+  povrayCommand: 'povray',
+} as const;
+
+/** A configuration the worker cannot start with; the message names the variable to fix. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function number(env: Env, name: string, fallback: number | undefined, min: number, max: number, integer = true): number | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function required(value: number | undefined): number {
+  return value as number;
+}
+
+/**
+ * Reads and validates the worker's environment (names from WORKER_ENV, the contract with the construct).
+ * `defaults` supplies the values that depend on the host (worker id, temp directory).
+ */
+export function parseWorkerConfig(env: Env, host: { workerId: string; tmpDir: string }): WorkerConfig {
+  const queueUrl = text(env, WORKER_ENV.queueUrl);
+  if (!queueUrl) throw new ConfigError(`${WORKER_ENV.queueUrl} is required: the URL of the job queue`);
+  const inputPrefix = env[WORKER_ENV.inputPrefix] ?? CONFIG_DEFAULTS.inputPrefix;
+  const outputPrefix = env[WORKER_ENV.outputPrefix] ?? CONFIG_DEFAULTS.outputPrefix;
+  if (outputPrefix === '' || outputPrefix.startsWith(inputPrefix) || inputPrefix.startsWith(outputPrefix)) {
+    throw new ConfigError(
+      `${WORKER_ENV.outputPrefix}=${JSON.stringify(outputPrefix)} must be non-empty and must not overlap ${WORKER_ENV.inputPrefix}=${JSON.stringify(inputPrefix)}: outputs would re-trigger renders`,
+    );
+  }
+  const visibilityTimeoutSeconds = required(number(env, WORKER_ENV.visibilityTimeoutSeconds, CONFIG_DEFAULTS.visibilityTimeoutSeconds, 2, 43_200));
+  const renderWidth = number(env, WORKER_ENV.renderWidth, undefined, 1, 65_535);
+  const renderHeight = number(env, WORKER_ENV.renderHeight, undefined, 1, 65_535);
+  return {
+    queueUrl,
+    jobTableName: text(env, WORKER_ENV.jobTableName),
+    inputPrefix,
+    outputPrefix,
+    visibilityTimeoutSeconds,
+    maxReceiveCount: required(number(env, WORKER_ENV.maxReceiveCount, CONFIG_DEFAULTS.maxReceiveCount, 1, 1000)),
+    idleExitSeconds: required(number(env, WORKER_ENV.idleExitSeconds, CONFIG_DEFAULTS.idleExitSeconds, 0, 86_400)),
+    renderTimeoutSeconds: required(number(env, WORKER_ENV.renderTimeoutSeconds, CONFIG_DEFAULTS.renderTimeoutSeconds, 1, 7 * 86_400, false)),
+    maxPixels: required(number(env, WORKER_ENV.maxPixels, CONFIG_DEFAULTS.maxPixels, 1, 2 ** 40)),
+    workerId: text(env, WORKER_ENV.workerId) ?? host.workerId,
+    workDir: text(env, WORKER_ENV.workDir) ?? host.tmpDir,
+    pollWaitSeconds: required(number(env, WORKER_ENV.pollWaitSeconds, CONFIG_DEFAULTS.pollWaitSeconds, 0, 20)),
+    renderWidth,
+    renderHeight,
+    maxArchiveBytes: required(number(env, WORKER_ENV.maxArchiveBytes, CONFIG_DEFAULTS.maxArchiveBytes, 1, 2 ** 40)),
+    maxArchiveEntries: required(number(env, WORKER_ENV.maxArchiveEntries, CONFIG_DEFAULTS.maxArchiveEntries, 1, 1_000_000)),
+    maxUncompressedBytes: required(number(env, WORKER_ENV.maxUncompressedBytes, CONFIG_DEFAULTS.maxUncompressedBytes, 1, 2 ** 40)),
+    shutdownGraceSeconds: required(number(env, WORKER_ENV.shutdownGraceSeconds, CONFIG_DEFAULTS.shutdownGraceSeconds, 0, 3600, false)),
+    progressIntervalSeconds: required(number(env, WORKER_ENV.progressIntervalSeconds, CONFIG_DEFAULTS.progressIntervalSeconds, 0, 3600, false)),
+    povrayCommand: text(env, WORKER_ENV.povrayCommand) ?? CONFIG_DEFAULTS.povrayCommand,
+  };
+}
+
+/** Seconds between two visibility extensions: a third of the timeout, so two may fail before it lapses. */
+export function heartbeatIntervalMs(visibilityTimeoutSeconds: number): number {
+  return Math.max(500, Math.floor((visibilityTimeoutSeconds * 1000) / 3));
+}

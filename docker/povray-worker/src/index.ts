@@ -1,0 +1,55 @@
+/**
+ * The POV-Ray worker's entrypoint (the container's `node dist/index.js`): reads its configuration from the
+ * environment, creates the SDK clients (endpoints from the SDK's standard AWS_ENDPOINT_URL_<SERVICE>),
+ * wires SIGTERM/SIGINT, and runs the worker loop. Everything else lives in the modules beside it.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { hostname, tmpdir } from 'os';
+import { ConfigError, parseWorkerConfig } from './config';
+import { dynamoJobRecords, noJobRecords } from './job-record';
+import { LibraryIndex } from './sdl-scan';
+import { loadLibraryIndex } from './library';
+import { errorFields, jsonLogger } from './log';
+import { Worker } from './worker';
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = parseWorkerConfig(process.env, { workerId: `${hostname()}-${process.pid}`, tmpDir: tmpdir() });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      jsonLogger({}).error(`invalid configuration: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = jsonLogger({ workerId: config.workerId });
+  const sqs = new SQSClient({});
+  const s3 = new S3Client({});
+  const dynamodb = config.jobTableName ? new DynamoDBClient({}) : undefined;
+  const records = dynamodb && config.jobTableName ? dynamoJobRecords(DynamoDBDocumentClient.from(dynamodb), config.jobTableName) : noJobRecords;
+  let library: LibraryIndex | undefined;
+  const worker = new Worker({ config, sqs, s3, records, logger, library: () => (library ??= loadLibraryIndex()) });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => worker.stop(signal));
+  try {
+    return await worker.run();
+  } catch (error) {
+    logger.error('worker crashed', errorFields(error));
+    return 1;
+  } finally {
+    sqs.destroy();
+    s3.destroy();
+    dynamodb?.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

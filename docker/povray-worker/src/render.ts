@@ -1,0 +1,74 @@
+import { spawn } from 'child_process';
+
+export interface RenderRun {
+  /** Resolves when POV-Ray exits. */
+  readonly done: Promise<RenderResult>;
+  /** Kills the whole process group at once (SIGKILL). */
+  kill(reason: 'timeout' | 'shutdown'): void;
+}
+
+export interface RenderResult {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Set when the worker killed the render. */
+  readonly killedFor?: 'timeout' | 'shutdown';
+  readonly durationMs: number;
+}
+
+export interface RenderOptions {
+  readonly command: string;
+  readonly args: string[];
+  /** The scene directory: POV-Ray's working directory. */
+  readonly cwd: string;
+  /** An empty directory used as HOME, so no user-level povray.ini/povray.conf is read. */
+  readonly home: string;
+  readonly timeoutMs: number;
+  /** Receives POV-Ray's output (stdout and stderr) as it arrives. */
+  readonly onOutput: (chunk: string) => void;
+}
+
+/**
+ * Environment for POV-Ray: only PATH, a private HOME and a locale. POVINI (an INI search override) and
+ * everything else of the worker's environment (credentials included) stay out.
+ */
+export function renderEnvironment(parent: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
+  return { PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+}
+
+/**
+ * Runs POV-Ray in its own process group, so a timeout or shutdown kills it and anything it started. If the
+ * worker itself dies, POV-Ray loses its output pipe and ends on its next progress line (SIGPIPE).
+ */
+export function startRender(options: RenderOptions): RenderRun {
+  const started = Date.now();
+  const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: renderEnvironment(process.env, options.home),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let killedFor: 'timeout' | 'shutdown' | undefined;
+  const kill = (reason: 'timeout' | 'shutdown') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    killedFor ??= reason;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
+  const timer = setTimeout(() => kill('timeout'), options.timeoutMs);
+  child.stdout.setEncoding('utf8').on('data', options.onOutput);
+  child.stderr.setEncoding('utf8').on('data', options.onOutput);
+  const done = new Promise<RenderResult>((resolve, reject) => {
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      resolve({ exitCode, signal, killedFor, durationMs: Date.now() - started });
+    });
+  });
+  return { done, kill };
+}

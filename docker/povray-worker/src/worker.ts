@@ -1,0 +1,340 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import * as path from 'path';
+import { Readable, Transform } from 'stream';
+import { pipeline } from 'stream/promises';
+import { RenderJobMessage, renderOutputKeys } from '../../../lambda/shared/render-job';
+import { ArchiveRejected, extractArchive } from './archive';
+import { heartbeatIntervalMs, WorkerConfig } from './config';
+import { classifyFailure, decideOnFailure, failureReason, PermanentJobError } from './failures';
+import { povrayArguments, renderSize, scanIni } from './ini-scan';
+import { JobRecords } from './job-record';
+import { defaultInputFile, locateIni, parseJobMessage, PNG_SIGNATURE, rejectConfigFiles, sceneBaseName } from './job-plan';
+import { errorFields, Logger } from './log';
+import { ProgressTracker } from './progress';
+import { startRender } from './render';
+import { RenderLog, summarizePovrayFailure } from './render-log';
+import { checkScene, LibraryIndex } from './sdl-scan';
+
+export interface WorkerDeps {
+  readonly config: WorkerConfig;
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly records: JobRecords;
+  /** The standard include library's index (loaded once, lazily). */
+  readonly library: () => LibraryIndex;
+  readonly logger: Logger;
+}
+
+/** Thrown inside a job when the worker is stopping and gives the job back. */
+class Released extends Error {
+  constructor() {
+    super('worker stopping');
+    this.name = 'Released';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The worker loop: long-poll one job at a time, render it in a private directory, report, repeat; exit
+ * after IDLE_EXIT_SECONDS of empty polls or on SIGTERM (see {@link stop}).
+ */
+export class Worker {
+  private stopping = false;
+  private pollAbort?: AbortController;
+  private jobAbort?: AbortController;
+  private graceTimer?: NodeJS.Timeout;
+
+  constructor(private readonly deps: WorkerDeps) {}
+
+  /** Stop receiving; release the current job now, or after SHUTDOWN_GRACE_SECONDS if it is still running then. */
+  stop(signal: string): void {
+    const { logger, config } = this.deps;
+    if (!this.stopping) logger.info('stopping', { signal, busy: this.jobAbort !== undefined, graceSeconds: config.shutdownGraceSeconds });
+    this.stopping = true;
+    this.pollAbort?.abort();
+    const job = this.jobAbort;
+    if (!job) return;
+    if (config.shutdownGraceSeconds <= 0 || this.graceTimer) {
+      job.abort();
+    } else {
+      this.graceTimer = setTimeout(() => job.abort(), config.shutdownGraceSeconds * 1000);
+    }
+  }
+
+  async run(): Promise<number> {
+    const { config, sqs, logger } = this.deps;
+    logger.info('worker started', { queueUrl: config.queueUrl, idleExitSeconds: config.idleExitSeconds });
+    let idleSince = Date.now();
+    let failures = 0;
+    while (!this.stopping) {
+      const idleLeft = config.idleExitSeconds - (Date.now() - idleSince) / 1000;
+      if (idleLeft <= 0) {
+        logger.info('idle, exiting', { idleSeconds: config.idleExitSeconds });
+        break;
+      }
+      this.pollAbort = new AbortController();
+      let messages: Message[] = [];
+      try {
+        const response = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: config.queueUrl,
+            MaxNumberOfMessages: 1,
+            WaitTimeSeconds: Math.max(0, Math.min(config.pollWaitSeconds, Math.ceil(idleLeft))),
+            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          }),
+          { abortSignal: this.pollAbort.signal },
+        );
+        messages = response.Messages ?? [];
+        failures = 0;
+      } catch (error) {
+        if (this.stopping) break;
+        failures++;
+        logger.error('receive failed', { ...errorFields(error), consecutiveFailures: failures });
+        await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+        continue;
+      } finally {
+        this.pollAbort = undefined;
+      }
+      for (const message of messages) {
+        await this.process(message);
+        idleSince = Date.now();
+      }
+    }
+    clearTimeout(this.graceTimer);
+    logger.info('worker stopped');
+    return 0;
+  }
+
+  private async process(message: Message): Promise<void> {
+    const { config, sqs, records, logger } = this.deps;
+    const receipt = message.ReceiptHandle!;
+    const attempt = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+    const setVisibility = (seconds: number) =>
+      sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receipt, VisibilityTimeout: seconds }));
+    const deleteMessage = () => sqs.send(new DeleteMessageCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receipt }));
+
+    let job: RenderJobMessage;
+    try {
+      job = parseJobMessage(message.Body, config.inputPrefix);
+    } catch (error) {
+      // Not a job this worker can ever run and no job id to report on: log it and drop it.
+      logger.error('dropping malformed message', { messageId: message.MessageId, reason: failureReason(error) });
+      await deleteMessage().catch((e) => logger.error('delete failed', errorFields(e)));
+      return;
+    }
+    const { pngKey, logKey } = renderOutputKeys(job.key, config.inputPrefix, config.outputPrefix);
+    const jobLog = { jobId: job.jobId, key: job.key, attempt };
+    this.jobAbort = new AbortController();
+    const abort = this.jobAbort.signal;
+    if (this.stopping) this.jobAbort.abort();
+
+    // Heartbeat: keep the message invisible while the job runs, a third of the timeout at a time.
+    let beating = true;
+    let stopBeat = () => undefined as void;
+    const heartbeat = (async () => {
+      const interval = heartbeatIntervalMs(config.visibilityTimeoutSeconds);
+      while (beating) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, interval);
+          stopBeat = () => (clearTimeout(timer), resolve());
+        });
+        if (!beating) break;
+        try {
+          await setVisibility(config.visibilityTimeoutSeconds);
+        } catch (error) {
+          logger.warn('heartbeat failed', { ...jobLog, ...errorFields(error) });
+        }
+      }
+    })();
+
+    const log = new RenderLog();
+    log.note(`job ${job.jobId}: s3://${job.bucket}/${job.key} attempt ${attempt} on ${config.workerId}`);
+    let jobDir: string | undefined;
+    try {
+      const startable = await records.start(job, attempt, config.workerId, new Date());
+      if (!startable) {
+        logger.info('job already succeeded, dropping duplicate delivery', jobLog);
+        await deleteMessage();
+        return;
+      }
+      logger.info('job started', jobLog);
+      mkdirSync(config.workDir, { recursive: true });
+      jobDir = mkdtempSync(path.join(config.workDir, 'povray-job-'));
+      await this.execute(job, jobDir, log, abort, pngKey, logKey);
+      await records.succeeded(job.jobId, { outputKey: pngKey, logKey }, new Date());
+      await deleteMessage();
+      logger.info('job succeeded', { ...jobLog, outputKey: pngKey });
+    } catch (error) {
+      await this.onFailure(error, { job, attempt, log, logKey, abort, setVisibility, deleteMessage, jobLog });
+    } finally {
+      beating = false;
+      stopBeat();
+      await heartbeat;
+      this.jobAbort = undefined;
+      clearTimeout(this.graceTimer);
+      this.graceTimer = undefined;
+      if (jobDir) rmSync(jobDir, { recursive: true, force: true });
+    }
+  }
+
+  private async onFailure(
+    error: unknown,
+    ctx: {
+      job: RenderJobMessage;
+      attempt: number;
+      log: RenderLog;
+      logKey: string;
+      abort: AbortSignal;
+      setVisibility: (s: number) => Promise<unknown>;
+      deleteMessage: () => Promise<unknown>;
+      jobLog: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    const { config, records, logger } = this.deps;
+    const { job, attempt, log, logKey, jobLog } = ctx;
+    try {
+      if (error instanceof Released || (ctx.abort.aborted && !(error instanceof PermanentJobError))) {
+        // Shutdown: give the message back at once so another worker starts it now, not after the timeout.
+        await ctx.setVisibility(0);
+        await records.requeued(job.jobId, `attempt ${attempt} released: worker ${config.workerId} was stopped`, new Date()).catch((e) =>
+          logger.error('job record update failed', { ...jobLog, ...errorFields(e) }),
+        );
+        logger.info('job released on shutdown', jobLog);
+        return;
+      }
+      const kind = classifyFailure(error);
+      const decision = decideOnFailure(kind, attempt, config.maxReceiveCount);
+      let reason = failureReason(error);
+      if (kind === 'transient' && decision.status === 'FAILED') reason = `gave up after ${attempt} attempts: ${reason}`;
+      log.note(`${kind} failure: ${reason}`);
+      logger.error('job failed', { ...jobLog, kind, reason, status: decision.status });
+      let logUploaded = false;
+      try {
+        await this.putLog(job.bucket, logKey, log);
+        logUploaded = true;
+      } catch (e) {
+        logger.error('log upload failed', { ...jobLog, ...errorFields(e) });
+      }
+      if (decision.status === 'FAILED') await records.failed(job.jobId, reason, logUploaded ? logKey : undefined, new Date());
+      else await records.requeued(job.jobId, `attempt ${attempt} failed: ${reason}`, new Date());
+      if (decision.deleteMessage) await ctx.deleteMessage();
+      else await ctx.setVisibility(decision.retryAfterSeconds ?? 0);
+    } catch (handling) {
+      // Could not even report: leave the message; it comes back after the visibility timeout.
+      logger.error('failure handling failed; the message will be redelivered', { ...jobLog, ...errorFields(handling) });
+    }
+  }
+
+  private async putLog(bucket: string, key: string, log: RenderLog): Promise<void> {
+    await this.deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: log.toString(), ContentType: 'text/plain; charset=utf-8' }));
+  }
+
+  /** Download, extract, check, render, upload. Throws PermanentJobError for anything wrong with the scene. */
+  private async execute(job: RenderJobMessage, jobDir: string, log: RenderLog, abort: AbortSignal, pngKey: string, logKey: string): Promise<void> {
+    const { config, s3, records, logger } = this.deps;
+    const checkAbort = () => {
+      if (abort.aborted) throw new Released();
+    };
+    const archive = path.join(jobDir, 'scene.zip');
+    const extractDir = path.join(jobDir, 'scene');
+    const homeDir = path.join(jobDir, 'home');
+    const outDir = path.join(jobDir, 'out');
+    for (const dir of [extractDir, homeDir, outDir]) mkdirSync(dir, { mode: 0o700 });
+
+    // 1. Stream the archive from S3 to the job directory, never more than MAX_ARCHIVE_BYTES.
+    const object = await s3.send(new GetObjectCommand({ Bucket: job.bucket, Key: job.key, VersionId: job.versionId }), { abortSignal: abort });
+    if (object.ContentLength !== undefined && object.ContentLength > config.maxArchiveBytes) {
+      (object.Body as Readable | undefined)?.destroy();
+      throw new ArchiveRejected(`it is ${object.ContentLength} bytes, more than the limit of ${config.maxArchiveBytes}`);
+    }
+    let downloaded = 0;
+    const cap = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        downloaded += chunk.length;
+        if (downloaded > config.maxArchiveBytes) callback(new ArchiveRejected(`it is more than the limit of ${config.maxArchiveBytes} bytes`));
+        else callback(null, chunk);
+      },
+    });
+    await pipeline(object.Body as Readable, cap, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), { signal: abort }).catch((error) => {
+      if (abort.aborted) throw new Released();
+      throw error;
+    });
+    log.note(`downloaded ${downloaded} bytes`);
+    checkAbort();
+
+    // 2. Extract safely and look at what came out.
+    const files = await extractArchive(archive, extractDir, { maxEntries: config.maxArchiveEntries, maxUncompressedBytes: config.maxUncompressedBytes });
+    rmSync(archive);
+    log.note(`extracted ${files.length} files: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ', ...' : ''}`);
+    rejectConfigFiles(files);
+    const base = sceneBaseName(job.key);
+    const { sceneDir, iniFile } = locateIni(files, base);
+    const cwd = path.join(extractDir, sceneDir);
+    const inScene = new Set(files.filter((f) => sceneDir === '' || f.startsWith(`${sceneDir}/`)).map((f) => (sceneDir ? f.slice(sceneDir.length + 1) : f)));
+
+    // 3. Check the INI and the scene before POV-Ray sees them.
+    const plan = scanIni(readFileSync(path.join(cwd, iniFile), 'latin1'), iniFile);
+    const inputFile = plan.inputFile ?? defaultInputFile(base);
+    if (!inScene.has(inputFile)) {
+      throw new PermanentJobError(`missing scene file: ${iniFile} names ${inputFile}, which is not in the archive`, 'missing-scene');
+    }
+    checkScene(inputFile, { files: inScene, read: (f) => readFileSync(path.join(cwd, f), 'latin1') }, this.deps.library());
+    const size = renderSize(plan, { width: config.renderWidth, height: config.renderHeight }, config.maxPixels);
+    checkAbort();
+
+    // 4. Render, with progress into the job record and the log.
+    const outputFile = path.join(outDir, 'render.png');
+    const args = povrayArguments(iniFile, inputFile, size, outputFile);
+    log.note(`${config.povrayCommand} ${args.join(' ')}`);
+    const tracker = new ProgressTracker(config.progressIntervalSeconds * 1000);
+    let progressWrite: Promise<void> = Promise.resolve();
+    const render = startRender({
+      command: config.povrayCommand,
+      args,
+      cwd,
+      home: homeDir,
+      timeoutMs: config.renderTimeoutSeconds * 1000,
+      onOutput: (chunk) => {
+        log.output(chunk);
+        const progress = tracker.push(chunk, Date.now());
+        if (progress !== undefined) {
+          progressWrite = progressWrite
+            .then(() => records.progress(job.jobId, progress, new Date()))
+            .catch((error) => logger.warn('progress update failed', { jobId: job.jobId, ...errorFields(error) }));
+        }
+      },
+    });
+    const onAbort = () => render.kill('shutdown');
+    abort.addEventListener('abort', onAbort);
+    let result;
+    try {
+      result = await render.done.catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') throw new Error(`POV-Ray is not installed here (${config.povrayCommand} not found); install Debian's povray and povray-includes`);
+        throw error;
+      });
+    } finally {
+      abort.removeEventListener('abort', onAbort);
+    }
+    await progressWrite;
+    log.note(`POV-Ray exited with ${result.signal ?? result.exitCode} after ${result.durationMs} ms`);
+    if (result.killedFor === 'shutdown') throw new Released();
+    if (result.killedFor === 'timeout') {
+      throw new PermanentJobError(`render timed out: it ran longer than ${config.renderTimeoutSeconds} s (RENDER_TIMEOUT_SECONDS)`, 'render-timeout');
+    }
+    if (result.signal) throw new Error(`POV-Ray was killed by ${result.signal} (out of memory?)`);
+    if (result.exitCode !== 0) {
+      throw new PermanentJobError(`POV-Ray failed (exit ${result.exitCode}): ${summarizePovrayFailure(log.toString())}`, 'render-failed');
+    }
+    if (!existsSync(outputFile)) throw new PermanentJobError('POV-Ray finished but wrote no image', 'render-failed');
+    const png = readFileSync(outputFile);
+    if (!png.subarray(0, 8).equals(PNG_SIGNATURE)) throw new PermanentJobError('POV-Ray wrote something that is not a PNG', 'render-failed');
+
+    // 5. Outputs under the output prefix, then the record (the caller deletes the message last).
+    await s3.send(new PutObjectCommand({ Bucket: job.bucket, Key: pngKey, Body: png, ContentType: 'image/png' }));
+    log.note(`uploaded s3://${job.bucket}/${pngKey} (${png.length} bytes, ${size.width}x${size.height})`);
+    await this.putLog(job.bucket, logKey, log);
+  }
+}
