@@ -1,0 +1,288 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeNag, deadLetterAlarm, HOUSE_DEFAULTS, PrebundledFunction } from '../core';
+import { MaskingMode, MaskingOptions, TableTriggerProps, TriggerEventName, ValidationRule } from './props';
+import {
+  MAX_TRIGGER_CONFIG_BYTES,
+  TABLE_NAME_ENV,
+  TOPIC_ARN_ENV,
+  TRIGGER_CONFIG_ENV,
+  TriggerConfig,
+  triggerConfigErrors,
+} from './rule-config';
+
+/** The defaults the event source mapping gets, in one place for the docs and the tests. */
+export const TABLE_TRIGGER_DEFAULTS = {
+  invalidValue: 'INVALID',
+  partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } as dynamodb.Attribute,
+  eventNames: [TriggerEventName.INSERT, TriggerEventName.MODIFY],
+  batchSize: 100,
+  retryAttempts: 3,
+  maxRecordAge: Duration.hours(1),
+  parallelizationFactor: 1,
+  maskingMode: MaskingMode.LAST_CHARACTERS,
+  visibleCharacters: 4,
+} as const;
+
+/**
+ * A DynamoDB "database trigger": every item written to the table is checked against declarative rules
+ * (or handed to your own function), invalid items are reported on an SNS topic with their sensitive
+ * values masked, and a computed attribute on the item records which format matched (or `INVALID`).
+ *
+ * The stream is consumed with partial batch responses, bisect-on-error, bounded retries and record age,
+ * an event filter and an SQS on-failure destination with an alarm. Writing the computed attribute is
+ * loop-safe: the handler skips items whose computed value is already right, and its conditional update
+ * never overwrites a newer version of the item.
+ */
+export class TableTrigger extends Construct {
+  /** The table whose stream drives the trigger (created or given). */
+  public readonly table: dynamodb.ITable;
+  /** Where alerts about invalid items are published (created or given). */
+  public readonly topic: sns.ITopic;
+  /** The function the stream invokes: the built-in handler or yours. */
+  public readonly function: lambda.IFunction;
+  /** The built-in handler with its role and log group (mode a only). */
+  public readonly builtInHandler?: PrebundledFunction;
+  /** The mapping from the table's stream to the function. */
+  public readonly eventSourceMapping: lambda.EventSourceMapping;
+  /** On-failure destination of the event source mapping (created or given). */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** Fires as soon as one record's metadata lands in the on-failure queue. */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** What computed attributes receive for an invalid value. */
+  public readonly invalidValue: string;
+  /** The serialized rule set handed to the built-in handler (mode a only). */
+  public readonly triggerConfig?: TriggerConfig;
+
+  constructor(scope: Construct, id: string, props: TableTriggerProps) {
+    super(scope, id);
+    validateProps(props);
+    this.invalidValue = props.invalidValue ?? TABLE_TRIGGER_DEFAULTS.invalidValue;
+
+    this.table = props.table ?? this.createTable(props);
+    if (!this.table.tableStreamArn) {
+      throw new Error(
+        `TableTrigger '${this.node.path}': table ${this.table.node.path} has no stream. Enable one (stream: StreamViewType.NEW_AND_OLD_IMAGES), ` +
+          'or import the table with Table.fromTableAttributes({ tableName, tableStreamArn }).',
+      );
+    }
+    const tableShape = describeTable(this.table);
+    if (props.rules && tableShape.streamViewType && !['NEW_IMAGE', 'NEW_AND_OLD_IMAGES'].includes(tableShape.streamViewType)) {
+      throw new Error(
+        `TableTrigger '${this.node.path}': the stream of table ${this.table.node.path} is ${tableShape.streamViewType}, which carries no new item image to validate. ` +
+          'Use StreamViewType.NEW_AND_OLD_IMAGES (or NEW_IMAGE).',
+      );
+    }
+
+    if (props.rules) {
+      this.triggerConfig = buildTriggerConfig(props.rules, this.invalidValue, props.alertMasking);
+      const keyAttributes = props.table ? tableShape.keyAttributes : [props.partitionKey ?? TABLE_TRIGGER_DEFAULTS.partitionKey, props.sortKey].flatMap((k) => (k ? [k.name] : []));
+      const errors = triggerConfigErrors(this.triggerConfig, keyAttributes);
+      if (errors.length > 0) throw new Error(`TableTrigger '${this.node.path}': invalid rules:\n- ${errors.join('\n- ')}`);
+      const bytes = Buffer.byteLength(JSON.stringify(this.triggerConfig));
+      if (bytes > MAX_TRIGGER_CONFIG_BYTES) {
+        throw new Error(
+          `TableTrigger '${this.node.path}': the rules serialize to ${bytes} bytes, more than the ${MAX_TRIGGER_CONFIG_BYTES} bytes of Lambda environment ` +
+            'they may use. Shorten the patterns or split the rules over two triggers (with your own handler for the rest).',
+        );
+      }
+    }
+
+    this.topic = props.alertTopic ?? this.createTopic(props.alertTopicKey);
+
+    if (props.deadLetterQueue) {
+      this.deadLetterQueue = props.deadLetterQueue;
+    } else {
+      const queue = new sqs.Queue(this, 'DeadLetterQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: HOUSE_DEFAULTS.deadLetterRetention,
+      });
+      acknowledgeNag(queue, {
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the on-failure destination of the stream trigger; a dead-letter queue of it would have no consumer.',
+      });
+      this.deadLetterQueue = queue;
+    }
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, {
+      alarmDescription: `Stream records of ${this.table.node.path} failed every retry of TableTrigger ${this.node.path}; their shard and sequence numbers are in the on-failure queue.`,
+    });
+
+    if (props.handler) {
+      this.function = props.handler;
+    } else {
+      this.builtInHandler = new PrebundledFunction(this, 'Handler', {
+        assetName: 'table-trigger',
+        description: `Validates items of ${this.table.node.path}, writes computed attributes, alerts on invalid items`,
+        memorySize: props.memorySize,
+        timeout: props.timeout,
+        environment: {
+          [TABLE_NAME_ENV]: this.table.tableName,
+          [TOPIC_ARN_ENV]: this.topic.topicArn,
+          [TRIGGER_CONFIG_ENV]: JSON.stringify(this.triggerConfig),
+          POWERTOOLS_SERVICE_NAME: 'table-trigger',
+        },
+      });
+      this.function = this.builtInHandler.function;
+    }
+
+    this.grantLeastPrivilege(props);
+
+    const eventNames = props.eventNames ?? TABLE_TRIGGER_DEFAULTS.eventNames;
+    // An EventSourceMapping rather than DynamoEventSource: the latter grants dynamodb:ListStreams on "*",
+    // while Lambda needs it on this table's stream only (granted above).
+    this.eventSourceMapping = new lambda.EventSourceMapping(this, 'StreamMapping', {
+      target: this.function,
+      eventSourceArn: this.table.tableStreamArn,
+      startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: props.batchSize ?? TABLE_TRIGGER_DEFAULTS.batchSize,
+      maxBatchingWindow: props.maxBatchingWindow,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      retryAttempts: props.retryAttempts ?? TABLE_TRIGGER_DEFAULTS.retryAttempts,
+      maxRecordAge: props.maxRecordAge ?? TABLE_TRIGGER_DEFAULTS.maxRecordAge,
+      parallelizationFactor: props.parallelizationFactor ?? TABLE_TRIGGER_DEFAULTS.parallelizationFactor,
+      onFailure: new SqsDlq(this.deadLetterQueue),
+      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...eventNames) })],
+    });
+  }
+
+  /**
+   * Stream read on this table's stream, UpdateItem on this table, Publish on this topic, and the KMS
+   * actions those need when a customer-managed key is involved; nothing else, and no wildcards.
+   */
+  private grantLeastPrivilege(props: TableTriggerProps): void {
+    const grantee = this.function;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      resourceArns: [this.table.tableStreamArn!],
+    });
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
+    this.table.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+    iam.Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] });
+    // The AWS-managed alias/aws/sns key needs no grant (its key policy admits SNS callers of this account).
+    const topicKey = props.alertTopic ? props.alertTopic.masterKey : props.alertTopicKey;
+    topicKey?.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
+  }
+
+  /** Age of the newest record read from the stream: how far the trigger lags behind writes. */
+  public metricIteratorAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metric('IteratorAge', { statistic: 'Maximum', ...props });
+  }
+
+  /** Invocations that failed as a whole (records that failed alone are reported as partial failures). */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricErrors(props);
+  }
+
+  /** Alerts published to the topic (one per invalid write). */
+  public metricAlertsPublished(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.topic.metricNumberOfMessagesPublished(props);
+  }
+
+  /** Records whose metadata sits in the on-failure queue. */
+  public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
+  }
+
+  private createTable(props: TableTriggerProps): dynamodb.Table {
+    return new dynamodb.Table(this, 'Table', {
+      partitionKey: props.partitionKey ?? TABLE_TRIGGER_DEFAULTS.partitionKey,
+      sortKey: props.sortKey,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  private createTopic(key?: kms.IKey): sns.Topic {
+    return new sns.Topic(this, 'AlertTopic', {
+      displayName: 'Invalid items',
+      enforceSSL: true,
+      masterKey: key ?? kms.Alias.fromAliasName(this, 'AwsManagedSnsKey', 'alias/aws/sns'),
+    });
+  }
+}
+
+/** The rule set as the handler reads it, with every default filled in. */
+export function buildTriggerConfig(rules: ValidationRule[], invalidValue: string, alertMasking: MaskingOptions = {}): TriggerConfig {
+  return {
+    version: 1,
+    invalidValue,
+    rules: rules.map((rule) => ({
+      attribute: rule.attribute,
+      formats: (rule.formats ?? []).map((format) => ({ name: format.name, pattern: format.pattern })),
+      required: rule.required ?? false,
+      matchNumbers: rule.matchNumbers ?? false,
+      ...(rule.computedAttribute !== undefined ? { computedAttribute: rule.computedAttribute } : {}),
+      masking: {
+        mode: rule.masking?.mode ?? alertMasking.mode ?? TABLE_TRIGGER_DEFAULTS.maskingMode,
+        visibleCharacters: rule.masking?.visibleCharacters ?? alertMasking.visibleCharacters ?? TABLE_TRIGGER_DEFAULTS.visibleCharacters,
+      },
+    })),
+  };
+}
+
+function validateProps(props: TableTriggerProps): void {
+  const errors: string[] = [];
+  if (props.rules && props.handler) errors.push('give either rules (built-in handler) or handler (your own function), not both');
+  if (!props.rules && !props.handler) errors.push('give rules (to use the built-in handler) or handler (your own function)');
+  if (props.table) {
+    for (const name of ['partitionKey', 'sortKey', 'removalPolicy'] as const) {
+      if (props[name] !== undefined) errors.push(`${name} applies only to a new table; remove it or remove table`);
+    }
+  }
+  if (props.handler) {
+    for (const name of ['memorySize', 'timeout', 'alertMasking', 'invalidValue'] as const) {
+      if (props[name] !== undefined) errors.push(`${name} configures the built-in handler; with your own handler, configure your function instead`);
+    }
+  }
+  if (props.invalidValue !== undefined && props.invalidValue.length === 0) errors.push("invalidValue must not be empty (default 'INVALID')");
+  const eventNames = props.eventNames;
+  if (eventNames !== undefined) {
+    if (eventNames.length === 0) errors.push('eventNames must name at least one event (INSERT, MODIFY, REMOVE)');
+    if (new Set(eventNames).size !== eventNames.length) errors.push('eventNames lists an event twice');
+    if (eventNames.includes(TriggerEventName.REMOVE) && props.rules) {
+      errors.push('eventNames includes REMOVE, but a deleted item has nothing to validate; REMOVE is only for your own handler');
+    }
+  }
+  checkRange(errors, 'batchSize', props.batchSize, 1, 10000);
+  checkRange(errors, 'retryAttempts', props.retryAttempts, 0, 10000);
+  checkRange(errors, 'parallelizationFactor', props.parallelizationFactor, 1, 10);
+  if (props.maxRecordAge && !props.maxRecordAge.isUnresolved()) {
+    const seconds = props.maxRecordAge.toSeconds();
+    if (seconds < 60 || seconds > 7 * 24 * 3600) errors.push(`maxRecordAge must be from 60 seconds to 7 days (got ${seconds} s)`);
+  }
+  if (errors.length > 0) throw new Error(`Invalid TableTrigger props:\n- ${errors.join('\n- ')}`);
+}
+
+function checkRange(errors: string[], name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) errors.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
+}
+
+/** What can be known at synth time about a table: its key attributes and stream view type. */
+function describeTable(table: dynamodb.ITable): { keyAttributes: string[]; streamViewType?: string } {
+  const cfn = table.node.defaultChild;
+  const resolved = <T>(value: unknown): T | undefined => (value !== undefined && !Token.isUnresolved(value) ? (value as T) : undefined);
+  if (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable) {
+    const keySchema = resolved<Array<{ attributeName: string }>>(cfn.keySchema) ?? [];
+    const stream = resolved<{ streamViewType?: string }>(cfn.streamSpecification);
+    return {
+      keyAttributes: keySchema.flatMap((key) => (typeof key?.attributeName === 'string' ? [key.attributeName] : [])),
+      streamViewType: resolved<string>(stream?.streamViewType),
+    };
+  }
+  return { keyAttributes: [] };
+}
