@@ -5,7 +5,7 @@
 // so the asset ships @img/sharp-linux-x64 + @img/sharp-libvips-linux-x64 — the glibc x64 binaries npm
 // installs on the build machines. Building on another platform fails loudly here instead of producing an
 // asset that cannot load in Lambda.
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export const SHARP_PLATFORM_PACKAGES = ['@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64'];
@@ -41,6 +41,10 @@ function copyPackage(root, outDir, name, from, seen) {
 }
 
 export async function afterBundle({ root, outDir }) {
+  // The construct's web page ships beside the function asset (assets/ is in the package's files).
+  const siteOut = join(root, 'assets', 'image-processing-api-site');
+  rmSync(siteOut, { recursive: true, force: true });
+  cpSync(join(root, 'lib', 'image-processing-api', 'site'), siteOut, { recursive: true });
   const seen = new Set();
   copyPackage(root, outDir, 'sharp', root, seen);
   for (const name of SHARP_PLATFORM_PACKAGES) copyPackage(root, outDir, name, join(root, 'node_modules', 'sharp'), seen);

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { Matrix3x3, Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp';
 import { ConvertPlan, Filter, parseCustomArgs } from './custom-args';
 import { ImageApiError } from './errors';
 import { detectedFormat, ImageFormat } from './formats';
@@ -38,13 +38,13 @@ async function decoding<T>(fn: () => Promise<T>): Promise<T> {
 interface Input {
   readonly image: Buffer;
   readonly format: ImageFormat;
-  readonly metadata: sharp.Metadata;
+  readonly metadata: Metadata;
   /** Width and height as displayed, after the EXIF orientation is applied. */
   readonly width: number;
   readonly height: number;
 }
 
-function sharpOptions(limits: ImageLimits): sharp.SharpOptions {
+function sharpOptions(limits: ImageLimits): SharpOptions {
   // autoOrient: apply the EXIF orientation first, as a viewer would; failOn 'error': refuse broken files
   // rather than returning half-decoded images; animated: false: only the first frame of a GIF/WebP.
   return { limitInputPixels: limits.maxInputPixels, autoOrient: true, failOn: 'error', animated: false };
@@ -91,7 +91,7 @@ function checkOutputSize(width: number, height: number, limits: ImageLimits): vo
   }
 }
 
-function encode(pipeline: sharp.Sharp, format: ImageFormat, quality: number | undefined, hasAlpha: boolean): sharp.Sharp {
+function encode(pipeline: Sharp, format: ImageFormat, quality: number | undefined, hasAlpha: boolean): Sharp {
   const q = quality ?? DEFAULT_QUALITY;
   switch (format) {
     case 'jpeg':
@@ -110,7 +110,7 @@ function encode(pipeline: sharp.Sharp, format: ImageFormat, quality: number | un
   }
 }
 
-async function finish(pipeline: sharp.Sharp, format: ImageFormat, quality: number | undefined, hasAlpha: boolean): Promise<OperationResult> {
+async function finish(pipeline: Sharp, format: ImageFormat, quality: number | undefined, hasAlpha: boolean): Promise<OperationResult> {
   const { data, info } = await decoding(() => encode(pipeline, format, quality, hasAlpha).toBuffer({ resolveWithObject: true }));
   return { kind: 'image', data, format, width: info.width, height: info.height };
 }
@@ -135,7 +135,7 @@ async function resize(request: ImageRequest, limits: ImageLimits): Promise<Opera
 
 interface Raw {
   readonly data: Buffer;
-  readonly info: sharp.OutputInfo;
+  readonly info: OutputInfo;
 }
 
 const SEPIA: readonly (readonly number[])[] = [
@@ -146,27 +146,27 @@ const SEPIA: readonly (readonly number[])[] = [
 // Rec. 709 luma, as ImageMagick's `-colorspace Gray`; three equal rows keep an RGB image with R = G = B.
 const LUMA = [0.2126, 0.7152, 0.0722];
 
-function fromRaw(raw: Raw, limits: ImageLimits): sharp.Sharp {
+function fromRaw(raw: Raw, limits: ImageLimits): Sharp {
   const { width, height, channels } = raw.info;
   return sharp(raw.data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 }, limitInputPixels: limits.maxInputPixels });
 }
 
-function toRaw(pipeline: sharp.Sharp): Promise<Raw> {
+function toRaw(pipeline: Sharp): Promise<Raw> {
   return decoding(() => pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }));
 }
 
 /** The sharp step for one filter on an sRGB image of `raw`'s size and channels. */
-export function applyFilter(pipeline: sharp.Sharp, filter: Filter, info: sharp.OutputInfo, limits: ImageLimits): sharp.Sharp {
+export function applyFilter(pipeline: Sharp, filter: Filter, info: OutputInfo, limits: ImageLimits): Sharp {
   const alpha = info.channels === 4;
   switch (filter.kind) {
     case 'negate':
       return pipeline.negate({ alpha: false });
     case 'grayscale':
-      return pipeline.recomb([LUMA, LUMA, LUMA] as sharp.Matrix3x3);
+      return pipeline.recomb([LUMA, LUMA, LUMA] as Matrix3x3);
     case 'sepia': {
       const t = filter.percent / 100;
       const matrix = SEPIA.map((row, r) => row.map((v, c) => (1 - t) * (r === c ? 1 : 0) + t * v));
-      return pipeline.recomb(matrix as unknown as sharp.Matrix3x3);
+      return pipeline.recomb(matrix as unknown as Matrix3x3);
     }
     case 'colorize': {
       const t = filter.percent / 100;
@@ -223,14 +223,14 @@ async function convert(request: ImageRequest, limits: ImageLimits): Promise<Oper
   return convertImage({ image: input.image, hasAlpha: input.metadata.hasAlpha === true }, plan, request.outputFormat ?? input.format, limits);
 }
 
-function describeSpace(metadata: sharp.Metadata): string {
+function describeSpace(metadata: Metadata): string {
   const names: Record<string, string> = { srgb: 'sRGB', 'b-w': 'Gray', cmyk: 'CMYK', rgb16: 'sRGB', grey16: 'Gray', lab: 'Lab' };
   const space = names[metadata.space ?? ''] ?? (metadata.space ?? 'unknown');
   return metadata.hasAlpha ? `${space}A` : space;
 }
 
 /** One line in the shape of ImageMagick's `identify`: `image.png PNG 640x480 640x480+0+0 8-bit sRGB 12345B`. */
-export function identifyLine(input: { format: ImageFormat; width: number; height: number; metadata: sharp.Metadata; bytes: number }): string {
+export function identifyLine(input: { format: ImageFormat; width: number; height: number; metadata: Metadata; bytes: number }): string {
   const bits = input.metadata.depth === 'ushort' ? 16 : input.metadata.depth === 'float' || input.metadata.depth === 'double' ? 32 : 8;
   const size = `${input.width}x${input.height}`;
   const ext = input.format === 'jpeg' ? 'jpg' : input.format;

@@ -1,2 +1,3 @@
 // The image-processing-api pattern's public exports.
-export {};
+export * from './contract';
+export * from './image-processing-api';
