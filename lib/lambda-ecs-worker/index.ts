@@ -1,2 +1,3 @@
 // The lambda-ecs-worker pattern's public exports.
-export {};
+export * from './lambda-ecs-worker';
+export * from './validation';

@@ -1,0 +1,304 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LambdaEcsWorker, LambdaEcsWorkerProps, validateKeyLayout, WorkerCapacity } from '../../lib';
+import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
+
+/** Everything in a template that is a value of `key`, anywhere. */
+const envOf = (template: Template, logicalIdPattern: RegExp) => {
+  const fns = template.findResources('AWS::Lambda::Function');
+  const [, fn] = Object.entries(fns).find(([id]) => logicalIdPattern.test(id))!;
+  return fn.Properties.Environment.Variables as Record<string, unknown>;
+};
+
+describe('LambdaEcsWorker with defaults', () => {
+  const stack = newTestStack('RenderDefault');
+  const render = new LambdaEcsWorker(stack, 'Render');
+  const template = templateOf(stack);
+
+  it('creates a secure versioned bucket with one notification per suffix, filtered to the input prefix', () => {
+    expect(render.secureBucket).toBeDefined();
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.zip' }, { Name: 'prefix', Value: 'scenes/' }] } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('queues jobs with a DLQ after 3 deliveries, a heartbeat-sized visibility timeout and alarms', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 300, RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.anyValue() } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 3600 });
+    expect(render.deadLetterQueue).toBeDefined();
+  });
+
+  it('keeps a job table: on-demand, PITR, encrypted, TTL on expiresAt', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('runs the launcher every minute as the reconciler, without EventBridge retries', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('RenderLauncherFunction'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+  });
+
+  it('configures the launcher from the same env names the handler reads', () => {
+    const env = envOf(template, /RenderLauncherFunction/);
+    expect(env).toMatchObject({
+      INPUT_PREFIX: 'scenes/',
+      OUTPUT_PREFIX: 'renders/',
+      INPUT_SUFFIXES: '.zip',
+      MAX_RECEIVE_COUNT: '3',
+      CAPACITY_PROVIDERS: 'FARGATE_SPOT,FARGATE',
+      ASSIGN_PUBLIC_IP: 'ENABLED',
+      MAX_WORKERS: '10',
+      JOBS_PER_WORKER: '1',
+      STARTED_BY: render.pipelineName,
+      JOB_RECORD_TTL_DAYS: '30',
+    });
+    expect(render.pipelineName.length).toBeLessThanOrEqual(36);
+    for (const name of ['QUEUE_URL', 'DEAD_LETTER_QUEUE_URL', 'JOB_TABLE_NAME', 'CLUSTER_ARN', 'TASK_DEFINITION_ARN', 'SUBNET_IDS', 'SECURITY_GROUP_IDS']) {
+      expect(env[name]).toBeDefined();
+    }
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    template.hasResourceProperties('AWS::Lambda::Function', { DeadLetterConfig: { TargetArn: Match.anyValue() }, Timeout: 60 });
+  });
+
+  it('runs Fargate workers (Spot first) in a new cheap VPC: public subnets, no NAT, gateway endpoints', () => {
+    template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      CapacityProviders: Match.arrayWith(['FARGATE', 'FARGATE_SPOT']),
+    });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
+    template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+  });
+
+  it('runs the worker image as non-root with logs, a 120 s stop timeout and the WORKER_ENV contract', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      Cpu: '1024',
+      Memory: '2048',
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [
+        Match.objectLike({
+          User: '1000:1000',
+          StopTimeout: 120,
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+          Image: Match.anyValue(),
+          Environment: Match.arrayWith([
+            { Name: 'INPUT_PREFIX', Value: 'scenes/' },
+            { Name: 'OUTPUT_PREFIX', Value: 'renders/' },
+            { Name: 'VISIBILITY_TIMEOUT_SECONDS', Value: '300' },
+            { Name: 'MAX_RECEIVE_COUNT', Value: '3' },
+            { Name: 'IDLE_EXIT_SECONDS', Value: '60' },
+            { Name: 'RENDER_TIMEOUT_SECONDS', Value: '3600' },
+            { Name: 'MAX_PIXELS', Value: String(3840 * 2160) },
+            { Name: 'QUEUE_URL', Value: Match.anyValue() },
+            { Name: 'JOB_TABLE_NAME', Value: Match.anyValue() },
+          ]),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('gives the worker least privilege: its prefixes, its queue, its table', () => {
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('RenderWorkerPolicy') } });
+    const [policy] = Object.values(policies);
+    const statements = policy.Properties.PolicyDocument.Statement;
+    expect(statements.map((s: { Sid: string }) => s.Sid)).toEqual(['ReadScenes', 'WriteOutputs', 'ConsumeJobs', 'UpdateJobs']);
+    const resourceOf = (sid: string) => JSON.stringify(statements.find((s: { Sid: string }) => s.Sid === sid).Resource);
+    expect(resourceOf('ReadScenes')).toMatch(/\/scenes\/\*/);
+    expect(resourceOf('WriteOutputs')).toMatch(/\/renders\/\*/);
+    expect(statements.find((s: { Sid: string }) => s.Sid === 'UpdateJobs').Action).toBe('dynamodb:UpdateItem');
+    // No statement of the worker or the launcher grants a bare "*" other than the acknowledged ListTasks.
+    const all = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { PolicyName: string; PolicyDocument: { Statement: Array<{ Resource: unknown; Action: unknown }> } } }>;
+    const wildcards = all.flatMap((p) => p.Properties.PolicyDocument.Statement.filter((s) => s.Resource === '*').map((s) => JSON.stringify(s.Action)));
+    expect(wildcards.sort()).toEqual(['"ecr:GetAuthorizationToken"', '"ecs:ListTasks"', '["xray:PutTelemetryRecords","xray:PutTraceSegments"]']);
+  });
+
+  it('lets the launcher start only this task definition in this cluster', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'StartWorkers', Action: 'ecs:RunTask', Resource: { Ref: Match.stringLikeRegexp('RenderTaskDefinition') }, Condition: { ArnEquals: { 'ecs:cluster': Match.anyValue() } } }),
+          Match.objectLike({ Sid: 'PassWorkerRoles', Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }),
+          Match.objectLike({ Sid: 'RecordJobs', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] }),
+          Match.objectLike({ Sid: 'ReadDeadLetters', Action: 'sqs:ReceiveMessage' }),
+        ]),
+      },
+    });
+  });
+
+  it('exposes metric helpers for a dashboard', () => {
+    expect(render.metricJobsWaiting().metricName).toBe('ApproximateNumberOfMessagesVisible');
+    expect(render.metricJobsInProgress().metricName).toBe('ApproximateNumberOfMessagesNotVisible');
+    expect(render.metricOldestJobAge().metricName).toBe('ApproximateAgeOfOldestMessage');
+    expect(render.metricDeadLetterJobs().metricName).toBe('ApproximateNumberOfMessagesVisible');
+    expect(render.metricWorkersRunning()).toMatchObject({ metricName: 'WorkersRunning', namespace: 'CdkComputePatterns/LambdaEcsWorker', dimensions: { Pipeline: render.pipelineName, service: 'launcher' } });
+    expect(render.metricWorkersStarted().metricName).toBe('WorkersStarted');
+    expect(render.metricJobsSubmitted().metricName).toBe('JobsSubmitted');
+    expect(render.metricDuplicateDeliveries().metricName).toBe('DuplicateDeliveries');
+    expect(render.metricLauncherErrors().metricName).toBe('Errors');
+  });
+
+  it('has no unacknowledged cdk-nag findings', () => {
+    expectNoNagFindings(stack);
+  });
+
+  it('matches the snapshot', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('LambdaEcsWorker customized: existing bucket and cluster, custom image, on-demand, no job table', () => {
+  const stack = newTestStack('RenderCustom');
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+    privateSubnetRouteTableIds: ['rtb-0aaaaaaaaaaaaaaa1', 'rtb-0aaaaaaaaaaaaaaa2'],
+    publicSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    publicSubnetRouteTableIds: ['rtb-0bbbbbbbbbbbbbbb1', 'rtb-0bbbbbbbbbbbbbbb2'],
+  });
+  const cluster = ecs.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'shared', vpc, securityGroups: [] });
+  const bucket = s3.Bucket.fromBucketName(stack, 'Existing', 'existing-media-bucket');
+  const render = new LambdaEcsWorker(stack, 'Render', {
+    bucket,
+    cluster,
+    inputPrefix: 'in/',
+    inputSuffixes: ['.zip', '.tar'],
+    outputPrefix: 'out/',
+    workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/renderer:1.2.3'),
+    workerUser: 'renderer',
+    capacity: WorkerCapacity.ON_DEMAND_ONLY,
+    jobTable: false,
+    maxWorkers: 4,
+    jobsPerWorker: 2,
+    visibilityTimeout: Duration.minutes(10),
+    maxReceiveCount: 5,
+    workerCpu: 2048,
+    workerMemoryMiB: 4096,
+    cpuArchitecture: ecs.CpuArchitecture.ARM64,
+    workerEnvironment: { EXTRA: 'yes' },
+  });
+  const template = templateOf(stack);
+
+  it('uses the existing bucket, with one notification per suffix', () => {
+    expect(render.bucket).toBe(bucket);
+    expect(render.secureBucket).toBeUndefined();
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: 'existing-media-bucket',
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          Match.objectLike({ Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.zip' }, { Name: 'prefix', Value: 'in/' }] } } }),
+          Match.objectLike({ Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.tar' }, { Name: 'prefix', Value: 'in/' }] } } }),
+        ],
+      },
+    });
+  });
+
+  it('uses the existing cluster, private subnets without public IP, on-demand only, and no job table', () => {
+    expect(render.cluster).toBe(cluster);
+    expect(render.jobTable).toBeUndefined();
+    template.resourceCountIs('AWS::ECS::Cluster', 0);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(envOf(template, /RenderLauncherFunction/)).toMatchObject({
+      SUBNET_IDS: 'subnet-0aaaaaaaaaaaaaaa1,subnet-0aaaaaaaaaaaaaaa2',
+      ASSIGN_PUBLIC_IP: 'DISABLED',
+      CAPACITY_PROVIDERS: 'FARGATE',
+      JOB_TABLE_NAME: '',
+      INPUT_SUFFIXES: '.zip,.tar',
+      MAX_WORKERS: '4',
+      JOBS_PER_WORKER: '2',
+      MAX_RECEIVE_COUNT: '5',
+    });
+  });
+
+  it('runs the custom image on ARM64 with the requested size, user and extra environment', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '2048',
+      Memory: '4096',
+      RuntimePlatform: { CpuArchitecture: 'ARM64' },
+      ContainerDefinitions: [
+        Match.objectLike({
+          Image: 'public.ecr.aws/example/renderer:1.2.3',
+          User: 'renderer',
+          Environment: Match.arrayWith([{ Name: 'EXTRA', Value: 'yes' }, { Name: 'JOB_TABLE_NAME', Value: '' }, { Name: 'VISIBILITY_TIMEOUT_SECONDS', Value: '600' }]),
+        }),
+      ],
+    });
+  });
+
+  it('scopes the worker to the custom prefixes of the existing bucket', () => {
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('RenderWorkerPolicy') } }));
+    const text = JSON.stringify(policy.Properties.PolicyDocument);
+    expect(text).toContain(':s3:::existing-media-bucket/in/*');
+    expect(text).toContain(':s3:::existing-media-bucket/out/*');
+    expect(text).not.toContain('dynamodb');
+  });
+
+  it('has no unacknowledged cdk-nag findings', () => {
+    expectNoNagFindings(stack);
+  });
+
+  it('matches the snapshot', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('LambdaEcsWorker prop validation', () => {
+  const make = (props: LambdaEcsWorkerProps) => () => new LambdaEcsWorker(new Stack(), 'R', { workerImage: ecs.ContainerImage.fromRegistry('x'), ...props });
+
+  it.each<[string, LambdaEcsWorkerProps, RegExp]>([
+    ['outputs under the input prefix with a matching suffix', { inputPrefix: '', inputSuffixes: ['.png'], outputPrefix: 'renders/' }, /outputs could re-trigger the pipeline.*'\.png'/],
+    ['output prefix inside the input prefix, suffix "g"', { inputPrefix: 'data/', inputSuffixes: ['g'], outputPrefix: 'data/out/' }, /outputs could re-trigger/],
+    ['an empty output prefix', { outputPrefix: '' }, /outputPrefix must not be empty/],
+    ['an empty suffix', { inputSuffixes: [''] }, /must not contain ''/],
+    ['no suffix', { inputSuffixes: [] }, /at least one suffix/],
+    ['overlapping suffixes', { inputSuffixes: ['.zip', 'scene.zip'] }, /'scene\.zip' and '\.zip' overlap/],
+    ['a wildcard prefix', { inputPrefix: 'scenes/*' }, /literal prefix/],
+    ['a leading slash', { inputPrefix: '/scenes/' }, /no leading slash/],
+    ['maxWorkers 0', { maxWorkers: 0 }, /maxWorkers must be a whole number from 1/],
+    ['a fractional jobsPerWorker', { jobsPerWorker: 1.5 }, /jobsPerWorker/],
+    ['a too short visibility timeout', { visibilityTimeout: Duration.seconds(10) }, /visibilityTimeout must be from 30s/],
+    ['a bad Fargate size', { workerCpu: 1024, workerMemoryMiB: 512 }, /workerMemoryMiB for workerCpu 1024 must be from 2048 to 8192/],
+    ['an unknown cpu', { workerCpu: 1000 }, /workerCpu must be one of/],
+    ['root', { workerUser: '0:0' }, /must not be root/],
+    ['TTL without table', { jobTable: false, jobRecordRetention: Duration.days(3) }, /no effect with jobTable: false/],
+  ])('rejects %s', (_name, props, message) => {
+    expect(make(props)).toThrow(message);
+  });
+
+  it('rejects cluster and vpc together', () => {
+    const stack = new Stack();
+    const vpc = new ec2.Vpc(stack, 'V');
+    const cluster = new ecs.Cluster(stack, 'C', { vpc });
+    expect(() => new LambdaEcsWorker(stack, 'R', { cluster, vpc, workerImage: ecs.ContainerImage.fromRegistry('x') })).toThrow(/either cluster or vpc/);
+  });
+
+  it('lists every problem at once', () => {
+    expect(make({ maxWorkers: -1, outputPrefix: '' })).toThrow(/outputPrefix must not be empty.*; maxWorkers/);
+  });
+
+  it('accepts overlapping prefixes when no output can match the suffixes', () => {
+    expect(validateKeyLayout({ inputPrefix: '', inputSuffixes: ['.zip'], outputPrefix: 'renders/' })).toEqual([]);
+  });
+});
