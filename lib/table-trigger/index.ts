@@ -9,3 +9,4 @@ export {
   triggerConfigErrors,
 } from './rule-config';
 export type { FormatConfig, MaskingConfig, RuleConfig, TriggerConfig } from './rule-config';
+export * from './build-config';

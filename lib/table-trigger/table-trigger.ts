@@ -9,7 +9,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeNag, deadLetterAlarm, HOUSE_DEFAULTS, PrebundledFunction } from '../core';
-import { MaskingMode, MaskingOptions, TableTriggerProps, TriggerEventName, ValidationRule } from './props';
+import { buildTriggerConfig, DEFAULT_MASKING } from './build-config';
+import { TableTriggerProps, TriggerEventName } from './props';
 import {
   MAX_TRIGGER_CONFIG_BYTES,
   TABLE_NAME_ENV,
@@ -28,8 +29,7 @@ export const TABLE_TRIGGER_DEFAULTS = {
   retryAttempts: 3,
   maxRecordAge: Duration.hours(1),
   parallelizationFactor: 1,
-  maskingMode: MaskingMode.LAST_CHARACTERS,
-  visibleCharacters: 4,
+  masking: DEFAULT_MASKING,
 } as const;
 
 /**
@@ -213,25 +213,6 @@ export class TableTrigger extends Construct {
       masterKey: key ?? kms.Alias.fromAliasName(this, 'AwsManagedSnsKey', 'alias/aws/sns'),
     });
   }
-}
-
-/** The rule set as the handler reads it, with every default filled in. */
-export function buildTriggerConfig(rules: ValidationRule[], invalidValue: string, alertMasking: MaskingOptions = {}): TriggerConfig {
-  return {
-    version: 1,
-    invalidValue,
-    rules: rules.map((rule) => ({
-      attribute: rule.attribute,
-      formats: (rule.formats ?? []).map((format) => ({ name: format.name, pattern: format.pattern })),
-      required: rule.required ?? false,
-      matchNumbers: rule.matchNumbers ?? false,
-      ...(rule.computedAttribute !== undefined ? { computedAttribute: rule.computedAttribute } : {}),
-      masking: {
-        mode: rule.masking?.mode ?? alertMasking.mode ?? TABLE_TRIGGER_DEFAULTS.maskingMode,
-        visibleCharacters: rule.masking?.visibleCharacters ?? alertMasking.visibleCharacters ?? TABLE_TRIGGER_DEFAULTS.visibleCharacters,
-      },
-    })),
-  };
 }
 
 function validateProps(props: TableTriggerProps): void {
