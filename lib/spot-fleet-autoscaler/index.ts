@@ -1,2 +1,4 @@
 // The spot-fleet-autoscaler pattern's public exports.
-export {};
+export * from './scaling-target';
+export * from './spot-fleet-autoscaler';
+export * from './worker-spot-fleet';

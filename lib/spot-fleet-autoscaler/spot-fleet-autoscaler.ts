@@ -1,0 +1,234 @@
+import { Duration, Names, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
+import { PrebundledFunction } from '../core';
+import { acknowledgePolicyWildcards } from './nag-wildcards';
+import { ScalingTarget, ScalingTargetConfig } from './scaling-target';
+import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
+
+/** Props for {@link SpotFleetAutoscaler}. */
+export interface SpotFleetAutoscalerProps {
+  /** The queue the workers consume; its depth (visible + in flight) drives the pool's size. */
+  readonly queue: sqs.IQueue;
+  /**
+   * An existing pool to size: `ScalingTarget.spotFleetRequest('sfr-...')`, `.autoScalingGroup(group)`,
+   * `.ecsService(service)` or `.workerSpotFleet(fleet)`. Give exactly one of `target` and `fleet`.
+   * @default - none: `fleet` must be given
+   */
+  readonly target?: ScalingTarget;
+  /**
+   * Create a Spot Fleet of workers for this queue ({@link WorkerSpotFleet}) and size it.
+   * Give exactly one of `target` and `fleet`.
+   * @default - none: `target` must be given
+   */
+  readonly fleet?: WorkerFleetOptions;
+  /**
+   * Backlog (visible + in-flight messages) one worker should own: desired = ceil(backlog ÷ this).
+   * For one message per worker at a time, 1; for workers with N parallel slots, N.
+   * @default 1
+   */
+  readonly backlogPerWorker?: number;
+  /**
+   * Fewest workers. 0 lets the pool scale to zero after `idleBeforeScaleIn`.
+   * @default 0
+   */
+  readonly minWorkers?: number;
+  /**
+   * Most workers.
+   * @default 10
+   */
+  readonly maxWorkers?: number;
+  /**
+   * Time after any capacity change before the pool may shrink. Scale-out never waits.
+   * @default Duration.minutes(5)
+   */
+  readonly scaleInCooldown?: Duration;
+  /**
+   * Time the queue must stay empty before the pool shrinks to `minWorkers`.
+   * @default Duration.minutes(5)
+   */
+  readonly idleBeforeScaleIn?: Duration;
+  /**
+   * Shrink only when the target is at least this many workers below the current size (hysteresis).
+   * @default 1
+   */
+  readonly scaleInHysteresisWorkers?: number;
+  /**
+   * How often the autoscaler runs.
+   * @default events.Schedule.rate(Duration.minutes(1))
+   */
+  readonly schedule?: events.Schedule;
+  /**
+   * Only log decisions and emit metrics; never change capacity or write state tags.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * CloudWatch namespace of the decision metrics.
+   * @default 'CdkComputePatterns/Autoscaler'
+   */
+  readonly metricNamespace?: string;
+  /**
+   * Value of the `Autoscaler` dimension of the decision metrics.
+   * @default - a name unique to this construct in the app
+   */
+  readonly autoscalerName?: string;
+}
+
+const SERVICE_NAME = 'spot-fleet-autoscaler';
+
+/**
+ * Sizes a worker pool from the depth of the queue it consumes, every minute, with the house's
+ * queue-depth policy (backlog-per-worker target tracking, wake from zero at once, scale to zero after an
+ * idle period, scale-in cooldown and hysteresis). Targets: a Spot Fleet it creates or an existing one,
+ * an EC2 Auto Scaling group, or an ECS service.
+ */
+export class SpotFleetAutoscaler extends Construct {
+  /** The scheduled handler. */
+  public readonly handler: PrebundledFunction;
+  /** The Lambda function (same as `handler.function`). */
+  public readonly function: lambda.Function;
+  /** The EventBridge rule that runs it. */
+  public readonly rule: events.Rule;
+  /** The consumed queue. */
+  public readonly queue: sqs.IQueue;
+  /** The fleet the construct created, when `fleet` was given. */
+  public readonly workerFleet?: WorkerSpotFleet;
+  /** The bound target (kind, id, permissions). */
+  public readonly target: ScalingTargetConfig;
+  /** The effective policy, as the handler receives it. */
+  public readonly policy: QueueDepthPolicy;
+  /** The policy that grants the handler its rights on the target. */
+  public readonly targetPolicy: iam.Policy;
+  /** Namespace of the decision metrics. */
+  public readonly metricNamespace: string;
+  /** Value of the `Autoscaler` metric dimension. */
+  public readonly autoscalerName: string;
+  /** Whether the autoscaler only logs. */
+  public readonly dryRun: boolean;
+
+  constructor(scope: Construct, id: string, props: SpotFleetAutoscalerProps) {
+    super(scope, id);
+    this.policy = {
+      backlogPerWorker: props.backlogPerWorker ?? DEFAULT_QUEUE_DEPTH_POLICY.backlogPerWorker,
+      minWorkers: props.minWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.minWorkers,
+      maxWorkers: props.maxWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.maxWorkers,
+      scaleInCooldownSeconds: props.scaleInCooldown?.toSeconds() ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInCooldownSeconds,
+      idleSecondsBeforeScaleIn: props.idleBeforeScaleIn?.toSeconds() ?? DEFAULT_QUEUE_DEPTH_POLICY.idleSecondsBeforeScaleIn,
+      scaleInHysteresisWorkers: props.scaleInHysteresisWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInHysteresisWorkers,
+    };
+    const errors = validateQueueDepthPolicy(this.policy).map(toPropNames);
+    if ((props.target === undefined) === (props.fleet === undefined)) {
+      errors.push('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
+    }
+    if (errors.length > 0) throw new Error(`Invalid SpotFleetAutoscaler props at ${this.node.path}: ${errors.join('; ')}`);
+
+    this.queue = props.queue;
+    this.dryRun = props.dryRun ?? false;
+    this.metricNamespace = props.metricNamespace ?? 'CdkComputePatterns/Autoscaler';
+    this.autoscalerName = props.autoscalerName ?? Names.uniqueId(this);
+    if (props.fleet) {
+      this.workerFleet = new WorkerSpotFleet(this, 'Fleet', {
+        ...props.fleet,
+        initialCapacity: props.fleet.initialCapacity ?? this.policy.minWorkers,
+        queue: props.queue,
+      });
+    }
+    const target = props.target ?? ScalingTarget.workerSpotFleet(this.workerFleet!);
+    this.target = target.bind(this);
+
+    this.handler = new PrebundledFunction(this, 'Handler', {
+      assetName: 'spot-fleet-autoscaler',
+      description: `Sizes ${this.target.kind} ${this.node.path} from queue depth`,
+      timeout: Duration.seconds(30),
+      environment: {
+        TARGET_KIND: this.target.kind,
+        TARGET_ID: this.target.targetId,
+        ...(this.target.clusterName ? { ECS_CLUSTER: this.target.clusterName } : {}),
+        QUEUE_URL: props.queue.queueUrl,
+        SCALING_POLICY: Stack.of(this).toJsonString(this.policy),
+        DRY_RUN: String(this.dryRun),
+        AUTOSCALER_NAME: this.autoscalerName,
+        POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      },
+    });
+    this.function = this.handler.function;
+    // A failed run is not retried: the next tick a minute later reads fresh numbers, and retries could
+    // overlap with it (two runs racing on the same target).
+    this.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+
+    // Depth straight from SQS (no CloudWatch lag): GetQueueAttributes on this queue only.
+    this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [props.queue.queueArn] }));
+    this.targetPolicy = new iam.Policy(this, 'TargetPolicy', { roles: [this.handler.role], statements: this.target.statements });
+    if (this.target.wildcardReason) acknowledgePolicyWildcards(this.targetPolicy, this.target.wildcardReason);
+
+    this.rule = new events.Rule(this, 'Schedule', {
+      description: `Runs the queue-depth autoscaler ${this.node.path}`,
+      schedule: props.schedule ?? events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+  }
+
+  /** A decision metric the handler emits every run (EMF), with this autoscaler's dimensions. */
+  public metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.metricNamespace,
+      metricName,
+      dimensionsMap: { service: SERVICE_NAME, Autoscaler: this.autoscalerName },
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+      ...props,
+    });
+  }
+
+  /** Backlog the autoscaler saw (visible + in-flight messages). */
+  public metricBacklog(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Backlog', props);
+  }
+
+  /** The pool's capacity before each decision. */
+  public metricCurrentCapacity(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('CurrentCapacity', props);
+  }
+
+  /** The capacity the policy wanted. */
+  public metricDesiredCapacity(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('DesiredCapacity', props);
+  }
+
+  /** Capacity changes made (0 or 1 per run; Sum over a period counts them). */
+  public metricCapacityChanges(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('CapacityChanges', { statistic: 'Sum', ...props });
+  }
+
+  /** Failed runs (e.g. the target was deleted or permissions are missing). */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricErrors({ period: Duration.minutes(5), ...props });
+  }
+
+  /** An alarm that fires when runs fail for `evaluationPeriods` periods in a row (default 3 × 5 min). */
+  public addErrorAlarm(id = 'ErrorAlarm', props: Partial<cloudwatch.CreateAlarmOptions> = {}): cloudwatch.Alarm {
+    return this.metricErrors().createAlarm(this, id, {
+      alarmDescription: `The autoscaler ${this.node.path} fails: its pool is no longer sized to the queue.`,
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
+    });
+  }
+}
+
+/** The policy speaks in seconds; these props take Durations. Keep the messages in the user's terms. */
+function toPropNames(message: string): string {
+  return message
+    .replace('`scaleInCooldownSeconds`', '`scaleInCooldown` (in whole seconds)')
+    .replace('`idleSecondsBeforeScaleIn`', '`idleBeforeScaleIn` (in whole seconds)');
+}

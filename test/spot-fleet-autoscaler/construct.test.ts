@@ -1,0 +1,241 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import { QueueWithDlq, ScalingTarget, ScalingTargetKind, SpotFleetAutoscaler, WorkerSpotFleet } from '../../lib';
+import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
+
+/** Every statement of every IAM policy in the template, flattened. */
+function statementsOf(template: ReturnType<typeof templateOf>): any[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+}
+const hasAction = (statement: any, action: string) => [statement.Action].flat().includes(action);
+
+describe('SpotFleetAutoscaler with a fleet it creates', () => {
+  const stack = newTestStack('CreatedFleet');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
+  const jobs = new QueueWithDlq(stack, 'Jobs', { visibilityTimeout: Duration.minutes(10) });
+  const autoscaler = new SpotFleetAutoscaler(stack, 'Autoscaler', {
+    queue: jobs.queue,
+    fleet: { vpc, workerCommands: ['/opt/worker/start.sh'] },
+    maxWorkers: 20,
+    backlogPerWorker: 2,
+  });
+  autoscaler.addErrorAlarm();
+  const template = templateOf(stack);
+
+  it('creates a maintain fleet, capacity-optimized, over several instance types in every private subnet', () => {
+    template.hasResourceProperties('AWS::EC2::SpotFleet', {
+      SpotFleetRequestConfigData: Match.objectLike({
+        Type: 'maintain',
+        AllocationStrategy: 'capacityOptimized',
+        TargetCapacity: 0,
+        IamFleetRole: Match.anyValue(),
+      }),
+    });
+    const fleet = Object.values(template.findResources('AWS::EC2::SpotFleet'))[0] as any;
+    const overrides = fleet.Properties.SpotFleetRequestConfigData.LaunchTemplateConfigs[0].Overrides;
+    expect(new Set(overrides.map((o: any) => o.InstanceType)).size).toBe(5);
+    expect(overrides).toHaveLength(5 * 2);
+    expect(autoscaler.workerFleet?.instanceTypes.map(String)).toContain('c7g.large');
+  });
+
+  it('launches from a template with IMDSv2 only, an encrypted root volume and the worker hook in user data', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        MetadataOptions: Match.objectLike({ HttpTokens: 'required' }),
+        BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true, VolumeType: 'gp3' }) })],
+        IamInstanceProfile: Match.anyValue(),
+      }),
+    });
+    const userData = JSON.stringify(Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0]);
+    expect(userData).toContain('/opt/worker/start.sh');
+    expect(userData).toContain('export QUEUE_URL=');
+  });
+
+  it('has no inbound rule on the workers', () => {
+    const groups = Object.values(template.findResources('AWS::EC2::SecurityGroup')) as any[];
+    const workerGroup = groups.find((g) => /Queue workers/.test(g.Properties.GroupDescription));
+    expect(workerGroup.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('gives the fleet role no managed policy and PassRole only to the worker role, for EC2', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'spotfleet.amazonaws.com' } })] },
+      ManagedPolicyArns: Match.absent(),
+    });
+    const passRole = statementsOf(template).find((s) => hasAction(s, 'iam:PassRole'));
+    expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/InstanceRole/), 'Arn'] });
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+    const terminate = statementsOf(template).find((s) => hasAction(s, 'ec2:TerminateInstances'));
+    expect(terminate.Condition).toEqual({ StringLike: { 'ec2:ResourceTag/aws:ec2spot:fleet-request-id': '*' } });
+  });
+
+  it('lets the handler modify and tag only this fleet, and read only this queue', () => {
+    const statements = statementsOf(template);
+    const modify = statements.find((s) => hasAction(s, 'ec2:ModifySpotFleetRequest'));
+    expect(JSON.stringify(modify.Resource)).toMatch(/spot-fleet-request\/",\{"Ref":"AutoscalerFleet/);
+    expect(modify.Action).toEqual(expect.arrayContaining(['ec2:CreateTags', 'ec2:DeleteTags']));
+    const describe = statements.find((s) => hasAction(s, 'ec2:DescribeSpotFleetRequests'));
+    expect(describe.Resource).toBe('*');
+    // The handler's only SQS right: GetQueueAttributes on the one queue (the workers' role has its own).
+    const handlerPolicy = template.toJSON().Resources[stack.getLogicalId(autoscaler.handler.role.node.findChild('DefaultPolicy').node.defaultChild as any)];
+    const sqsStatements = handlerPolicy.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sqs:')));
+    expect(sqsStatements).toEqual([
+      expect.objectContaining({ Action: 'sqs:GetQueueAttributes', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^JobsQueue/), 'Arn'] } }),
+    ]);
+  });
+
+  it('runs every minute, never retries a stale run, and configures the handler', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          TARGET_KIND: 'spot-fleet',
+          TARGET_ID: { Ref: Match.stringLikeRegexp('AutoscalerFleet') },
+          DRY_RUN: 'false',
+          POWERTOOLS_METRICS_NAMESPACE: 'CdkComputePatterns/Autoscaler',
+          SCALING_POLICY: Match.anyValue(),
+        }),
+      },
+    });
+    expect(autoscaler.policy).toEqual({
+      backlogPerWorker: 2,
+      minWorkers: 0,
+      maxWorkers: 20,
+      scaleInCooldownSeconds: 300,
+      idleSecondsBeforeScaleIn: 300,
+      scaleInHysteresisWorkers: 1,
+    });
+  });
+
+  it('offers metrics with the dimensions the handler emits', () => {
+    const metric = autoscaler.metricBacklog();
+    expect(metric.namespace).toBe('CdkComputePatterns/Autoscaler');
+    expect(metric.metricName).toBe('Backlog');
+    expect(metric.dimensions).toEqual({ service: 'spot-fleet-autoscaler', Autoscaler: autoscaler.autoscalerName });
+    expect(autoscaler.metricCapacityChanges().statistic).toBe('Sum');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', EvaluationPeriods: 3 });
+  });
+
+  it('has no unacknowledged cdk-nag findings', () => expectNoNagFindings(stack));
+
+  it('matches the snapshot', () => expect(template.toJSON()).toMatchSnapshot());
+});
+
+describe('SpotFleetAutoscaler on other targets', () => {
+  const stack = newTestStack('OtherTargets');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
+  const jobs = new QueueWithDlq(stack, 'Jobs');
+
+  const existing = new SpotFleetAutoscaler(stack, 'ExistingFleet', {
+    queue: jobs.queue,
+    target: ScalingTarget.spotFleetRequest('sfr-0123456789abcdef0'),
+    dryRun: true,
+    schedule: events.Schedule.rate(Duration.minutes(2)),
+  });
+
+  const group = new autoscaling.AutoScalingGroup(stack, 'Group', {
+    vpc,
+    instanceType: new ec2.InstanceType('c7g.large'),
+    machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+    minCapacity: 0,
+    maxCapacity: 10,
+    requireImdsv2: true,
+    blockDevices: [{ deviceName: '/dev/xvda', volume: autoscaling.BlockDeviceVolume.ebs(20, { encrypted: true }) }],
+  });
+  const asgScaler = new SpotFleetAutoscaler(stack, 'GroupScaler', { queue: jobs.queue, target: ScalingTarget.autoScalingGroup(group) });
+
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+  taskDefinition.addContainer('worker', {
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'),
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'worker' }),
+  });
+  const service = new ecs.FargateService(stack, 'Service', { cluster, taskDefinition, desiredCount: 0 });
+  const ecsScaler = new SpotFleetAutoscaler(stack, 'ServiceScaler', { queue: jobs.queue, target: ScalingTarget.ecsService(service) });
+  const template = templateOf(stack);
+
+  const policyOf = (scaler: SpotFleetAutoscaler) => {
+    const id = stack.getLogicalId(scaler.targetPolicy.node.defaultChild as any);
+    return template.toJSON().Resources[id].Properties.PolicyDocument.Statement;
+  };
+
+  it('drives an existing fleet by id, in dry-run mode, on its own schedule', () => {
+    expect(existing.target).toMatchObject({ kind: ScalingTargetKind.SPOT_FLEET, targetId: 'sfr-0123456789abcdef0' });
+    const [, modify] = policyOf(existing);
+    expect(modify.Resource).toBe('arn:aws:ec2:us-east-1:123456789012:spot-fleet-request/sfr-0123456789abcdef0');
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TARGET_ID: 'sfr-0123456789abcdef0', DRY_RUN: 'true' }) } });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
+    expect(existing.workerFleet).toBeUndefined();
+  });
+
+  it('scopes Auto Scaling writes to the one group by name', () => {
+    const [describe, write] = policyOf(asgScaler);
+    expect(describe).toMatchObject({ Action: 'autoscaling:DescribeAutoScalingGroups', Resource: '*' });
+    expect([...write.Action].sort()).toEqual(['autoscaling:CreateOrUpdateTags', 'autoscaling:DeleteTags', 'autoscaling:SetDesiredCapacity']);
+    expect(JSON.stringify(write.Resource)).toMatch(/autoScalingGroup:\*:autoScalingGroupName\/",\{"Ref":"GroupASG/);
+  });
+
+  it('scopes ECS calls to the one service, with no wildcard at all', () => {
+    const statements = policyOf(ecsScaler);
+    expect(statements).toHaveLength(1);
+    expect([...statements[0].Action].sort()).toEqual(['ecs:DescribeServices', 'ecs:TagResource', 'ecs:UntagResource', 'ecs:UpdateService']);
+    expect(statements[0].Resource).toEqual({ Ref: expect.stringMatching(/^Service/) });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TARGET_KIND: 'ecs-service', ECS_CLUSTER: { Ref: Match.stringLikeRegexp('^Cluster') } }) },
+    });
+  });
+
+  it('has no unacknowledged cdk-nag findings from the autoscalers', () => {
+    expectNoNagFindings(existing);
+    expectNoNagFindings(asgScaler);
+    expectNoNagFindings(ecsScaler);
+  });
+});
+
+describe('prop validation', () => {
+  const setup = () => {
+    const stack = newTestStack('Invalid');
+    return { stack, queue: new QueueWithDlq(stack, 'Jobs').queue, vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 }) };
+  };
+  const target = ScalingTarget.spotFleetRequest('sfr-1');
+
+  it.each([
+    [{ maxWorkers: 0 }, /`maxWorkers` must be a whole number ≥ 1 \(got 0\)/],
+    [{ minWorkers: 5, maxWorkers: 2 }, /`maxWorkers` must be ≥ `minWorkers` \(got 2 < 5\)/],
+    [{ backlogPerWorker: -1 }, /`backlogPerWorker` must be a number > 0/],
+    [{ scaleInHysteresisWorkers: 0 }, /`scaleInHysteresisWorkers` must be a whole number ≥ 1/],
+  ])('rejects %j', (overrides, message) => {
+    const { stack, queue } = setup();
+    expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, target, ...overrides })).toThrow(message);
+  });
+
+  it('names the construct and every problem at once', () => {
+    const { stack, queue } = setup();
+    expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, maxWorkers: 0 })).toThrow(
+      /Invalid SpotFleetAutoscaler props at Invalid\/A: .*maxWorkers.*give exactly one of `target` .* and `fleet`/,
+    );
+  });
+
+  it('rejects both a target and a fleet', () => {
+    const { stack, queue, vpc } = setup();
+    expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, target, fleet: { vpc, workerCommands: ['run'] } })).toThrow(/exactly one of `target`/);
+  });
+
+  it.each([
+    [{ workerCommands: [] }, /`workerCommands` must hold at least one command/],
+    [{ workerCommands: ['run'], instanceTypes: [new ec2.InstanceType('c7g.large'), new ec2.InstanceType('c7i.large')] }, /mix architectures/],
+    [{ workerCommands: ['run'], instanceTypes: [] }, /at least one instance type/],
+    [{ workerCommands: ['run'], rootVolumeSizeGiB: 2 }, /`rootVolumeSizeGiB` must be a whole number from 8/],
+  ])('rejects fleet props %#', (fleetProps, message) => {
+    const { stack, queue, vpc } = setup();
+    expect(() => new WorkerSpotFleet(stack, 'F', { queue, vpc, ...fleetProps })).toThrow(message);
+  });
+});
