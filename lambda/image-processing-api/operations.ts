@@ -1,7 +1,7 @@
 import sharp, { Matrix3x3, Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp';
 import { ConvertPlan, Filter, parseCustomArgs } from './custom-args';
 import { ImageApiError } from './errors';
-import { detectedFormat, ImageFormat } from './formats';
+import { detectedFormat, IMAGE_FORMATS, ImageFormat } from './formats';
 import { ImageLimits } from './limits';
 import { ImageRequest } from './protocol';
 import { SAMPLE_SVG } from './sample';
@@ -21,6 +21,9 @@ function unreadable(error: unknown): ImageApiError {
   const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 200) : 'unknown decoder error';
   if (/pixel limit/i.test(message)) {
     return new ImageApiError(413, 'too_many_pixels', `The image has more pixels than allowed (${message})`);
+  }
+  if (/unsupported image format/i.test(message)) {
+    return new ImageApiError(415, 'unsupported_format', `The bytes are not an image in a supported format (${IMAGE_FORMATS.join(', ')})`);
   }
   return new ImageApiError(422, 'unreadable_image', `The image could not be decoded: ${message}`);
 }
