@@ -1,0 +1,117 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PNG } from 'pngjs';
+import * as yazl from 'yazl';
+import { describeWithTools } from '../helpers/tools';
+import { LocalPipeline, startLocalPipeline } from '../lambda-ecs-worker/local-pipeline';
+
+const SEED_SCENE = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'seed-scene', 'ECSLogo.zip');
+const WIDTH = 128;
+const HEIGHT = 72;
+
+function zipOf(files: Record<string, string>): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), name);
+  zip.end();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+    zip.outputStream.on('error', reject);
+  });
+}
+
+describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver → launcher → SQS → local ECS → worker → POV-Ray)', () => {
+  let pipeline: LocalPipeline;
+  const workerOutput: string[] = [];
+
+  beforeAll(async () => {
+    pipeline = await startLocalPipeline({
+      renderWidth: WIDTH,
+      renderHeight: HEIGHT,
+      maxWorkers: 2,
+      idleExitSeconds: 2,
+      onWorkerOutput: (task, line) => workerOutput.push(`${task.taskArn.slice(-8)} ${line}`),
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  let seedEvent: Awaited<ReturnType<LocalPipeline['upload']>>;
+
+  it('renders the seed scene uploaded to scenes/ into renders/ at the requested size, job SUCCEEDED', async () => {
+    seedEvent = await pipeline.upload('scenes/ECSLogo.zip', fs.readFileSync(SEED_SCENE));
+    const job = await pipeline.waitForFinishedJob('scenes/ECSLogo.zip', 30_000);
+    if (job.status !== 'SUCCEEDED') throw new Error(`job ${job.status}: ${job.errorReason}\n${workerOutput.join('\n')}`);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', outputKey: 'renders/ECSLogo.png', progress: 100, attempts: 1 });
+    const png = PNG.sync.read(await pipeline.getObject('renders/ECSLogo.png'));
+    expect([png.width, png.height]).toEqual([WIDTH, HEIGHT]);
+    // The launcher, not the test, started the worker: one RunTask on FARGATE_SPOT, tagged with startedBy.
+    const [task] = pipeline.ecs.tasks();
+    expect(task).toMatchObject({ startedBy: 'render-local', capacityProviderName: 'FARGATE_SPOT' });
+    expect(pipeline.launchErrors).toEqual([]);
+    expect(await pipeline.queueDepth()).toEqual([0, 0]);
+  }, 40_000);
+
+  it('creates one job for a duplicate delivery of the same S3 event', async () => {
+    const [{ jobId }] = (await pipeline.jobs()).filter((j) => j.key === 'scenes/ECSLogo.zip');
+    const again = await pipeline.invokeLauncher(seedEvent);
+    expect(again.submitted).toEqual([]);
+    expect(again.duplicates).toEqual([jobId]);
+    expect((await pipeline.jobs()).filter((j) => j.key === 'scenes/ECSLogo.zip')).toHaveLength(1);
+    expect(await pipeline.queueDepth()).toEqual([0, 0]);
+    const job = (await pipeline.ddb.send(new GetCommand({ TableName: pipeline.tableName, Key: { jobId } }))).Item;
+    expect(job?.status).toBe('SUCCEEDED');
+  });
+
+  it('fails a broken scene (form-encoded unicode key) with its reason, and its message is gone', async () => {
+    const key = 'scenes/broken scene+1 ü.zip';
+    const zip = await zipOf({
+      'broken scene+1 ü.ini': 'Input_File_Name=broken scene+1 ü.pov\n',
+      'broken scene+1 ü.pov': '#version 3.7;\ncamera { location <0,0,-5> look_at <0,0,0> }\nsphere { <0,0,0>, 1 pigment { color rgb <1,0,0> \n',
+    });
+    const event = await pipeline.upload(key, zip);
+    expect(event.Records[0].s3.object.key).toBe('scenes/broken+scene%2B1+%C3%BC.zip');
+    const job = await pipeline.waitForFinishedJob(key, 30_000);
+    expect(job.status).toBe('FAILED');
+    expect(job.errorReason).toEqual(expect.any(String));
+    expect(job.errorReason!.length).toBeGreaterThan(10);
+    expect(await pipeline.queueDepth()).toEqual([0, 0]);
+    expect(await pipeline.queueDepth(pipeline.deadLetterQueueUrl)).toEqual([0, 0]);
+    expect(pipeline.launchErrors).toEqual([]);
+  }, 40_000);
+
+  it('reconciler: marks FAILED a job whose message is in the DLQ, never overwriting SUCCEEDED, and keeps the evidence', async () => {
+    const [succeeded] = (await pipeline.jobs()).filter((j) => j.key === 'scenes/ECSLogo.zip');
+    const now = new Date().toISOString();
+    await pipeline.ddb.send(
+      new PutCommand({
+        TableName: pipeline.tableName,
+        Item: { jobId: 'lost-job', status: 'RUNNING', bucket: pipeline.bucket, key: 'scenes/lost.zip', createdAt: now, updatedAt: now, attempts: 3, progress: 40 },
+      }),
+    );
+    for (const jobId of ['lost-job', succeeded.jobId]) {
+      await pipeline.sqs.send(
+        new SendMessageCommand({ QueueUrl: pipeline.deadLetterQueueUrl, MessageBody: JSON.stringify({ version: 1, jobId, bucket: pipeline.bucket, key: 'scenes/x.zip', submittedAt: now }) }),
+      );
+    }
+    const result = await pipeline.invokeLauncher({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    expect(result.deadLettered).toEqual(['lost-job']);
+    const lost = (await pipeline.ddb.send(new GetCommand({ TableName: pipeline.tableName, Key: { jobId: 'lost-job' } }))).Item!;
+    expect(lost).toMatchObject({ status: 'FAILED', errorReason: expect.stringMatching(/dead-letter queue/) });
+    const kept = (await pipeline.ddb.send(new GetCommand({ TableName: pipeline.tableName, Key: { jobId: succeeded.jobId } }))).Item!;
+    expect(kept.status).toBe('SUCCEEDED');
+    expect((await pipeline.queueDepth(pipeline.deadLetterQueueUrl))[0] + (await pipeline.queueDepth(pipeline.deadLetterQueueUrl))[1]).toBe(2);
+    // Nothing waits on the job queue, so the reconciler started no worker.
+    expect(result.workersStarted).toBe(0);
+  });
+
+  it('workers exit by themselves when the queue stays empty', async () => {
+    await pipeline.ecs.waitForNoRunningTasks(15_000);
+    for (const task of pipeline.ecs.tasks()) expect(task.exitCode).toBe(0);
+  }, 20_000);
+});
