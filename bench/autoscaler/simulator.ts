@@ -1,0 +1,387 @@
+/**
+ * A discrete-event simulator of a queue-driven worker pool, to compare scaling policies on an arrival trace.
+ * Pure and deterministic: no clock, no I/O; all randomness (Spot interruptions, which instance a scale-in
+ * removes) comes from a seeded PRNG, so the same trace, policy and seed give the same result.
+ *
+ * Model (see docs/spot-fleet-autoscaler.md, "Simulator"):
+ * - Jobs arrive per the trace, wait in a FIFO queue, and run one at a time on a worker for their duration.
+ * - The pool has a target capacity (a `maintain` Spot Fleet, an ASG's desired capacity, an ECS desired count).
+ *   A new instance boots for `bootSeconds` before it takes work; it is billed from launch to termination.
+ * - Removing capacity picks instances at random (fleets do not know which worker is busy). Every
+ *   termination, by scale-in or by a Spot interruption, comes with a 2-minute notice: the worker returns its
+ *   in-flight message at once (the spot-interruption helper), takes no more work and is gone 120 s later.
+ *   That job run is counted as lost (its work is lost; the job itself goes back to the queue and runs again).
+ * - Spot interruptions hit each running instance as a Poisson process (`interruptionsPerInstanceHour`); a
+ *   `maintain` pool replaces interrupted capacity at once.
+ * - Every 60 s the queue's ApproximateNumberOfMessagesVisible is recorded as a CloudWatch datapoint; policies
+ *   that read CloudWatch see only datapoints older than `metricLagSeconds`. Policies that read SQS directly
+ *   see the queue as it is.
+ */
+
+/** One job of a trace. */
+export interface TraceJob {
+  /** Seconds from the start of the trace. */
+  readonly arrivalSeconds: number;
+  /** How long one worker needs for it, in seconds. */
+  readonly durationSeconds: number;
+}
+
+/** What a policy may look at when it runs. */
+export interface PolicyView {
+  readonly nowSeconds: number;
+  /** SQS ApproximateNumberOfMessages right now (direct read, no lag). */
+  readonly visibleMessages: number;
+  /** SQS ApproximateNumberOfMessagesNotVisible right now (jobs being worked on). */
+  readonly inFlightMessages: number;
+  /** The pool's target capacity now. */
+  readonly currentCapacity: number;
+  /**
+   * Average of the CloudWatch ApproximateNumberOfMessagesVisible datapoints (1-minute) in the
+   * `windowSeconds` before (now − metric lag); undefined when no datapoint is visible yet.
+   */
+  cloudWatchAverageVisible(windowSeconds: number): number | undefined;
+}
+
+/** A scaling policy under test: runs every `intervalSeconds`, returns the new target capacity. */
+export interface SimPolicy {
+  readonly name: string;
+  readonly intervalSeconds: number;
+  /** Capacity at the start of the simulation. */
+  readonly initialCapacity: number;
+  decide(view: PolicyView): number;
+}
+
+export interface SimOptions {
+  /** Seed of the PRNG (interruptions, scale-in victims). */
+  readonly seed: number;
+  /** From launch until a worker takes its first job. @default 90 */
+  readonly bootSeconds?: number;
+  /** Age a CloudWatch datapoint must have before alarms and metric reads see it. @default 120 */
+  readonly metricLagSeconds?: number;
+  /** Spot interruptions per running instance-hour. @default 0.02 */
+  readonly interruptionsPerInstanceHour?: number;
+  /** Time between a termination notice and the instance's end. @default 120 */
+  readonly noticeSeconds?: number;
+  /** Stop at the latest this long after the last arrival even if work remains. @default 86400 */
+  readonly maxDrainSeconds?: number;
+}
+
+export interface JobCounts {
+  readonly arrived: number;
+  readonly done: number;
+  readonly waiting: number;
+  readonly running: number;
+}
+
+export interface SimResult {
+  readonly policy: string;
+  readonly jobs: JobCounts;
+  /** Seconds from arrival to the start of the run that completed the job. */
+  readonly p50WaitSeconds: number;
+  readonly p95WaitSeconds: number;
+  readonly maxWaitSeconds: number;
+  /** Launch-to-termination time of every instance, until the simulation ends. */
+  readonly instanceHours: number;
+  /** Most messages waiting at once. */
+  readonly peakBacklog: number;
+  /** Job runs killed before finishing (by scale-in or Spot interruption); each job ran again later. */
+  readonly lostJobs: number;
+  readonly spotInterruptions: number;
+  readonly capacityChanges: number;
+  readonly peakCapacity: number;
+  /** When the simulation ended: the last job's completion (or the drain limit). */
+  readonly endSeconds: number;
+}
+
+/** mulberry32: small, fast, good enough for simulation, and deterministic for a seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type EventKind = 'arrival' | 'booted' | 'finish' | 'interrupt' | 'gone' | 'tick' | 'sample';
+interface SimEvent {
+  readonly time: number;
+  readonly seq: number;
+  readonly kind: EventKind;
+  readonly ref?: number;
+}
+
+/** A binary min-heap on (time, seq): equal times run in scheduling order, so runs are reproducible. */
+class EventQueue {
+  private readonly heap: SimEvent[] = [];
+  private seq = 0;
+  get size(): number {
+    return this.heap.length;
+  }
+  push(time: number, kind: EventKind, ref?: number): void {
+    const heap = this.heap;
+    heap.push({ time, seq: this.seq++, kind, ref });
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!less(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+  }
+  pop(): SimEvent | undefined {
+    const heap = this.heap;
+    if (heap.length === 0) return undefined;
+    const top = heap[0];
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && less(heap[l], heap[m])) m = l;
+        if (r < heap.length && less(heap[r], heap[m])) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m], heap[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+const less = (a: SimEvent, b: SimEvent) => a.time < b.time || (a.time === b.time && a.seq < b.seq);
+
+interface Instance {
+  readonly id: number;
+  readonly launchedAt: number;
+  state: 'booting' | 'idle' | 'busy' | 'draining' | 'gone';
+  job?: number;
+  /** Run counter of the job, to ignore finish events of runs that were killed. */
+  run?: number;
+  goneAt?: number;
+}
+
+interface Job {
+  readonly arrival: number;
+  readonly duration: number;
+  runs: number;
+  startedAt?: number;
+  done: boolean;
+}
+
+/** The p-th percentile (0..100) of sorted values, nearest-rank; 0 for an empty list. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+/** Validates a trace; returns every problem found (empty when it is usable). */
+export function validateTrace(trace: unknown): string[] {
+  if (!Array.isArray(trace)) return ['a trace must be a JSON array of { "arrivalSeconds": n, "durationSeconds": n }'];
+  const errors: string[] = [];
+  trace.forEach((job, i) => {
+    if (errors.length >= 5) return;
+    const a = (job as TraceJob)?.arrivalSeconds;
+    const d = (job as TraceJob)?.durationSeconds;
+    if (typeof a !== 'number' || !Number.isFinite(a) || a < 0) errors.push(`job ${i}: arrivalSeconds must be a number ≥ 0 (got ${JSON.stringify(a)})`);
+    if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) errors.push(`job ${i}: durationSeconds must be a number > 0 (got ${JSON.stringify(d)})`);
+  });
+  return errors;
+}
+
+/** Runs `policy` over `trace`. */
+export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options: SimOptions): SimResult {
+  const problems = validateTrace(trace);
+  if (problems.length > 0) throw new Error(`invalid trace: ${problems.join('; ')}`);
+  const bootSeconds = options.bootSeconds ?? 90;
+  const metricLag = options.metricLagSeconds ?? 120;
+  const interruptRate = (options.interruptionsPerInstanceHour ?? 0.02) / 3600;
+  const noticeSeconds = options.noticeSeconds ?? 120;
+  const random = prng(options.seed);
+
+  const jobs: Job[] = [...trace]
+    .sort((x, y) => x.arrivalSeconds - y.arrivalSeconds)
+    .map((j) => ({ arrival: j.arrivalSeconds, duration: j.durationSeconds, runs: 0, done: false }));
+  const lastArrival = jobs.length ? jobs[jobs.length - 1].arrival : 0;
+  const hardStop = lastArrival + (options.maxDrainSeconds ?? 86_400);
+  const events = new EventQueue();
+  jobs.forEach((job, i) => events.push(job.arrival, 'arrival', i));
+
+  // The queue holds job indices; a returned message goes to the front (it is the oldest work).
+  const queue: number[] = [];
+  let queueHead = 0;
+  const queued = () => queue.length - queueHead;
+  const instances: Instance[] = [];
+  const live = () => instances.filter((i) => i.state === 'booting' || i.state === 'idle' || i.state === 'busy');
+  const samples: { time: number; visible: number }[] = [];
+  let target = 0;
+  let arrived = 0;
+  let doneCount = 0;
+  let running = 0;
+  let peakBacklog = 0;
+  let lostJobs = 0;
+  let interruptions = 0;
+  let capacityChanges = 0;
+  let peakCapacity = 0;
+  let now = 0;
+
+  const launch = () => {
+    const instance: Instance = { id: instances.length, launchedAt: now, state: 'booting' };
+    instances.push(instance);
+    events.push(now + bootSeconds, 'booted', instance.id);
+    const interruptAt = now - Math.log(1 - random()) / interruptRate;
+    if (Number.isFinite(interruptAt)) events.push(interruptAt, 'interrupt', instance.id);
+  };
+  const dispatch = () => {
+    for (const instance of instances) {
+      if (queued() === 0) break;
+      if (instance.state !== 'idle') continue;
+      const jobIndex = queue[queueHead++];
+      const job = jobs[jobIndex];
+      job.runs += 1;
+      job.startedAt = now;
+      instance.state = 'busy';
+      instance.job = jobIndex;
+      instance.run = job.runs;
+      running += 1;
+      events.push(now + job.duration, 'finish', instance.id);
+    }
+    if (queueHead > 1024 && queueHead * 2 > queue.length) {
+      queue.splice(0, queueHead);
+      queueHead = 0;
+    }
+  };
+  /** Notice: return the in-flight message, stop taking work, end after the notice period. */
+  const drain = (instance: Instance) => {
+    // A pending instance that never booted is cancelled at once; a running one gets the notice period.
+    const endsIn = instance.state === 'booting' ? 0 : noticeSeconds;
+    if (instance.state === 'busy') {
+      lostJobs += 1;
+      running -= 1;
+      queue.splice(queueHead, 0, instance.job!);
+      instance.job = undefined;
+    }
+    instance.state = 'draining';
+    events.push(now + endsIn, 'gone', instance.id);
+  };
+  const setTarget = (capacity: number) => {
+    const next = Math.max(0, Math.floor(capacity));
+    if (next !== target) capacityChanges += 1;
+    target = next;
+    peakCapacity = Math.max(peakCapacity, target);
+    reconcile();
+  };
+  /** A `maintain` pool: launch or remove instances until live capacity equals the target. */
+  const reconcile = () => {
+    const current = live();
+    for (let missing = target - current.length; missing > 0; missing--) launch();
+    let excess = current.length - target;
+    while (excess > 0) {
+      const candidates = live();
+      drain(candidates[Math.floor(random() * candidates.length)]);
+      excess -= 1;
+    }
+    dispatch();
+  };
+
+  setTarget(policy.initialCapacity);
+  events.push(0, 'sample');
+  events.push(0, 'tick');
+
+  const allDone = () => doneCount === jobs.length;
+  while (events.size > 0) {
+    const event = events.pop()!;
+    if (event.time > hardStop) break;
+    // Once every job is done (and all have arrived), the run is over: what happens next costs nobody anything.
+    if (allDone() && event.time >= lastArrival && jobs.length > 0) break;
+    now = event.time;
+    switch (event.kind) {
+      case 'arrival':
+        arrived += 1;
+        queue.push(event.ref!);
+        dispatch();
+        peakBacklog = Math.max(peakBacklog, queued());
+        break;
+      case 'booted': {
+        const instance = instances[event.ref!];
+        if (instance.state === 'booting') {
+          instance.state = 'idle';
+          dispatch();
+        }
+        break;
+      }
+      case 'finish': {
+        const instance = instances[event.ref!];
+        if (instance.state !== 'busy' || instance.job === undefined) break;
+        const job = jobs[instance.job];
+        if (instance.run !== job.runs) break;
+        job.done = true;
+        doneCount += 1;
+        running -= 1;
+        instance.state = 'idle';
+        instance.job = undefined;
+        dispatch();
+        break;
+      }
+      case 'interrupt': {
+        const instance = instances[event.ref!];
+        if (instance.state === 'gone' || instance.state === 'draining') break;
+        interruptions += 1;
+        drain(instance);
+        reconcile(); // maintain: replace the lost capacity
+        break;
+      }
+      case 'gone': {
+        const instance = instances[event.ref!];
+        instance.state = 'gone';
+        instance.goneAt = now;
+        break;
+      }
+      case 'sample':
+        samples.push({ time: now, visible: queued() });
+        events.push(now + 60, 'sample');
+        break;
+      case 'tick': {
+        const view: PolicyView = {
+          nowSeconds: now,
+          visibleMessages: queued(),
+          inFlightMessages: running,
+          currentCapacity: target,
+          cloudWatchAverageVisible: (windowSeconds) => {
+            const end = now - metricLag;
+            const inWindow = samples.filter((s) => s.time <= end && s.time > end - windowSeconds);
+            return inWindow.length === 0 ? undefined : inWindow.reduce((sum, s) => sum + s.visible, 0) / inWindow.length;
+          },
+        };
+        setTarget(policy.decide(view));
+        events.push(now + policy.intervalSeconds, 'tick');
+        break;
+      }
+    }
+  }
+
+  const end = now;
+  const instanceSeconds = instances.reduce((sum, i) => sum + (Math.min(i.goneAt ?? end, end) - i.launchedAt), 0);
+  const waits = jobs.filter((j) => j.done).map((j) => j.startedAt! - j.arrival).sort((a, b) => a - b);
+  return {
+    policy: policy.name,
+    jobs: { arrived, done: doneCount, waiting: queued(), running },
+    p50WaitSeconds: round(percentile(waits, 50)),
+    p95WaitSeconds: round(percentile(waits, 95)),
+    maxWaitSeconds: round(waits.length ? waits[waits.length - 1] : 0),
+    instanceHours: round(instanceSeconds / 3600, 2),
+    peakBacklog,
+    lostJobs,
+    spotInterruptions: interruptions,
+    capacityChanges,
+    peakCapacity,
+    endSeconds: round(end),
+  };
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
