@@ -177,6 +177,9 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
     const malformed: DynamoDBRecord = { ...good, dynamodb: { ...good.dynamodb!, SequenceNumber: '999', NewImage: { ...key('m1'), SocialSecurityNumber: { Z: '1' } } as never } };
     expect(await invoke([good, malformed])).toEqual({ batchItemFailures: [{ itemIdentifier: '999' }] });
     await expect(invoke([malformed])).rejects.toThrow(/All records failed/);
+    // A failed record that cannot be named by sequence number fails the whole batch rather than being lost.
+    const remove: DynamoDBRecord = { ...good, eventName: 'REMOVE' };
+    await expect(invoke([remove, { eventName: 'INSERT' } as DynamoDBRecord])).rejects.toThrow(/have no dynamodb.SequenceNumber/);
   });
 
   it('never lets a stale record overwrite the verdict on a newer version of the item', async () => {
