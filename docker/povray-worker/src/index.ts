@@ -27,7 +27,9 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = jsonLogger({ workerId: config.workerId });
-  const sqs = new SQSClient({});
+  // When an endpoint is configured (AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL), it wins over the queue URL's
+  // host; emulators hand out queue URLs whose host is not a valid URL host (sqs.<region>.127.0.0.1).
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: !(process.env.AWS_ENDPOINT_URL_SQS || process.env.AWS_ENDPOINT_URL) });
   const s3 = new S3Client({});
   const dynamodb = config.jobTableName ? new DynamoDBClient({}) : undefined;
   const records = dynamodb && config.jobTableName ? dynamoJobRecords(DynamoDBDocumentClient.from(dynamodb), config.jobTableName) : noJobRecords;

@@ -149,7 +149,7 @@ export function renderSize(
 export function povrayArguments(iniFile: string, inputFile: string, size: { width: number; height: number }, outputFile: string): string[] {
   return [
     `./${iniFile}`,
-    `+I./${inputFile}`,
+    `+I${inputFile}`,
     `+W${size.width}`,
     `+H${size.height}`,
     '-D', // no display window

@@ -46,10 +46,10 @@ export function dynamoJobRecords(client: DynamoDBDocumentClient, tableName: stri
         Key: key(job.jobId),
         UpdateExpression:
           'SET #status = :running, attempts = :attempt, progress = :zero, startedAt = :now, updatedAt = :now, workerId = :worker, ' +
-          'bucket = if_not_exists(bucket, :bucket), #key = if_not_exists(#key, :key), createdAt = if_not_exists(createdAt, :now) ' +
+          '#bucket = if_not_exists(#bucket, :bucket), #key = if_not_exists(#key, :key), createdAt = if_not_exists(createdAt, :now) ' +
           'REMOVE errorReason, finishedAt',
         ConditionExpression: 'attribute_not_exists(#status) OR #status <> :succeeded',
-        ExpressionAttributeNames: { '#status': 'status', '#key': 'key' },
+        ExpressionAttributeNames: { '#status': 'status', '#key': 'key', '#bucket': 'bucket' },
         ExpressionAttributeValues: {
           ':running': 'RUNNING',
           ':succeeded': 'SUCCEEDED',
