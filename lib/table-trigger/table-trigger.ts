@@ -229,6 +229,7 @@ function validateProps(props: TableTriggerProps): void {
       if (props[name] !== undefined) errors.push(`${name} configures the built-in handler; with your own handler, configure your function instead`);
     }
   }
+  if (props.alertTopic && props.alertTopicKey) errors.push('alertTopicKey applies only to a new topic; remove it or remove alertTopic');
   if (props.invalidValue !== undefined && props.invalidValue.length === 0) errors.push("invalidValue must not be empty (default 'INVALID')");
   const eventNames = props.eventNames;
   if (eventNames !== undefined) {

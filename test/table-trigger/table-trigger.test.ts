@@ -245,6 +245,12 @@ describe('TableTrigger prop validation', () => {
     ['too many visible characters', { rules, alertMasking: { visibleCharacters: 99 } }, undefined, /visibleCharacters must be a whole number from 0 to 16/],
     ['partitionKey with an existing table', { rules, partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }, (s) => ({ table: dynamodb.Table.fromTableName(s, 'I', 'x') }), /partitionKey applies only to a new table/],
     ['memorySize with your own handler', { memorySize: 512 }, (s) => ({ handler: fnOf(s) }), /memorySize configures the built-in handler/],
+    [
+      'a topic key with an existing topic',
+      { rules },
+      (s) => ({ alertTopic: new sns.Topic(s, 'Given'), alertTopicKey: new kms.Key(s, 'K') }),
+      /alertTopicKey applies only to a new topic/,
+    ],
     ['an empty invalid marker', { rules, invalidValue: '' }, undefined, /invalidValue must not be empty/],
     [
       'a rule set too large for the Lambda environment',
