@@ -28,17 +28,31 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const BASE64_URL = /^[A-Za-z0-9_-]*={0,2}$/;
 const DATA_URL_PREFIX = /^data:[\w.+-]+\/[\w.+-]+;base64,/i;
 
-/** Strictly decodes base64 (standard or URL-safe, whitespace ignored, a `data:` URL prefix allowed). */
+/** Bytes that `chars` base64 characters (without padding) decode to. */
+function decodedLength(chars: number): number {
+  return Math.floor((chars * 3) / 4);
+}
+
+/**
+ * Strictly decodes base64 (standard or URL-safe, whitespace ignored, a `data:` URL prefix allowed).
+ * Fast path for megabytes of clean base64: Node's decoder skips characters outside the alphabet, so a
+ * decoded length equal to what the text's length predicts proves every character was valid (a regex over
+ * 5 MB costs ~100 ms). Anything else takes the slow path, which says precisely what is wrong.
+ */
 export function decodeBase64Image(value: unknown, maxBytes: number): Buffer {
   if (typeof value !== 'string') throw badRequest('invalid_base64', 'base64Image must be a base64 string');
-  const text = value.replace(DATA_URL_PREFIX, '').replace(/\s+/g, '');
+  let text = value.startsWith('data:') ? value.replace(DATA_URL_PREFIX, '') : value;
   if (text.length === 0) throw badRequest('invalid_base64', 'base64Image is empty');
-  if ((!BASE64.test(text) && !BASE64_URL.test(text)) || text.length % 4 === 1) {
-    throw badRequest('invalid_base64', 'base64Image is not valid base64');
-  }
-  const estimated = Math.floor((text.length * 3) / 4);
+  const estimated = decodedLength(text.length);
   if (estimated > maxBytes + 2) {
     throw new ImageApiError(413, 'image_too_large', `The image is about ${estimated} bytes; at most ${maxBytes} bytes are accepted`);
+  }
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const fast = Buffer.from(text, 'base64');
+  if (text.length % 4 !== 1 && fast.length === decodedLength(text.length - padding) && !text.slice(0, -2).includes('=')) return fast;
+  text = text.replace(/\s+/g, '');
+  if (text.length === 0 || (!BASE64.test(text) && !BASE64_URL.test(text)) || text.length % 4 === 1) {
+    throw badRequest('invalid_base64', 'base64Image is not valid base64');
   }
   return Buffer.from(text, BASE64.test(text) ? 'base64' : 'base64url');
 }
