@@ -23,6 +23,17 @@ function zipOf(files: Record<string, string>): Promise<Buffer> {
   });
 }
 
+/** Polls `probe` until it returns `expected` (the worker deletes a message just after recording the job's end). */
+async function eventually<T>(probe: () => Promise<T>, expected: T, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (JSON.stringify(value) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await probe();
+  }
+  expect(value).toEqual(expected);
+}
+
 describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver → launcher → SQS → local ECS → worker → POV-Ray)', () => {
   let pipeline: LocalPipeline;
   const workerOutput: string[] = [];
@@ -54,7 +65,7 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
     const [task] = pipeline.ecs.tasks();
     expect(task).toMatchObject({ startedBy: 'render-local', capacityProviderName: 'FARGATE_SPOT' });
     expect(pipeline.launchErrors).toEqual([]);
-    expect(await pipeline.queueDepth()).toEqual([0, 0]);
+    await eventually(() => pipeline.queueDepth(), [0, 0]);
   }, 40_000);
 
   it('creates one job for a duplicate delivery of the same S3 event', async () => {
@@ -80,7 +91,7 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
     expect(job.status).toBe('FAILED');
     expect(job.errorReason).toEqual(expect.any(String));
     expect(job.errorReason!.length).toBeGreaterThan(10);
-    expect(await pipeline.queueDepth()).toEqual([0, 0]);
+    await eventually(() => pipeline.queueDepth(), [0, 0]);
     expect(await pipeline.queueDepth(pipeline.deadLetterQueueUrl)).toEqual([0, 0]);
     expect(pipeline.launchErrors).toEqual([]);
   }, 40_000);
