@@ -178,17 +178,10 @@ export function applyFilter(pipeline: Sharp, filter: Filter, info: OutputInfo, l
       return pipeline.linear(alpha ? [...a, 1] : a, alpha ? [...b, 0] : b);
     }
     case 'resize': {
-      let width = filter.width;
-      let height = filter.height;
-      if (filter.percent !== undefined) {
-        width = Math.max(1, Math.round((info.width * filter.percent) / 100));
-        height = Math.max(1, Math.round((info.height * filter.percent) / 100));
-      } else if (!filter.exact) {
-        ({ width, height } = fitInside(info.width, info.height, width, height));
-      }
-      if (filter.shrinkOnly && info.width <= (width ?? Infinity) && info.height <= (height ?? Infinity)) return pipeline;
-      checkOutputSize(width ?? 0, height ?? 0, limits);
-      return pipeline.resize({ width, height, fit: 'fill' });
+      const size = resizedSize(filter, info.width, info.height);
+      if (size.width === info.width && size.height === info.height) return pipeline;
+      checkOutputSize(size.width, size.height, limits);
+      return pipeline.resize({ width: size.width, height: size.height, fit: 'fill' });
     }
     case 'rotate':
       // ImageMagick fills the corners uncovered by a rotation with white (transparent if there is alpha).
@@ -202,28 +195,84 @@ export function applyFilter(pipeline: Sharp, filter: Filter, info: OutputInfo, l
   }
 }
 
+const COLOUR_FILTERS: ReadonlySet<Filter['kind']> = new Set(['negate', 'grayscale', 'sepia', 'colorize']);
+
+/** Size after a `-resize` filter on a `width`×`height` image. */
+export function resizedSize(filter: Extract<Filter, { kind: 'resize' }>, width: number, height: number): { width: number; height: number } {
+  if (filter.percent !== undefined) {
+    return { width: Math.max(1, Math.round((width * filter.percent) / 100)), height: Math.max(1, Math.round((height * filter.percent) / 100)) };
+  }
+  const target = filter.exact ? { width: filter.width!, height: filter.height! } : fitInside(width, height, filter.width, filter.height);
+  if (filter.shrinkOnly && width <= target.width && height <= target.height) return { width, height };
+  return target;
+}
+
+/**
+ * The order filters actually run in. Per-pixel colour filters (negate, grayscale, sepia, colorize) commute
+ * with resampling up to rounding (and clipping at edges of saturated areas), so a `-resize` that shrinks
+ * the image and follows only such filters runs before them: fewer pixels to colour, and for JPEG the
+ * decoder can shrink on load. Everything else keeps ImageMagick's left-to-right order.
+ */
+export function executionOrder(filters: readonly Filter[], width: number, height: number): Filter[] {
+  const order = [...filters];
+  let w = width;
+  let h = height;
+  for (let i = 0; i < order.length; i++) {
+    const filter = order[i];
+    if (COLOUR_FILTERS.has(filter.kind)) {
+      let j = i;
+      while (j < order.length && COLOUR_FILTERS.has(order[j].kind)) j++;
+      const next = order[j];
+      if (next?.kind === 'resize') {
+        const size = resizedSize(next, w, h);
+        if (size.width * size.height < w * h) {
+          order.splice(j, 1);
+          order.splice(i, 0, next);
+          ({ width: w, height: h } = size);
+        }
+      }
+      continue;
+    }
+    if (filter.kind === 'resize') ({ width: w, height: h } = resizedSize(filter, w, h));
+    else if (filter.kind === 'rotate') {
+      if (Math.abs(filter.degrees) % 180 === 90) [w, h] = [h, w];
+      else if (filter.degrees % 180 !== 0) break; // size after an arbitrary angle: stop reordering
+    }
+  }
+  return order;
+}
+
 /** Applies a convert plan to an input and encodes the result. */
 export async function convertImage(
-  input: { readonly image: Buffer; readonly hasAlpha: boolean },
+  input: { readonly image: Buffer; readonly hasAlpha: boolean; readonly width: number; readonly height: number },
   plan: ConvertPlan,
   outputFormat: ImageFormat,
   limits: ImageLimits,
 ): Promise<OperationResult> {
-  // Filters run one after another on raw sRGB pixels (RGB, or RGBA when the input has alpha), so their
-  // order matters exactly as it does for ImageMagick's command line.
-  const decoded = sharp(input.image, sharpOptions(limits));
-  let raw = await toRaw(input.hasAlpha ? decoded.ensureAlpha() : decoded.removeAlpha());
-  for (const filter of plan.filters) {
-    raw = await toRaw(applyFilter(fromRaw(raw, limits), filter, raw.info, limits));
-    checkOutputSize(raw.info.width, raw.info.height, limits);
+  // One filter per sharp pipeline, pixels handed on raw between them (sRGB, RGBA when the input has alpha),
+  // so filters compose in the order given, as on ImageMagick's command line.
+  const decoded = sharp(input.image, sharpOptions(limits)).pipelineColourspace('srgb');
+  let pipeline = input.hasAlpha ? decoded.ensureAlpha() : decoded.removeAlpha();
+  let info = { width: input.width, height: input.height, channels: input.hasAlpha ? 4 : 3 } as OutputInfo;
+  const order = executionOrder(plan.filters, input.width, input.height);
+  for (let k = 0; k < order.length; k++) {
+    if (k > 0) {
+      const raw = await toRaw(pipeline);
+      info = raw.info;
+      checkOutputSize(info.width, info.height, limits);
+      pipeline = fromRaw(raw, limits);
+    }
+    pipeline = applyFilter(pipeline, order[k], info, limits);
   }
-  return finish(fromRaw(raw, limits), outputFormat, plan.quality, raw.info.channels === 4);
+  const result = await finish(pipeline.toColourspace('srgb'), outputFormat, plan.quality, info.channels === 4);
+  if (result.kind === 'image') checkOutputSize(result.width, result.height, limits);
+  return result;
 }
 
 async function convert(request: ImageRequest, limits: ImageLimits): Promise<OperationResult> {
   const plan = parseCustomArgs(request.customArgs, limits.maxOutputDimension);
   const input = await inspectInput(request, limits);
-  return convertImage({ image: input.image, hasAlpha: input.metadata.hasAlpha === true }, plan, request.outputFormat ?? input.format, limits);
+  return convertImage({ image: input.image, hasAlpha: input.metadata.hasAlpha === true, width: input.width, height: input.height }, plan, request.outputFormat ?? input.format, limits);
 }
 
 function describeSpace(metadata: Metadata): string {

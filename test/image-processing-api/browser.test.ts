@@ -3,6 +3,23 @@ import sharp from 'sharp';
 import { LocalImageApi, startLocalImageApi } from '../../bin/image-api-local';
 import { describeWithTools, whichTool } from '../helpers/tools';
 
+// The callbacks below run in the page. The project compiles without the DOM library, so declare the little
+// they use here (module scope: nothing leaks into other files).
+interface PageImage {
+  naturalWidth: number;
+  naturalHeight: number;
+  src: string;
+  getBoundingClientRect(): { left: number; width: number };
+}
+declare const document: {
+  getElementById(id: string): (PageImage & { textContent: string | null }) | null;
+  createElement(tag: 'canvas'): {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): { drawImage(img: PageImage, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+  };
+};
+
 /**
  * The web page in a real browser, against the local server that runs the real handler with API Gateway
  * proxy events: upload an image, set the width, apply negate, check the processed image.
@@ -38,7 +55,7 @@ describeWithTools(['chromium'], 'image API web page in headless Chromium', () =>
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ready'));
 
     await page.setInputFiles('#file', { name: 'halves.png', mimeType: 'image/png', buffer: upload });
-    await page.waitForFunction(() => (document.getElementById('original') as HTMLImageElement).naturalWidth === 200);
+    await page.waitForFunction(() => (document.getElementById('original')!).naturalWidth === 200);
     await page.fill('#width', '50');
     await page.selectOption('#filter', 'negate');
     await page.click('#process');
@@ -46,7 +63,7 @@ describeWithTools(['chromium'], 'image API web page in headless Chromium', () =>
     expect(await page.textContent('#status')).toMatch(/^Done in \d+ ms\.$/);
 
     const shown = await page.evaluate(() => {
-      const img = document.getElementById('processed') as HTMLImageElement;
+      const img = document.getElementById('processed')!;
       const canvas = document.createElement('canvas');
       canvas.width = img.naturalWidth;
       canvas.height = img.naturalHeight;
@@ -58,8 +75,8 @@ describeWithTools(['chromium'], 'image API web page in headless Chromium', () =>
         left: Array.from(ctx.getImageData(10, 12, 1, 1).data),
         right: Array.from(ctx.getImageData(40, 12, 1, 1).data),
         src: img.src,
-        originalShown: (document.getElementById('original') as HTMLImageElement).getBoundingClientRect().width > 0,
-        processedBox: img.getBoundingClientRect().left > (document.getElementById('original') as HTMLImageElement).getBoundingClientRect().left,
+        originalShown: (document.getElementById('original')!).getBoundingClientRect().width > 0,
+        processedBox: img.getBoundingClientRect().left > (document.getElementById('original')!).getBoundingClientRect().left,
       };
     });
     expect({ width: shown.width, height: shown.height }).toEqual({ width: 50, height: 25 });
@@ -82,7 +99,7 @@ describeWithTools(['chromium'], 'image API web page in headless Chromium', () =>
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ready'));
     // Load a real image first so the Process button is enabled, then swap the data for a text file.
     await page.click('#sample');
-    await page.waitForFunction(() => (document.getElementById('original') as HTMLImageElement).naturalWidth > 0);
+    await page.waitForFunction(() => (document.getElementById('original')!).naturalWidth > 0);
     await page.setInputFiles('#file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });
     await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'Loaded the sample image.');
     await page.click('#process');

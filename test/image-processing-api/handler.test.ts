@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import { handleApiRequest, HttpContext, negotiate } from '../../lambda/image-processing-api/http';
+import { parseCustomArgs } from '../../lambda/image-processing-api/custom-args';
 import { DEFAULT_LIMITS, ImageLimits, limitsFromEnv } from '../../lambda/image-processing-api/limits';
+import { executionOrder } from '../../lambda/image-processing-api/operations';
 import { SAMPLE_HEIGHT, SAMPLE_WIDTH } from '../../lambda/image-processing-api/sample';
 import { halves, pixel, pngBomb, postEvent, rotatedJpeg, solid } from './images';
 
@@ -214,6 +216,32 @@ describe('image API handler: convert filters, measured on pixels', () => {
     const low = await convert(noisy, ['-quality', '10'], 'jpg');
     const high = await convert(noisy, ['-quality', '95'], 'jpg');
     expect(low.length).toBeLessThan(high.length / 2);
+  });
+
+  it('works on single-channel grey inputs', async () => {
+    const grey1 = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 60, g: 60, b: 60 } } }).toColourspace('b-w').png().toBuffer();
+    expect((await sharp(grey1).metadata()).channels).toBe(1);
+    expect((await pixel(await convert(grey1, ['-negate']), 1, 1)).slice(0, 3)).toEqual([195, 195, 195]);
+    expect((await pixel(await convert(grey1, ['-fill', 'red', '-colorize', '100%']), 1, 1)).slice(0, 3)).toEqual([255, 0, 0]);
+  });
+
+  it('runs a shrinking -resize before preceding colour filters only (they commute), otherwise keeps the order', () => {
+    const kinds = (args: string[], w = 4000, h = 3000) => executionOrder(parseCustomArgs(args, 8192).filters, w, h).map((f) => f.kind);
+    expect(kinds(['-negate', '-resize', '300'])).toEqual(['resize', 'negate']);
+    expect(kinds(['-negate', '-sepia-tone', '65%', '-resize', '50%', '-flip'])).toEqual(['resize', 'negate', 'sepia', 'flip']);
+    expect(kinds(['-negate', '-resize', '200%'])).toEqual(['negate', 'resize']);
+    expect(kinds(['-negate', '-resize', '8000x8000>'])).toEqual(['negate', 'resize']);
+    expect(kinds(['-negate', '-blur', '2', '-resize', '300'])).toEqual(['negate', 'blur', 'resize']);
+    expect(kinds(['-rotate', '90', '-negate', '-resize', 'x300'])).toEqual(['rotate', 'resize', 'negate']);
+    expect(kinds(['-rotate', '30', '-negate', '-resize', '300'])).toEqual(['rotate', 'negate', 'resize']);
+  });
+
+  it('gives the same pixels for -negate -resize as for -resize -negate', async () => {
+    const input = await halves();
+    const a = await convert(input, ['-negate', '-resize', '20']);
+    const b = await convert(input, ['-resize', '20', '-negate']);
+    expect(await pixel(a, 2, 2)).toEqual([0, 255, 255, 255]);
+    expect(await pixel(a, 17, 2)).toEqual(await pixel(b, 17, 2));
   });
 
   it('applies filters in the order given, as ImageMagick does', async () => {
