@@ -1,12 +1,4 @@
-// The table-trigger pattern's public exports.
+// The table-trigger pattern's public exports (jsii-friendly: the construct, its props, structs and enums).
+// The handler contract (rule-config.ts, build-config.ts) is internal.
 export * from './props';
-export * from './table-trigger';
-export {
-  MAX_TRIGGER_CONFIG_BYTES,
-  TABLE_NAME_ENV,
-  TOPIC_ARN_ENV,
-  TRIGGER_CONFIG_ENV,
-  triggerConfigErrors,
-} from './rule-config';
-export type { FormatConfig, MaskingConfig, RuleConfig, TriggerConfig } from './rule-config';
-export * from './build-config';
+export { TableTrigger } from './table-trigger';

@@ -16,7 +16,6 @@ import {
   TABLE_NAME_ENV,
   TOPIC_ARN_ENV,
   TRIGGER_CONFIG_ENV,
-  TriggerConfig,
   triggerConfigErrors,
 } from './rule-config';
 
@@ -59,8 +58,8 @@ export class TableTrigger extends Construct {
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   /** What computed attributes receive for an invalid value. */
   public readonly invalidValue: string;
-  /** The serialized rule set handed to the built-in handler (mode a only). */
-  public readonly triggerConfig?: TriggerConfig;
+  /** The rule set handed to the built-in handler, as the JSON it reads at cold start (mode a only). */
+  public readonly handlerConfiguration?: string;
 
   constructor(scope: Construct, id: string, props: TableTriggerProps) {
     super(scope, id);
@@ -83,11 +82,12 @@ export class TableTrigger extends Construct {
     }
 
     if (props.rules) {
-      this.triggerConfig = buildTriggerConfig(props.rules, this.invalidValue, props.alertMasking);
+      const config = buildTriggerConfig(props.rules, this.invalidValue, props.alertMasking);
       const keyAttributes = props.table ? tableShape.keyAttributes : [props.partitionKey ?? TABLE_TRIGGER_DEFAULTS.partitionKey, props.sortKey].flatMap((k) => (k ? [k.name] : []));
-      const errors = triggerConfigErrors(this.triggerConfig, keyAttributes);
+      const errors = triggerConfigErrors(config, keyAttributes);
       if (errors.length > 0) throw new Error(`TableTrigger '${this.node.path}': invalid rules:\n- ${errors.join('\n- ')}`);
-      const bytes = Buffer.byteLength(JSON.stringify(this.triggerConfig));
+      this.handlerConfiguration = JSON.stringify(config);
+      const bytes = Buffer.byteLength(this.handlerConfiguration);
       if (bytes > MAX_TRIGGER_CONFIG_BYTES) {
         throw new Error(
           `TableTrigger '${this.node.path}': the rules serialize to ${bytes} bytes, more than the ${MAX_TRIGGER_CONFIG_BYTES} bytes of Lambda environment ` +
@@ -127,7 +127,7 @@ export class TableTrigger extends Construct {
         environment: {
           [TABLE_NAME_ENV]: this.table.tableName,
           [TOPIC_ARN_ENV]: this.topic.topicArn,
-          [TRIGGER_CONFIG_ENV]: JSON.stringify(this.triggerConfig),
+          [TRIGGER_CONFIG_ENV]: this.handlerConfiguration!,
           POWERTOOLS_SERVICE_NAME: 'table-trigger',
         },
       });

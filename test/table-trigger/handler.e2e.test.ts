@@ -55,7 +55,7 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
     Object.assign(process.env, local().env(), {
       [TABLE_NAME_ENV]: TABLE,
       [TOPIC_ARN_ENV]: TopicArn,
-      [TRIGGER_CONFIG_ENV]: JSON.stringify(trigger.triggerConfig),
+      [TRIGGER_CONFIG_ENV]: trigger.handlerConfiguration,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
     handler = (await import('../../lambda/table-trigger/index')).handler as Handler;

@@ -114,6 +114,7 @@ describe('TableTrigger with built-in rules and a new table', () => {
         },
       ],
     });
+    expect(env.TRIGGER_CONFIG).toBe(trigger.handlerConfiguration);
     expect(fn.Properties.Runtime).toBe(lambda.Runtime.NODEJS_24_X.name);
   });
 
