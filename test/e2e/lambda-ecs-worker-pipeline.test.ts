@@ -89,8 +89,10 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
     expect(event.Records[0].s3.object.key).toBe('scenes/broken+scene%2B1+%C3%BC.zip');
     const job = await pipeline.waitForFinishedJob(key, 30_000);
     expect(job.status).toBe('FAILED');
-    expect(job.errorReason).toEqual(expect.any(String));
-    expect(job.errorReason!.length).toBeGreaterThan(10);
+    expect(job.errorReason).toMatch(/Parse Error/);
+    // The render log is kept beside where the PNG would have gone, under the decoded name.
+    expect(job.logKey).toBe('renders/broken scene+1 ü.log');
+    expect((await pipeline.getObject(job.logKey!)).toString()).toMatch(/Parse Error/);
     await eventually(() => pipeline.queueDepth(), [0, 0]);
     expect(await pipeline.queueDepth(pipeline.deadLetterQueueUrl)).toEqual([0, 0]);
     expect(pipeline.launchErrors).toEqual([]);
