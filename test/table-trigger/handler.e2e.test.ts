@@ -150,6 +150,18 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
     expect(alerts[0].Message).toContain('value "*2"');
   });
 
+  it('removes the computed attribute when an optional attribute is removed or set to NULL', async () => {
+    await dynamodb.send(new UpdateItemCommand({ TableName: TABLE, Key: key('nine') as never, UpdateExpression: 'REMOVE SocialSecurityNumber' }));
+    await dynamodb.send(
+      new UpdateItemCommand({ TableName: TABLE, Key: key('eleven') as never, UpdateExpression: 'SET SocialSecurityNumber = :n', ExpressionAttributeValues: { ':n': { NULL: true } } }),
+    );
+    const records = await stream.capture([key('nine'), key('eleven')]);
+    expect(await invoke(records)).toEqual({ batchItemFailures: [] });
+    expect(await get('nine')).toEqual({ ...key('nine'), Name: { S: 'Ana' } });
+    expect(await get('eleven')).toEqual({ ...key('eleven'), SocialSecurityNumber: { NULL: true } });
+    expect(await drainAlerts()).toEqual([]);
+  });
+
   it('reports only the poison record of a batch as failed', async () => {
     await put({ ...key('p1'), SocialSecurityNumber: { S: '111223333' } });
     await put({ ...key('p2'), SocialSecurityNumber: { S: 'nope' } });
