@@ -107,7 +107,10 @@ export function parseWorkerConfig(env: Env, host: { workerId: string; tmpDir: st
   };
 }
 
-/** Seconds between two visibility extensions: a third of the timeout, so two may fail before it lapses. */
+/**
+ * Time between two visibility extensions: a quarter of the timeout (at most 60 s), so three may fail or
+ * be late before the message would become visible again.
+ */
 export function heartbeatIntervalMs(visibilityTimeoutSeconds: number): number {
-  return Math.max(500, Math.floor((visibilityTimeoutSeconds * 1000) / 3));
+  return Math.max(250, Math.min(60_000, Math.floor((visibilityTimeoutSeconds * 1000) / 4)));
 }

@@ -4,14 +4,14 @@ export interface RenderRun {
   /** Resolves when POV-Ray exits. */
   readonly done: Promise<RenderResult>;
   /** Kills the whole process group at once (SIGKILL). */
-  kill(reason: 'timeout' | 'shutdown'): void;
+  kill(reason: 'timeout' | 'released'): void;
 }
 
 export interface RenderResult {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   /** Set when the worker killed the render. */
-  readonly killedFor?: 'timeout' | 'shutdown';
+  readonly killedFor?: 'timeout' | 'released';
   readonly durationMs: number;
 }
 
@@ -47,8 +47,8 @@ export function startRender(options: RenderOptions): RenderRun {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  let killedFor: 'timeout' | 'shutdown' | undefined;
-  const kill = (reason: 'timeout' | 'shutdown') => {
+  let killedFor: 'timeout' | 'released' | undefined;
+  const kill = (reason: 'timeout' | 'released') => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     killedFor ??= reason;
     try {

@@ -27,12 +27,24 @@ export interface WorkerDeps {
   readonly logger: Logger;
 }
 
-/** Thrown inside a job when the worker is stopping and gives the job back. */
+/** Thrown inside a job when the worker gives the job back: it is stopping, or the message is no longer its own. */
 class Released extends Error {
-  constructor() {
-    super('worker stopping');
+  constructor(readonly reason: AbortReason) {
+    super(reason === 'shutdown' ? 'worker stopping' : 'message lost');
     this.name = 'Released';
   }
+}
+
+type AbortReason = 'shutdown' | 'lost';
+
+/** SQS errors saying a receipt handle no longer holds the message. */
+export function isMessageGone(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | undefined;
+  return (
+    e?.name === 'MessageNotInflight' ||
+    e?.name === 'ReceiptHandleIsInvalid' ||
+    (e?.name === 'InvalidParameterValue' && /receipt ?handle|not available for visibility/i.test(e.message ?? ''))
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,9 +70,9 @@ export class Worker {
     const job = this.jobAbort;
     if (!job) return;
     if (config.shutdownGraceSeconds <= 0 || this.graceTimer) {
-      job.abort();
+      job.abort('shutdown');
     } else {
-      this.graceTimer = setTimeout(() => job.abort(), config.shutdownGraceSeconds * 1000);
+      this.graceTimer = setTimeout(() => job.abort('shutdown'), config.shutdownGraceSeconds * 1000);
     }
   }
 
@@ -129,22 +141,31 @@ export class Worker {
     const jobLog = { jobId: job.jobId, key: job.key, attempt };
     this.jobAbort = new AbortController();
     const abort = this.jobAbort.signal;
-    if (this.stopping) this.jobAbort.abort();
+    if (this.stopping) this.jobAbort.abort('shutdown');
 
-    // Heartbeat: keep the message invisible while the job runs, a third of the timeout at a time.
+    // Heartbeat: keep the message invisible while the job runs, extending it every quarter of the timeout
+    // (the first at once). If the message is no longer ours (its visibility lapsed and another worker has
+    // it), stop working on it: that other delivery now owns the job.
     let beating = true;
     let stopBeat = () => undefined as void;
     const heartbeat = (async () => {
       const interval = heartbeatIntervalMs(config.visibilityTimeoutSeconds);
-      while (beating) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, interval);
-          stopBeat = () => (clearTimeout(timer), resolve());
-        });
+      for (let first = true; beating; first = false) {
+        if (!first) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, interval);
+            stopBeat = () => (clearTimeout(timer), resolve());
+          });
+        }
         if (!beating) break;
         try {
           await setVisibility(config.visibilityTimeoutSeconds);
         } catch (error) {
+          if (isMessageGone(error)) {
+            logger.warn('message lost: its visibility lapsed and it may be redelivered; abandoning this attempt', { ...jobLog, ...errorFields(error) });
+            this.jobAbort?.abort('lost');
+            break;
+          }
           logger.warn('heartbeat failed', { ...jobLog, ...errorFields(error) });
         }
       }
@@ -196,7 +217,13 @@ export class Worker {
     const { config, records, logger } = this.deps;
     const { job, attempt, log, logKey, jobLog } = ctx;
     try {
-      if (error instanceof Released || (ctx.abort.aborted && !(error instanceof PermanentJobError))) {
+      const releasedFor = error instanceof Released ? error.reason : ctx.abort.aborted && !(error instanceof PermanentJobError) ? (ctx.abort.reason as AbortReason) : undefined;
+      if (releasedFor === 'lost') {
+        // Another delivery owns the job now: touch neither the message nor the record.
+        logger.warn('attempt abandoned: the message was redelivered', jobLog);
+        return;
+      }
+      if (releasedFor === 'shutdown') {
         // Shutdown: give the message back at once so another worker starts it now, not after the timeout.
         await ctx.setVisibility(0);
         await records.requeued(job.jobId, `attempt ${attempt} released: worker ${config.workerId} was stopped`, new Date()).catch((e) =>
@@ -235,8 +262,9 @@ export class Worker {
   /** Download, extract, check, render, upload. Throws PermanentJobError for anything wrong with the scene. */
   private async execute(job: RenderJobMessage, jobDir: string, log: RenderLog, abort: AbortSignal, pngKey: string, logKey: string): Promise<void> {
     const { config, s3, records, logger } = this.deps;
+    const released = () => new Released(abort.reason === 'lost' ? 'lost' : 'shutdown');
     const checkAbort = () => {
-      if (abort.aborted) throw new Released();
+      if (abort.aborted) throw released();
     };
     const archive = path.join(jobDir, 'scene.zip');
     const extractDir = path.join(jobDir, 'scene');
@@ -259,7 +287,7 @@ export class Worker {
       },
     });
     await pipeline(object.Body as Readable, cap, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), { signal: abort }).catch((error) => {
-      if (abort.aborted) throw new Released();
+      if (abort.aborted) throw released();
       throw error;
     });
     log.note(`downloaded ${downloaded} bytes`);
@@ -289,6 +317,7 @@ export class Worker {
     const outputFile = path.join(outDir, 'render.png');
     const args = povrayArguments(iniFile, inputFile, size, outputFile);
     log.note(`${config.povrayCommand} ${args.join(' ')}`);
+    logger.info('render started', { jobId: job.jobId, width: size.width, height: size.height });
     const tracker = new ProgressTracker(config.progressIntervalSeconds * 1000);
     let progressWrite: Promise<void> = Promise.resolve();
     const render = startRender({
@@ -307,7 +336,7 @@ export class Worker {
         }
       },
     });
-    const onAbort = () => render.kill('shutdown');
+    const onAbort = () => render.kill('released');
     abort.addEventListener('abort', onAbort);
     let result;
     try {
@@ -320,7 +349,7 @@ export class Worker {
     }
     await progressWrite;
     log.note(`POV-Ray exited with ${result.signal ?? result.exitCode} after ${result.durationMs} ms`);
-    if (result.killedFor === 'shutdown') throw new Released();
+    if (result.killedFor === 'released') throw released();
     if (result.killedFor === 'timeout') {
       throw new PermanentJobError(`render timed out: it ran longer than ${config.renderTimeoutSeconds} s (RENDER_TIMEOUT_SECONDS)`, 'render-timeout');
     }

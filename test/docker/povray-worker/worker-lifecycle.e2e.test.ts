@@ -1,0 +1,146 @@
+/**
+ * The real worker process under stop, crash and slow-render conditions, on local AWS with real POV-Ray.
+ * Each scenario has its own queue, bucket and table, so they run side by side. No job may be lost.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { rmSync } from 'fs';
+import { PNG } from 'pngjs';
+import { WORKER_ENV } from '../../../lambda/shared/render-job';
+import { useLocalAws } from '../../harness/local-aws';
+import { describeWithTools } from '../../helpers/tools';
+import { sceneFiles, slowSceneFiles, zipOf } from './fixtures';
+import { Scenario, WorkerTestbed } from './worker-harness';
+
+const local = useLocalAws(['sqs', 's3', 'dynamodb']);
+/** A second worker renders the slow scene small, so completing a job takes a moment, not seconds. */
+const FAST = { [WORKER_ENV.renderWidth]: '16', [WORKER_ENV.renderHeight]: '9' };
+
+describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders', () => {
+  // Concurrent tests start right after the file's root beforeAll (local AWS), before any nested hook: the
+  // testbed is therefore created on first use.
+  let testbed: WorkerTestbed | undefined;
+  const scenarios: Scenario[] = [];
+  const scenario = async (name: string, options?: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number }) => {
+    bed = testbed ??= new WorkerTestbed(local());
+    const s = await bed.scenario(name, options);
+    scenarios.push(s);
+    return s;
+  };
+  let bed: WorkerTestbed;
+
+  afterAll(async () => {
+    await bed?.close();
+    for (const s of scenarios) rmSync(s.workDir, { recursive: true, force: true });
+  });
+
+  it.concurrent('on SIGTERM mid-render releases the message at once, exits 0, and another worker completes the job', async () => {
+    const s = await scenario('sigterm', { visibilityTimeoutSeconds: 60 });
+    const jobId = await bed.submit(s, 'slow.zip', await zipOf(slowSceneFiles('slow')));
+    const first = bed.startWorker(s);
+    await first.waitForLog((l) => l.message === 'render started');
+    await bed.waitForRecord(s, jobId, (r) => r.status === 'RUNNING');
+    const stoppedAt = Date.now();
+    first.process.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+    // Visible again at once: far sooner than the 60 s visibility timeout.
+    expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 1, inFlight: 0 });
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    const released = await bed.record(s, jobId);
+    expect(released).toMatchObject({ status: 'QUEUED', attempts: 1 });
+    expect(released?.lastError).toMatch(/released: worker .* was stopped/);
+    expect(first.logs.some((l) => l.message === 'job released on shutdown')).toBe(true);
+
+    const second = bed.startWorker(s, FAST);
+    const done = await bed.waitForRecord(s, jobId, (r) => r.status !== 'QUEUED' && r.status !== 'RUNNING');
+    expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, outputKey: 'renders/slow.png' });
+    expect((await second.exited).code).toBe(0);
+    expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it.concurrent('after SIGKILL, the job is redelivered after the visibility timeout and completed by another worker', async () => {
+    const s = await scenario('sigkill', { visibilityTimeoutSeconds: 3 });
+    const jobId = await bed.submit(s, 'slow.zip', await zipOf(slowSceneFiles('slow')));
+    const doomed = bed.startWorker(s, { [WORKER_ENV.workerId]: 'doomed' });
+    await doomed.waitForLog((l) => l.message === 'render started');
+    const killedAt = Date.now();
+    doomed.process.kill('SIGKILL');
+    expect((await doomed.exited).signal).toBe('SIGKILL');
+    expect(await bed.record(s, jobId)).toMatchObject({ status: 'RUNNING', workerId: 'doomed', attempts: 1 });
+
+    const rescuer = bed.startWorker(s, { ...FAST, [WORKER_ENV.workerId]: 'rescuer', [WORKER_ENV.idleExitSeconds]: '8' });
+    const started = await rescuer.waitForLog((l) => l.message === 'job started', 15_000);
+    // Not before the message's visibility timeout (3 s after the last heartbeat) ran out.
+    expect(Date.parse(started.time) - killedAt).toBeGreaterThanOrEqual(1_500);
+    const done = await bed.waitForRecord(s, jobId, (r) => r.status === 'SUCCEEDED');
+    expect(done).toMatchObject({ workerId: 'rescuer', attempts: 2, outputKey: 'renders/slow.png' });
+    const png = PNG.sync.read((await bed.object(s, 'renders/slow.png')).body);
+    expect([png.width, png.height]).toEqual([16, 9]);
+    expect((await rescuer.exited).code).toBe(0);
+    expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await bed.queueCounts(s.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it.concurrent('a render longer than the visibility timeout completes exactly once (heartbeat)', async () => {
+    const s = await scenario('heartbeat', { visibilityTimeoutSeconds: 3 });
+    const jobId = await bed.submit(s, 'slow.zip', await zipOf(slowSceneFiles('slow')));
+    // Two workers poll the same queue: without the heartbeat the second would get the message after 3 s.
+    const idle = { [WORKER_ENV.idleExitSeconds]: '10' };
+    const workers = [bed.startWorker(s, idle), bed.startWorker(s, idle)];
+    const exits = await Promise.all(workers.map((w) => w.exited));
+    expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    const starts = workers.flatMap((w) => w.logs.filter((l) => l.message === 'job started'));
+    expect(starts).toHaveLength(1);
+    expect(workers.flatMap((w) => w.logs.filter((l) => l.message === 'job succeeded'))).toHaveLength(1);
+    expect(workers.flatMap((w) => w.logs.filter((l) => /heartbeat failed|message lost/.test(l.message)))).toEqual([]);
+    const done = await bed.record(s, jobId);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    const renderMs = Date.parse(done!.finishedAt!) - Date.parse(done!.startedAt!);
+    expect(renderMs).toBeGreaterThan(s.visibilityTimeoutSeconds * 1000);
+    expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await bed.queueCounts(s.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it.concurrent('a transient failure is retried, and on the last delivery marks the job FAILED and leaves the message to the DLQ', async () => {
+    const s = await scenario('transient', { visibilityTimeoutSeconds: 5, maxReceiveCount: 2 });
+    const jobId = await bed.submit(s, 'flaky.zip', await zipOf(sceneFiles('flaky')));
+    // S3 unreachable: every download fails with a connection error.
+    const worker = bed.startWorker(s, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', [WORKER_ENV.idleExitSeconds]: '8', AWS_MAX_ATTEMPTS: '1' });
+    const queued = await bed.waitForRecord(s, jobId, (r) => r.status === 'QUEUED' && r.attempts === 1);
+    expect(queued.lastError).toMatch(/attempt 1 failed: .*ECONNREFUSED|attempt 1 failed/);
+    const failed = await bed.waitForRecord(s, jobId, (r) => r.status === 'FAILED', 20_000);
+    expect(failed.attempts).toBe(2);
+    expect(failed.errorReason).toMatch(/^gave up after 2 attempts: /);
+    expect((await worker.exited).code).toBe(0);
+    expect(await bed.queueCounts(s.dlqUrl)).toEqual({ visible: 1, inFlight: 0 });
+    expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it.concurrent('drops a duplicate delivery of a job that already SUCCEEDED without rendering again', async () => {
+    const s = await scenario('duplicate');
+    const jobId = await bed.submit(s, 'dup.zip', await zipOf(sceneFiles('dup')));
+    const first = bed.startWorker(s, FAST);
+    expect((await first.exited).code).toBe(0);
+    const done = await bed.record(s, jobId);
+    expect(done?.status).toBe('SUCCEEDED');
+    // S3 delivers the same event twice: the launcher's deterministic job id makes it the same job.
+    const message = { version: 1, jobId, bucket: s.bucket, key: 'scenes/dup.zip', submittedAt: new Date().toISOString() };
+    await bed.sqs.send(new SendMessageCommand({ QueueUrl: s.queueUrl, MessageBody: JSON.stringify(message) }));
+    const second = bed.startWorker(s, FAST);
+    expect((await second.exited).code).toBe(0);
+    expect(second.logs.some((l) => l.message === 'job already succeeded, dropping duplicate delivery')).toBe(true);
+    expect(second.logs.some((l) => l.message === 'render started')).toBe(false);
+    expect(await bed.record(s, jobId)).toEqual(done);
+    expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it.concurrent('exits by itself, with code 0, after the idle period on an empty queue', async () => {
+    const s = await scenario('idle');
+    const started = Date.now();
+    const worker = bed.startWorker(s, { [WORKER_ENV.idleExitSeconds]: '2' });
+    expect((await worker.exited).code).toBe(0);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(2_000);
+    expect(elapsed).toBeLessThan(8_000);
+    expect(worker.logs.some((l) => l.message === 'idle, exiting')).toBe(true);
+  });
+});
