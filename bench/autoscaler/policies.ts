@@ -104,9 +104,19 @@ export function oursPolicy(policy: QueueDepthPolicy = OURS_POLICY): SimPolicy {
   };
 }
 
+/**
+ * Ours with `scaleInMode: WORKERS_EXIT`: lowering the Spot Fleet's target terminates nobody
+ * (ExcessCapacityTerminationPolicy noTermination) and workers exit after `idleExitSeconds` without a
+ * message (the IdleExit helper), so scale-in never kills a job in progress.
+ */
+export function oursWorkersExitPolicy(policy: QueueDepthPolicy = OURS_POLICY, idleExitSeconds = 180): SimPolicy {
+  return { ...oursPolicy(policy), name: 'ours-workers-exit', scaleIn: 'workers-exit', idleExitSeconds };
+}
+
 /** Every policy by name (fresh instances: policies keep state). */
 export const POLICIES: Record<string, () => SimPolicy> = {
   'original-step': originalStepPolicy,
   'ecs-patterns-step': ecsPatternsStepPolicy,
   ours: () => oursPolicy(),
+  'ours-workers-exit': () => oursWorkersExitPolicy(),
 };

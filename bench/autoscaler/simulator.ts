@@ -48,6 +48,16 @@ export interface SimPolicy {
   readonly intervalSeconds: number;
   /** Capacity at the start of the simulation. */
   readonly initialCapacity: number;
+  /**
+   * How the pool shrinks. `terminate`: the fleet terminates instances at random (Spot Fleet's default
+   * ExcessCapacityTerminationPolicy). `workers-exit`: lowering the target terminates nobody
+   * (`noTermination`); a worker idle for `idleExitSeconds` shuts its instance down, and the fleet
+   * replaces it only while it is below target.
+   * @default 'terminate'
+   */
+  readonly scaleIn?: 'terminate' | 'workers-exit';
+  /** For `workers-exit`: idle time after which a worker exits. @default 180 */
+  readonly idleExitSeconds?: number;
   decide(view: PolicyView): number;
 }
 
@@ -95,7 +105,8 @@ export interface SimResult {
 
 /** mulberry32: small, fast, good enough for simulation, and deterministic for a seed. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
+  // Scramble the seed first, so that nearby seeds (1, 2, 3...) do not start with similar draws.
+  let a = Math.imul((seed >>> 0) ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -105,7 +116,7 @@ export function prng(seed: number): () => number {
   };
 }
 
-type EventKind = 'arrival' | 'booted' | 'finish' | 'interrupt' | 'gone' | 'tick' | 'sample';
+type EventKind = 'arrival' | 'booted' | 'finish' | 'interrupt' | 'gone' | 'tick' | 'sample' | 'idle-exit';
 interface SimEvent {
   readonly time: number;
   readonly seq: number;
@@ -160,6 +171,8 @@ interface Instance {
   readonly launchedAt: number;
   state: 'booting' | 'idle' | 'busy' | 'draining' | 'gone';
   job?: number;
+  /** When it last became idle (for `workers-exit`). */
+  idleSince?: number;
   /** Run counter of the job, to ignore finish events of runs that were killed. */
   run?: number;
   goneAt?: number;
@@ -203,6 +216,8 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
   const interruptRate = (options.interruptionsPerInstanceHour ?? 0.02) / 3600;
   const noticeSeconds = options.noticeSeconds ?? 120;
   const random = prng(options.seed);
+  const workersExit = policy.scaleIn === 'workers-exit';
+  const idleExitSeconds = policy.idleExitSeconds ?? 180;
 
   const jobs: Job[] = [...trace]
     .sort((x, y) => x.arrivalSeconds - y.arrivalSeconds)
@@ -256,6 +271,11 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
       queueHead = 0;
     }
   };
+  const becomeIdle = (instance: Instance) => {
+    instance.state = 'idle';
+    instance.idleSince = now;
+    if (workersExit) events.push(now + idleExitSeconds, 'idle-exit', instance.id);
+  };
   /** Notice: return the in-flight message, stop taking work, end after the notice period. */
   const drain = (instance: Instance) => {
     // A pending instance that never booted is cancelled at once; a running one gets the notice period.
@@ -280,7 +300,7 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
   const reconcile = () => {
     const current = live();
     for (let missing = target - current.length; missing > 0; missing--) launch();
-    let excess = current.length - target;
+    let excess = workersExit ? 0 : current.length - target;
     while (excess > 0) {
       const candidates = live();
       drain(candidates[Math.floor(random() * candidates.length)]);
@@ -310,7 +330,7 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
       case 'booted': {
         const instance = instances[event.ref!];
         if (instance.state === 'booting') {
-          instance.state = 'idle';
+          becomeIdle(instance);
           dispatch();
         }
         break;
@@ -323,7 +343,7 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
         job.done = true;
         doneCount += 1;
         running -= 1;
-        instance.state = 'idle';
+        becomeIdle(instance);
         instance.job = undefined;
         dispatch();
         break;
@@ -334,6 +354,15 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
         interruptions += 1;
         drain(instance);
         reconcile(); // maintain: replace the lost capacity
+        break;
+      }
+      case 'idle-exit': {
+        // The worker found no message for idleExitSeconds and shut its instance down (no work is lost).
+        const instance = instances[event.ref!];
+        if (instance.state !== 'idle' || now - instance.idleSince! < idleExitSeconds) break;
+        instance.state = 'gone';
+        instance.goneAt = now;
+        reconcile(); // replaced only if the pool is now below its target
         break;
       }
       case 'gone': {

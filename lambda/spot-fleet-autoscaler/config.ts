@@ -8,6 +8,13 @@ import { QueueDepthPolicy, validateQueueDepthPolicy } from '../shared/queue-dept
 export type TargetKind = 'spot-fleet' | 'auto-scaling-group' | 'ecs-service';
 export const TARGET_KINDS: readonly TargetKind[] = ['spot-fleet', 'auto-scaling-group', 'ecs-service'];
 
+/**
+ * How a Spot Fleet shrinks: `terminate` lets the fleet terminate instances (its default); `workers-exit`
+ * lowers the target with ExcessCapacityTerminationPolicy `noTermination`, and idle workers shut down.
+ */
+export type ScaleInMode = 'terminate' | 'workers-exit';
+export const SCALE_IN_MODES: readonly ScaleInMode[] = ['terminate', 'workers-exit'];
+
 export interface AutoscalerConfig {
   readonly targetKind: TargetKind;
   /** Spot Fleet request id, Auto Scaling group name, or ECS service name/ARN. */
@@ -18,6 +25,7 @@ export interface AutoscalerConfig {
   readonly policy: QueueDepthPolicy;
   /** Only log and emit metrics; never change capacity or write state. */
   readonly dryRun: boolean;
+  readonly scaleInMode: ScaleInMode;
   /** Value of the `Autoscaler` metric dimension. */
   readonly autoscalerName: string;
 }
@@ -31,6 +39,7 @@ export const ENV = {
   policy: 'SCALING_POLICY',
   dryRun: 'DRY_RUN',
   autoscalerName: 'AUTOSCALER_NAME',
+  scaleInMode: 'SCALE_IN_MODE',
 } as const;
 
 /** Parses and validates the environment; throws one error naming every problem. */
@@ -59,6 +68,11 @@ export function readConfig(env: Record<string, string | undefined>): AutoscalerC
   }
   const dryRunRaw = (env[ENV.dryRun] ?? 'false').toLowerCase();
   if (dryRunRaw !== 'true' && dryRunRaw !== 'false') errors.push(`${ENV.dryRun} must be 'true' or 'false' (got '${env[ENV.dryRun]}')`);
+  const scaleInMode = (env[ENV.scaleInMode] || 'terminate') as ScaleInMode;
+  if (!SCALE_IN_MODES.includes(scaleInMode)) errors.push(`${ENV.scaleInMode} must be one of ${SCALE_IN_MODES.join(', ')} (got '${scaleInMode}')`);
+  else if (scaleInMode === 'workers-exit' && targetKind && targetKind !== 'spot-fleet') {
+    errors.push(`${ENV.scaleInMode} 'workers-exit' needs a spot-fleet target (got ${targetKind})`);
+  }
   if (errors.length > 0) throw new Error(`Invalid autoscaler configuration: ${errors.join('; ')}`);
   return {
     targetKind,
@@ -67,6 +81,7 @@ export function readConfig(env: Record<string, string | undefined>): AutoscalerC
     queueUrl,
     policy,
     dryRun: dryRunRaw === 'true',
+    scaleInMode,
     autoscalerName: env[ENV.autoscalerName] || targetId,
   };
 }

@@ -34,7 +34,7 @@ let dryRunState: AutoscalerState = {};
 function targetFor(config: AutoscalerConfig): CapacityTarget {
   switch (config.targetKind) {
     case 'spot-fleet':
-      return new SpotFleetTarget(ec2, config.targetId);
+      return new SpotFleetTarget(ec2, config.targetId, config.scaleInMode === 'terminate');
     case 'auto-scaling-group':
       return new AutoScalingGroupTarget(autoscaling, config.targetId);
     case 'ecs-service':
@@ -101,6 +101,7 @@ export async function handler(_event?: unknown, _context?: unknown, now: () => n
       applied: plan.apply,
       reason: plan.skippedBecause ? `${plan.decision.reason} (not applied: ${plan.skippedBecause})` : plan.decision.reason,
       dryRun: config.dryRun,
+      scaleInMode: config.scaleInMode,
     });
     metrics.addMetric(METRIC_NAMES.backlog, MetricUnit.Count, plan.decision.backlog);
     metrics.addMetric(METRIC_NAMES.currentCapacity, MetricUnit.Count, plan.decision.currentWorkers);

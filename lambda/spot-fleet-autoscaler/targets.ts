@@ -59,7 +59,15 @@ const SPOT_FLEET_BUSY_STATES = new Set(['modifying', 'submitted']);
 
 export class SpotFleetTarget implements CapacityTarget {
   public readonly description: string;
-  constructor(private readonly ec2: EC2Client, private readonly requestId: string) {
+  /**
+   * @param terminateOnScaleIn false: a lower target terminates nobody (`noTermination`); idle workers
+   * shut their instances down themselves, so no job in progress is killed by a scale-in.
+   */
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly requestId: string,
+    private readonly terminateOnScaleIn = true,
+  ) {
     this.description = `spot-fleet ${requestId}`;
   }
 
@@ -83,7 +91,13 @@ export class SpotFleetTarget implements CapacityTarget {
   }
 
   async setCapacity(capacity: number): Promise<void> {
-    const out = await this.ec2.send(new ModifySpotFleetRequestCommand({ SpotFleetRequestId: this.requestId, TargetCapacity: capacity }));
+    const out = await this.ec2.send(
+      new ModifySpotFleetRequestCommand({
+        SpotFleetRequestId: this.requestId,
+        TargetCapacity: capacity,
+        ExcessCapacityTerminationPolicy: this.terminateOnScaleIn ? 'default' : 'noTermination',
+      }),
+    );
     if (out.Return === false) throw new Error(`ModifySpotFleetRequest refused to set ${this.requestId} to ${capacity}`);
   }
 

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
 import { PrebundledFunction } from '../core';
 import { acknowledgePolicyWildcards } from './nag-wildcards';
-import { ScalingTarget, ScalingTargetConfig } from './scaling-target';
+import { ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
 
 /** Props for {@link SpotFleetAutoscaler}. */
@@ -60,6 +60,12 @@ export interface SpotFleetAutoscalerProps {
    */
   readonly scaleInHysteresisWorkers?: number;
   /**
+   * How a Spot Fleet target shrinks. Use WORKERS_EXIT_WHEN_IDLE when the workers use the IdleExit helper
+   * (see docs/spot-fleet-autoscaler.md): in the benchmark it avoids nearly all lost job runs.
+   * @default ScaleInMode.TERMINATE_INSTANCES
+   */
+  readonly scaleInMode?: ScaleInMode;
+  /**
    * How often the autoscaler runs.
    * @default events.Schedule.rate(Duration.minutes(1))
    */
@@ -82,6 +88,21 @@ export interface SpotFleetAutoscalerProps {
 }
 
 const SERVICE_NAME = 'spot-fleet-autoscaler';
+
+/** How a Spot Fleet shrinks. */
+export enum ScaleInMode {
+  /**
+   * Lowering the target lets the fleet terminate instances of its choice (its default). A busy worker
+   * gets the 2-minute notice and returns its message (the spot-interruption helper); its work is lost.
+   */
+  TERMINATE_INSTANCES = 'terminate',
+  /**
+   * Lowering the target terminates nobody (ExcessCapacityTerminationPolicy `noTermination`); workers
+   * shut their instances down after an idle period (the IdleExit helper). No job in progress is killed by
+   * a scale-in. Spot Fleet targets only; the workers MUST exit when idle, or the fleet never shrinks.
+   */
+  WORKERS_EXIT_WHEN_IDLE = 'workers-exit',
+}
 
 /**
  * Sizes a worker pool from the depth of the queue it consumes, every minute, with the house's
@@ -112,6 +133,8 @@ export class SpotFleetAutoscaler extends Construct {
   public readonly autoscalerName: string;
   /** Whether the autoscaler only logs. */
   public readonly dryRun: boolean;
+  /** How a Spot Fleet target shrinks. */
+  public readonly scaleInMode: ScaleInMode;
 
   constructor(scope: Construct, id: string, props: SpotFleetAutoscalerProps) {
     super(scope, id);
@@ -127,6 +150,7 @@ export class SpotFleetAutoscaler extends Construct {
     if ((props.target === undefined) === (props.fleet === undefined)) {
       errors.push('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
     }
+    this.scaleInMode = props.scaleInMode ?? ScaleInMode.TERMINATE_INSTANCES;
     if (errors.length > 0) throw new Error(`Invalid SpotFleetAutoscaler props at ${this.node.path}: ${errors.join('; ')}`);
 
     this.queue = props.queue;
@@ -142,6 +166,12 @@ export class SpotFleetAutoscaler extends Construct {
     }
     const target = props.target ?? ScalingTarget.workerSpotFleet(this.workerFleet!);
     this.target = target.bind(this);
+    if (this.scaleInMode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE && this.target.kind !== ScalingTargetKind.SPOT_FLEET) {
+      throw new Error(
+        `Invalid SpotFleetAutoscaler props at ${this.node.path}: \`scaleInMode\` WORKERS_EXIT_WHEN_IDLE needs a Spot Fleet target ` +
+          `(got ${this.target.kind}); for Auto Scaling groups protect busy instances with instance scale-in protection, for ECS with task scale-in protection`,
+      );
+    }
 
     this.handler = new PrebundledFunction(this, 'Handler', {
       assetName: 'spot-fleet-autoscaler',
@@ -154,6 +184,7 @@ export class SpotFleetAutoscaler extends Construct {
         QUEUE_URL: props.queue.queueUrl,
         SCALING_POLICY: Stack.of(this).toJsonString(this.policy),
         DRY_RUN: String(this.dryRun),
+        SCALE_IN_MODE: this.scaleInMode,
         AUTOSCALER_NAME: this.autoscalerName,
         POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

@@ -4,7 +4,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
-import { QueueWithDlq, ScalingTarget, ScalingTargetKind, SpotFleetAutoscaler, WorkerSpotFleet } from '../../lib';
+import { QueueWithDlq, ScaleInMode, ScalingTarget, ScalingTargetKind, SpotFleetAutoscaler, WorkerSpotFleet } from '../../lib';
 import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
 
 /** Every statement of every IAM policy in the template, flattened. */
@@ -22,6 +22,7 @@ describe('SpotFleetAutoscaler with a fleet it creates', () => {
     fleet: { vpc, workerCommands: ['/opt/worker/start.sh'] },
     maxWorkers: 20,
     backlogPerWorker: 2,
+    scaleInMode: ScaleInMode.WORKERS_EXIT_WHEN_IDLE,
   });
   autoscaler.addErrorAlarm();
   const template = templateOf(stack);
@@ -100,6 +101,7 @@ describe('SpotFleetAutoscaler with a fleet it creates', () => {
           TARGET_KIND: 'spot-fleet',
           TARGET_ID: { Ref: Match.stringLikeRegexp('AutoscalerFleet') },
           DRY_RUN: 'false',
+          SCALE_IN_MODE: 'workers-exit',
           POWERTOOLS_METRICS_NAMESPACE: 'CdkComputePatterns/Autoscaler',
           SCALING_POLICY: Match.anyValue(),
         }),
@@ -158,7 +160,7 @@ describe('SpotFleetAutoscaler on other targets', () => {
     image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'),
     logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'worker' }),
   });
-  const service = new ecs.FargateService(stack, 'Service', { cluster, taskDefinition, desiredCount: 0 });
+  const service = new ecs.FargateService(stack, 'Service', { cluster, taskDefinition, desiredCount: 0, circuitBreaker: { rollback: true }, minHealthyPercent: 100 });
   const ecsScaler = new SpotFleetAutoscaler(stack, 'ServiceScaler', { queue: jobs.queue, target: ScalingTarget.ecsService(service) });
   const template = templateOf(stack);
 
@@ -222,6 +224,14 @@ describe('prop validation', () => {
     expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, maxWorkers: 0 })).toThrow(
       /Invalid SpotFleetAutoscaler props at Invalid\/A: .*maxWorkers.*give exactly one of `target` .* and `fleet`/,
     );
+  });
+
+  it('allows worker-exit scale-in only on Spot Fleets, and says what to use instead', () => {
+    const { stack, queue } = setup();
+    const group = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'G', 'workers');
+    expect(
+      () => new SpotFleetAutoscaler(stack, 'A', { queue, target: ScalingTarget.autoScalingGroup(group), scaleInMode: ScaleInMode.WORKERS_EXIT_WHEN_IDLE }),
+    ).toThrow(/WORKERS_EXIT_WHEN_IDLE needs a Spot Fleet target \(got auto-scaling-group\); .*instance scale-in protection/);
   });
 
   it('rejects both a target and a fleet', () => {

@@ -89,7 +89,7 @@ describe('spot fleet target', () => {
       QueueUrl: QUEUE_URL,
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     });
-    expect(ec2).toHaveReceivedCommandWith(ModifySpotFleetRequestCommand, { SpotFleetRequestId: 'sfr-1', TargetCapacity: 6 });
+    expect(ec2).toHaveReceivedCommandWith(ModifySpotFleetRequestCommand, { SpotFleetRequestId: 'sfr-1', TargetCapacity: 6, ExcessCapacityTerminationPolicy: 'default' });
     expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, {
       Resources: ['sfr-1'],
       Tags: expect.arrayContaining([
@@ -148,6 +148,21 @@ describe('spot fleet target', () => {
     const second = await handler({}, {}, now);
     expect(second).toMatchObject({ apply: true, desiredCapacity: 0 });
     expect(ec2).toHaveReceivedCommandWith(ModifySpotFleetRequestCommand, { TargetCapacity: 0 });
+  });
+
+  it("in workers-exit mode lowers the target with 'noTermination', so no busy worker is killed", async () => {
+    configure({ [ENV.targetKind]: 'spot-fleet', [ENV.targetId]: 'sfr-1', [ENV.scaleInMode]: 'workers-exit' });
+    queue(2, 2);
+    fleet(8, 'active', { [STATE_TAGS.lastChange]: String(NOW_SECONDS - 3600), [STATE_TAGS.lastDesired]: '8' });
+    const plan = await handler({}, {}, now);
+    expect(plan).toMatchObject({ apply: true, desiredCapacity: 2 });
+    expect(ec2).toHaveReceivedCommandWith(ModifySpotFleetRequestCommand, { TargetCapacity: 2, ExcessCapacityTerminationPolicy: 'noTermination' });
+    expect(decisionLines()[0]).toMatchObject({ scaleInMode: 'workers-exit' });
+  });
+
+  it('refuses workers-exit mode on targets other than Spot Fleets', async () => {
+    configure({ [ENV.targetKind]: 'ecs-service', [ENV.targetId]: 'svc', [ENV.cluster]: 'c', [ENV.scaleInMode]: 'workers-exit' });
+    await expect(handler({}, {}, now)).rejects.toThrow(/'workers-exit' needs a spot-fleet target/);
   });
 
   it('removes the idle tag when work arrives', async () => {

@@ -45,7 +45,7 @@ class FakeImds {
       if (!this.notice) return res.writeHead(404).end('Not Found');
       return res.writeHead(200, { 'content-type': 'text/plain' }).end(JSON.stringify(this.notice));
     }
-    res.writeHead(404).end();
+    return res.writeHead(404).end();
   }
 }
 
