@@ -79,23 +79,37 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
     expect(job?.status).toBe('SUCCEEDED');
   });
 
-  it('fails a broken scene (form-encoded unicode key) with its reason, and its message is gone', async () => {
-    const key = 'scenes/broken scene+1 ü.zip';
+  it('fails a broken scene with its reason and render log, and its message is gone', async () => {
+    const key = 'scenes/broken-ü.zip';
     const zip = await zipOf({
-      'broken scene+1 ü.ini': 'Input_File_Name=broken scene+1 ü.pov\n',
-      'broken scene+1 ü.pov': '#version 3.7;\ncamera { location <0,0,-5> look_at <0,0,0> }\nsphere { <0,0,0>, 1 pigment { color rgb <1,0,0> \n',
+      'broken-ü.ini': 'Input_File_Name=broken.pov\n',
+      'broken.pov': '#version 3.7;\ncamera { location <0,0,-5> look_at <0,0,0> }\nsphere { <0,0,0>, 1 pigment { color rgb <1,0,0> \n',
     });
     const event = await pipeline.upload(key, zip);
-    expect(event.Records[0].s3.object.key).toBe('scenes/broken+scene%2B1+%C3%BC.zip');
+    expect(event.Records[0].s3.object.key).toBe('scenes/broken-%C3%BC.zip');
     const job = await pipeline.waitForFinishedJob(key, 30_000);
     expect(job.status).toBe('FAILED');
     expect(job.errorReason).toMatch(/Parse Error/);
-    // The render log is kept beside where the PNG would have gone, under the decoded name.
-    expect(job.logKey).toBe('renders/broken scene+1 ü.log');
+    expect(job.logKey).toBe('renders/broken-ü.log');
     expect((await pipeline.getObject(job.logKey!)).toString()).toMatch(/Parse Error/);
     await eventually(() => pipeline.queueDepth(), [0, 0]);
     expect(await pipeline.queueDepth(pipeline.deadLetterQueueUrl)).toEqual([0, 0]);
     expect(pipeline.launchErrors).toEqual([]);
+  }, 40_000);
+
+  it('renders a scene whose key needs form-style decoding (spaces, +, unicode) under its decoded name', async () => {
+    const key = 'scenes/my scene+1 ü.zip';
+    const zip = await zipOf({
+      'my scene+1 ü.ini': 'Input_File_Name=tiny.pov\n',
+      'tiny.pov': '#version 3.7;\ncamera { location <0,0,-3> look_at <0,0,0> }\nlight_source { <2,4,-3> color rgb 1 }\nsphere { 0, 1 pigment { color rgb <1,0.5,0> } }\n',
+    });
+    const event = await pipeline.upload(key, zip);
+    expect(event.Records[0].s3.object.key).toBe('scenes/my+scene%2B1+%C3%BC.zip');
+    const job = await pipeline.waitForFinishedJob(key, 30_000);
+    expect(job.key).toBe(key);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', outputKey: 'renders/my scene+1 ü.png' });
+    const png = PNG.sync.read(await pipeline.getObject(job.outputKey!));
+    expect([png.width, png.height]).toEqual([WIDTH, HEIGHT]);
   }, 40_000);
 
   it('reconciler: marks FAILED a job whose message is in the DLQ, never overwriting SUCCEEDED, and keeps the evidence', async () => {
