@@ -1,20 +1,27 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { QueueWithDlq, SpotFleetAutoscaler } from '../../lib';
+import { QueueWithDlq, ScaleInMode, SpotFleetAutoscaler } from '../../lib';
 
 /**
  * The worker the example fleet runs: a small shell loop under systemd that takes one job at a time, "does"
- * it (logs the body to the journal) and deletes it. Real workers replace it with their own program and
- * use the spot-interruption helper (docs/spot-fleet-autoscaler.md) to hand back in-flight messages.
+ * it (logs the body to the journal) and deletes it, and shuts the instance down after 3 minutes without a
+ * message (the fleet scales in with `noTermination`, so leaving is the worker's job). Real workers replace
+ * it with their own program and use the IdleExit and SpotInterruptionWatcher helpers
+ * (docs/spot-fleet-autoscaler.md).
  */
 const EXAMPLE_WORKER = [
   'cat > /usr/local/bin/queue-worker <<"EOF"',
   '#!/bin/bash',
   'set -u',
+  'last_work=$(date +%s)',
   'while true; do',
   '  msg=$(aws sqs receive-message --queue-url "$QUEUE_URL" --wait-time-seconds 20 --max-number-of-messages 1 --output json)',
   '  handle=$(echo "$msg" | jq -r ".Messages[0].ReceiptHandle // empty")',
-  '  [ -z "$handle" ] && continue',
+  '  if [ -z "$handle" ]; then',
+  '    if [ $(( $(date +%s) - last_work )) -ge 180 ]; then shutdown -h now; exit 0; fi',
+  '    continue',
+  '  fi',
+  '  last_work=$(date +%s)',
   '  echo "$msg" | jq -c ".Messages[0].Body"',
   '  aws sqs delete-message --queue-url "$QUEUE_URL" --receipt-handle "$handle"',
   'done',
@@ -40,6 +47,7 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
     backlogPerWorker: 1,
     minWorkers: 0,
     maxWorkers: 10,
+    scaleInMode: ScaleInMode.WORKERS_EXIT_WHEN_IDLE,
   });
   autoscaler.addErrorAlarm();
   return stack;
