@@ -38,7 +38,7 @@ export class ProgressTracker {
       const value = parseProgressLine(part);
       if (value !== undefined && value > this.current) this.current = value;
     }
-    if (this.current !== this.lastReported && nowMs - this.lastReportedAt >= this.minIntervalMs) {
+    if (this.current > Math.max(0, this.lastReported) && nowMs - this.lastReportedAt >= this.minIntervalMs) {
       this.lastReported = this.current;
       this.lastReportedAt = nowMs;
       return this.current;
