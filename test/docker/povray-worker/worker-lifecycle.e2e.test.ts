@@ -80,13 +80,26 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
     expect(await bed.queueCounts(s.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
-  it.concurrent('a render longer than the visibility timeout completes exactly once (heartbeat)', async () => {
+  it.concurrent('a render longer than the visibility timeout completes exactly once (heartbeat), reporting progress', async () => {
     const s = await scenario('heartbeat', { visibilityTimeoutSeconds: 3 });
     const jobId = await bed.submit(s, 'slow.zip', await zipOf(slowSceneFiles('slow')));
     // Two workers poll the same queue: without the heartbeat the second would get the message after 3 s.
     const idle = { [WORKER_ENV.idleExitSeconds]: '10' };
     const workers = [bed.startWorker(s, idle), bed.startWorker(s, idle)];
+    // Watch the job record while it renders: progress must move between 0 and 100.
+    const seen = new Set<number>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const r = await bed.record(s, jobId);
+        if (r?.status === 'RUNNING') seen.add(r.progress);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
     const exits = await Promise.all(workers.map((w) => w.exited));
+    watching = false;
+    await watcher;
+    expect([...seen].filter((p) => p > 0 && p < 100).length).toBeGreaterThanOrEqual(2);
     expect(exits.map((e) => e.code)).toEqual([0, 0]);
     const starts = workers.flatMap((w) => w.logs.filter((l) => l.message === 'job started'));
     expect(starts).toHaveLength(1);
