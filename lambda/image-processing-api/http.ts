@@ -125,6 +125,14 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, context: Htt
     if (event.httpMethod !== 'POST') {
       throw new ImageApiError(405, 'method_not_allowed', `Use POST with a JSON body (got ${event.httpMethod})`);
     }
+    const contentType = header(event, 'content-type') ?? '';
+    if (/^\s*image\//i.test(contentType)) {
+      throw new ImageApiError(
+        415,
+        'unsupported_media_type',
+        `Raw ${contentType.split(';')[0].trim()} uploads are not accepted: POST JSON {"operation": ..., "base64Image": ...} with Content-Type application/json`,
+      );
+    }
     const raw = event.body ?? '';
     if (raw.length > context.limits.maxRequestBytes * (event.isBase64Encoded ? 4 / 3 : 1) + 4) {
       throw new ImageApiError(413, 'request_too_large', `The request body has ${raw.length} bytes; at most ${context.limits.maxRequestBytes} are accepted`);

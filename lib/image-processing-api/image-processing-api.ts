@@ -333,12 +333,21 @@ export class ImageProcessingApi extends Construct {
     });
     // API Gateway's own errors (validation, throttling, auth, payload too large) as JSON with CORS, so the
     // web page can show them too.
+    const maxBase64 = base64Length(limits.maxInputBytes);
     const corsHeader = { 'Access-Control-Allow-Origin': `'${corsOrigin}'`, Vary: "'Origin'" };
     this.api.addGatewayResponse('BadRequestBody', {
       type: apigw.ResponseType.BAD_REQUEST_BODY,
       statusCode: '400',
       responseHeaders: corsHeader,
-      templates: { 'application/json': '{"error":"invalid_request","message":"$context.error.validationErrorString"}' },
+      // $context.error.validationErrorString holds unescaped quotes, so it cannot go into JSON safely; the
+      // message and a fixed description of the protocol can.
+      templates: {
+        'application/json': JSON.stringify({
+          error: 'invalid_request',
+          message: '__MESSAGE__',
+          expected: `a JSON object with "operation" (${IMAGE_API_OPERATIONS.join(', ')}), "base64Image" (at most ${maxBase64} characters), optional "inputExtension", "outputExtension", "width", "height", "customArgs" (array of strings)`,
+        }).replace('"__MESSAGE__"', '$context.error.messageString'),
+      },
     });
     this.api.addGatewayResponse('RequestTooLarge', {
       type: apigw.ResponseType.REQUEST_TOO_LARGE,
@@ -357,7 +366,6 @@ export class ImageProcessingApi extends Construct {
       });
     }
 
-    const maxBase64 = base64Length(limits.maxInputBytes);
     this.requestModel = this.api.addModel('ImageRequest', {
       contentType: 'application/json',
       modelName: 'ImageRequest',

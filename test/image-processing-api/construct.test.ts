@@ -79,10 +79,13 @@ describe('ImageProcessingApi construct', () => {
         ],
       }),
     });
+    const badBody = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: 'BAD_REQUEST_BODY' } }))[0];
+    const rendered = (badBody.Properties.ResponseTemplates['application/json'] as string).replace('$context.error.messageString', '"Invalid request body"');
+    expect(JSON.parse(rendered)).toMatchObject({ error: 'invalid_request', message: 'Invalid request body' });
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'BAD_REQUEST_BODY',
       StatusCode: '400',
-      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('validationErrorString') },
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"message":\\$context.error.messageString,"expected":"a JSON object with \\\\"operation\\\\" \\(ping, ') },
     });
   });
 

@@ -366,6 +366,13 @@ describe('image API handler: bad input gets a clear 4xx JSON error', () => {
     await expectError({ operation: 'convert', base64Image: png, customArgs: ['-'.repeat(100)] }, 400, 'disallowed_argument', /longer than 64/);
   });
 
+  it('refuses raw image uploads (API Gateway passes image/* bodies base64-encoded) with a pointer to the protocol', async () => {
+    const event = { ...postEvent(''), headers: { 'Content-Type': 'image/png' }, body: png, isBase64Encoded: true };
+    const response = await handleApiRequest(event, context());
+    expect(response.statusCode).toBe(415);
+    expect(JSON.parse(response.body)).toMatchObject({ error: 'unsupported_media_type', message: expect.stringMatching(/Raw image\/png uploads are not accepted: POST JSON/) });
+  });
+
   it('refuses methods other than POST', async () => {
     const response = await handleApiRequest({ ...postEvent(''), httpMethod: 'GET' }, context());
     expect(response.statusCode).toBe(405);
