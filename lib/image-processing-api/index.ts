@@ -1,3 +1,3 @@
 // The image-processing-api pattern's public exports.
-export * from './contract';
+export { IMAGE_API_LIMIT_ENV, IMAGE_API_OPERATIONS } from './contract';
 export * from './image-processing-api';
