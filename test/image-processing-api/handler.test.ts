@@ -104,6 +104,18 @@ describe('image API handler: operations of the original protocol', () => {
     }
   });
 
+  it('processes the first frame of an animated GIF', async () => {
+    const frame = (background: string) => sharp({ create: { width: 10, height: 8, channels: 3, background } }).png().toBuffer();
+    const animated = await sharp([await frame('#ff0000'), await frame('#0000ff')], { join: { animated: true } }).gif().toBuffer();
+    expect((await sharp(animated).metadata()).pages).toBe(2);
+    expect((await call({ operation: 'getDimensions', base64Image: b64(animated) })).json).toBe('10x8');
+    const out = await image({ operation: 'resize', base64Image: b64(animated), width: 5 });
+    expect(await sharp(out).metadata()).toMatchObject({ format: 'png', width: 5, height: 4 });
+    const [r, , b] = await pixel(out, 2, 2);
+    expect(r).toBeGreaterThan(240);
+    expect(b).toBeLessThan(15);
+  });
+
   it('converts to AVIF (sharp reports it as heif/av1)', async () => {
     const out = await image({ operation: 'convert', base64Image: b64(await solid(16, 8, [20, 120, 220])), outputExtension: 'avif' });
     expect(await sharp(out).metadata()).toMatchObject({ format: 'heif', compression: 'av1', width: 16, height: 8 });
