@@ -1,4 +1,4 @@
-import { Stack, Tags } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -192,7 +192,6 @@ export class WorkerSpotFleet extends Construct {
     // The role's policy must exist before the fleet launches anything.
     this.spotFleet.node.addDependency(fleetPolicy);
     this.spotFleetRequestId = this.spotFleet.ref;
-    Tags.of(this.spotFleet).add('cdk-compute-patterns:pattern', 'spot-fleet-autoscaler');
   }
 }
 
