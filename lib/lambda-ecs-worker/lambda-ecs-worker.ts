@@ -218,7 +218,7 @@ export class LambdaEcsWorker extends Construct {
   public readonly launcherFunction: lambda.Function;
   /** The launcher's prebundled-function wrapper (role, log group). */
   public readonly launcher: PrebundledFunction;
-  /** Where S3 events that failed every launcher retry go, so no upload is lost silently. */
+  /** Where events that failed every launcher retry go (S3 uploads, reconcile runs), so no upload is lost silently. */
   public readonly launcherDeadLetterQueue: sqs.Queue;
   /** The scheduled rule running the reconciler. */
   public readonly reconcileRule: events.Rule;
@@ -367,7 +367,9 @@ export class LambdaEcsWorker extends Construct {
       reason: "This queue is the launcher function's dead-letter queue (S3 events that failed every attempt); it needs no DLQ of its own.",
     });
     this.launcherDeadLetterAlarm = deadLetterAlarm(this, 'LauncherDeadLetterAlarm', this.launcherDeadLetterQueue, {
-      alarmDescription: `S3 uploads that ${this.node.path}'s launcher could not queue after every retry; re-drive them to the launcher.`,
+      alarmDescription:
+        `Events ${this.node.path}'s launcher failed on every retry: S3 uploads it could not queue (re-drive them to the launcher), ` +
+        'or reconcile runs that failed (see the launcher logs).',
     });
 
     const capacityProviders = capacityProvidersOf(props.capacity ?? WorkerCapacity.SPOT_WITH_ON_DEMAND_FALLBACK);
