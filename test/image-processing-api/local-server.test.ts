@@ -36,7 +36,7 @@ describe('image API local server', () => {
     expect(await ping.json()).toBe('pong');
     const bad = await post('{"operation":"format c:"}');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toBe('unknown_operation');
+    expect(((await bad.json()) as { error: string }).error).toBe('unknown_operation');
   });
 
   it('returns binary bytes when Accept matches image/* (binary media types), base64 JSON otherwise', async () => {
