@@ -144,19 +144,17 @@ export class Worker {
     if (this.stopping) this.jobAbort.abort('shutdown');
 
     // Heartbeat: keep the message invisible while the job runs, extending it every quarter of the timeout
-    // (the first at once). If the message is no longer ours (its visibility lapsed and another worker has
-    // it), stop working on it: that other delivery now owns the job.
+    // (the receive itself started the first timeout). If the message is no longer ours (its visibility
+    // lapsed and another worker has it), stop working on it: that other delivery now owns the job.
     let beating = true;
     let stopBeat = () => undefined as void;
     const heartbeat = (async () => {
       const interval = heartbeatIntervalMs(config.visibilityTimeoutSeconds);
-      for (let first = true; beating; first = false) {
-        if (!first) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, interval);
-            stopBeat = () => (clearTimeout(timer), resolve());
-          });
-        }
+      while (beating) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, interval);
+          stopBeat = () => (clearTimeout(timer), resolve());
+        });
         if (!beating) break;
         try {
           await setVisibility(config.visibilityTimeoutSeconds);
@@ -184,10 +182,10 @@ export class Worker {
       logger.info('job started', jobLog);
       mkdirSync(config.workDir, { recursive: true });
       jobDir = mkdtempSync(path.join(config.workDir, 'povray-job-'));
-      await this.execute(job, jobDir, log, abort, pngKey, logKey);
+      const renderMs = await this.execute(job, jobDir, log, abort, pngKey, logKey);
       await records.succeeded(job.jobId, { outputKey: pngKey, logKey }, new Date());
       await deleteMessage();
-      logger.info('job succeeded', { ...jobLog, outputKey: pngKey });
+      logger.info('job succeeded', { ...jobLog, outputKey: pngKey, renderMs });
     } catch (error) {
       await this.onFailure(error, { job, attempt, log, logKey, abort, setVisibility, deleteMessage, jobLog });
     } finally {
@@ -259,8 +257,11 @@ export class Worker {
     await this.deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: log.toString(), ContentType: 'text/plain; charset=utf-8' }));
   }
 
-  /** Download, extract, check, render, upload. Throws PermanentJobError for anything wrong with the scene. */
-  private async execute(job: RenderJobMessage, jobDir: string, log: RenderLog, abort: AbortSignal, pngKey: string, logKey: string): Promise<void> {
+  /**
+   * Download, extract, check, render, upload; returns how long POV-Ray ran (ms). Throws PermanentJobError
+   * for anything wrong with the scene.
+   */
+  private async execute(job: RenderJobMessage, jobDir: string, log: RenderLog, abort: AbortSignal, pngKey: string, logKey: string): Promise<number> {
     const { config, s3, records, logger } = this.deps;
     const released = () => new Released(abort.reason === 'lost' ? 'lost' : 'shutdown');
     const checkAbort = () => {
@@ -362,8 +363,11 @@ export class Worker {
     if (!png.subarray(0, 8).equals(PNG_SIGNATURE)) throw new PermanentJobError('POV-Ray wrote something that is not a PNG', 'render-failed');
 
     // 5. Outputs under the output prefix, then the record (the caller deletes the message last).
-    await s3.send(new PutObjectCommand({ Bucket: job.bucket, Key: pngKey, Body: png, ContentType: 'image/png' }));
-    log.note(`uploaded s3://${job.bucket}/${pngKey} (${png.length} bytes, ${size.width}x${size.height})`);
-    await this.putLog(job.bucket, logKey, log);
+    log.note(`uploading s3://${job.bucket}/${pngKey} (${png.length} bytes, ${size.width}x${size.height})`);
+    await Promise.all([
+      s3.send(new PutObjectCommand({ Bucket: job.bucket, Key: pngKey, Body: png, ContentType: 'image/png' })),
+      this.putLog(job.bucket, logKey, log),
+    ]);
+    return result.durationMs;
   }
 }
