@@ -44,6 +44,8 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
       renderHeight: HEIGHT,
       maxWorkers: 2,
       idleExitSeconds: 2,
+      // Short, so a killed worker's job comes back quickly; the worker heartbeats well within it.
+      visibilityTimeoutSeconds: 6,
       onWorkerOutput: (task, line) => workerOutput.push(`${task.taskArn.slice(-8)} ${line}`),
     });
   }, 30_000);
@@ -137,8 +139,41 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
     expect(result.workersStarted).toBe(0);
   });
 
+  it('reconciler: restarts workers when a job waits and its worker died (SIGKILL, as a Spot interruption can)', async () => {
+    const key = 'scenes/retry/ECSLogo.zip';
+    // Start from zero workers, so the upload wakes exactly one and killing it leaves none.
+    await pipeline.ecs.waitForNoRunningTasks(15_000);
+    await pipeline.upload(key, fs.readFileSync(SEED_SCENE));
+    // Wait until a worker is rendering it, then kill that worker's process outright.
+    let running;
+    for (let i = 0; i < 150 && !running; i++) {
+      running = (await pipeline.jobs()).find((j) => j.key === key && j.status === 'RUNNING');
+      if (!running) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(running).toBeDefined();
+    const task = pipeline.ecs.tasks().find((t) => t.workerId === running!.workerId)!;
+    process.kill(task.pid, 'SIGKILL');
+    await eventually(async () => task.lastStatus, 'STOPPED');
+    // The job's message is still in flight with no worker left: the scheduled reconciler starts one.
+    const schedule = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
+    const reconcile = await pipeline.invokeLauncher(schedule);
+    expect(reconcile).toMatchObject({ workersStarted: 1, runningWorkers: 1 });
+    // The reconciler keeps running on its schedule (every minute on AWS, every second here): a worker that
+    // went idle before the dead worker's message became visible again is replaced until the job is done.
+    const timer = setInterval(() => void pipeline.invokeLauncher(schedule).catch(() => undefined), 1_000);
+    let job;
+    try {
+      job = await pipeline.waitForFinishedJob(key, 30_000);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(job).toMatchObject({ status: 'SUCCEEDED', outputKey: 'renders/retry/ECSLogo.png', attempts: 2 });
+    expect(job.workerId).not.toBe(running!.workerId);
+  }, 40_000);
+
   it('workers exit by themselves when the queue stays empty', async () => {
     await pipeline.ecs.waitForNoRunningTasks(15_000);
-    for (const task of pipeline.ecs.tasks()) expect(task.exitCode).toBe(0);
+    const exits = pipeline.ecs.tasks().map((t) => t.signal ?? t.exitCode);
+    expect(exits.filter((e) => e !== 0)).toEqual(['SIGKILL']); // only the worker the test killed
   }, 20_000);
 });

@@ -48,6 +48,8 @@ export interface LocalTask {
   readonly taskDefinitionArn: string;
   readonly startedBy?: string;
   readonly capacityProviderName: string;
+  /** WORKER_ID given to the process (so a job record's workerId names its task). */
+  readonly workerId: string;
   readonly pid: number;
   lastStatus: 'RUNNING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
@@ -124,9 +126,10 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     const id = randomUUID().replace(/-/g, '');
     const taskArn = `arn:aws:ecs:us-east-1:${ACCOUNT}:task/${clusterArn.split('/').pop()}/${id}`;
     const [command, ...args] = definition.command ?? [process.execPath, DEFAULT_WORKER_ENTRY];
+    const workerId = `local-task-${id.slice(0, 8)}`;
     const child = spawn(command, args, {
       cwd: ROOT,
-      env: { ...baseEnv, ...options.awsEnvironment, ...definition.environment, WORKER_ID: `local-task-${id.slice(0, 8)}` },
+      env: { ...baseEnv, ...options.awsEnvironment, ...definition.environment, WORKER_ID: workerId },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const task: LocalTask = {
@@ -135,6 +138,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
       taskDefinitionArn: input.taskDefinition,
       startedBy: input.startedBy,
       capacityProviderName: provider,
+      workerId,
       pid: child.pid ?? -1,
       lastStatus: 'RUNNING',
       desiredStatus: 'RUNNING',
