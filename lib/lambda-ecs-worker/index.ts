@@ -1,3 +1,2 @@
 // The lambda-ecs-worker pattern's public exports.
 export * from './lambda-ecs-worker';
-export * from './validation';

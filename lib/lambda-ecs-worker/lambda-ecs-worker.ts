@@ -184,8 +184,7 @@ export interface LambdaEcsWorkerProps {
   readonly reconcileInterval?: Duration;
 }
 
-/** The CloudWatch namespace of the launcher's own metrics (dimension `Pipeline`). */
-export const LAMBDA_ECS_WORKER_METRICS_NAMESPACE = 'CdkComputePatterns/LambdaEcsWorker';
+const METRICS_NAMESPACE = 'CdkComputePatterns/LambdaEcsWorker';
 
 const DEFAULT_WORKER_IMAGE_DIR = (): string => path.join(packageRoot(), 'docker', 'povray-worker');
 const FARGATE_SIZES: Record<number, [number, number]> = {
@@ -204,6 +203,9 @@ const FARGATE_SIZES: Record<number, [number, number]> = {
  * POV-Ray scene to `renders/<name>.png`. Workers exist only while there is work.
  */
 export class LambdaEcsWorker extends Construct {
+  /** The CloudWatch namespace of the launcher's own metrics (dimensions `Pipeline`, `service`). */
+  public static readonly METRICS_NAMESPACE = METRICS_NAMESPACE;
+
   /** The bucket scenes are uploaded to and renders written to. */
   public readonly bucket: s3.IBucket;
   /** The secure bucket wrapper, when this construct created the bucket. */
@@ -226,6 +228,8 @@ export class LambdaEcsWorker extends Construct {
   public readonly cluster: ecs.ICluster;
   /** The VPC worker tasks run in. */
   public readonly vpc: ec2.IVpc;
+  /** The log group of the new VPC's flow logs (rejected traffic), when this construct created the VPC. */
+  public readonly vpcFlowLogGroup?: logs.LogGroup;
   /** The worker task definition. */
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   /** The worker container. */
@@ -297,7 +301,8 @@ export class LambdaEcsWorker extends Construct {
       this.cluster = props.cluster;
       this.vpc = props.cluster.vpc;
     } else {
-      this.vpc = props.vpc ?? this.newVpc();
+      if (!props.vpc) this.vpcFlowLogGroup = new logs.LogGroup(this, 'VpcFlowLogs', { retention: HOUSE_DEFAULTS.logRetention });
+      this.vpc = props.vpc ?? this.newVpc(this.vpcFlowLogGroup!);
       const cluster = new ecs.Cluster(this, 'Cluster', {
         vpc: this.vpc,
         enableFargateCapacityProviders: true,
@@ -468,7 +473,7 @@ export class LambdaEcsWorker extends Construct {
 
   private launcherMetric(metricName: string, statistic: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: LAMBDA_ECS_WORKER_METRICS_NAMESPACE,
+      namespace: METRICS_NAMESPACE,
       metricName,
       dimensionsMap: { Pipeline: this.pipelineName, service: 'launcher' },
       statistic,
@@ -478,8 +483,7 @@ export class LambdaEcsWorker extends Construct {
   }
 
   /** A VPC that costs nothing while idle: public subnets (tasks get public IPs, no inbound), no NAT. */
-  private newVpc(): ec2.Vpc {
-    const flowLogs = new logs.LogGroup(this, 'VpcFlowLogs', { retention: HOUSE_DEFAULTS.logRetention });
+  private newVpc(flowLogs: logs.LogGroup): ec2.Vpc {
     return new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,

@@ -1,5 +1,5 @@
 /** Key endings of everything the worker writes under the output prefix (see renderOutputKeys). */
-export const OUTPUT_SUFFIXES: readonly string[] = ['.png', '.log'];
+export const OUTPUT_SUFFIXES: ReadonlyArray<string> = ['.png', '.log'];
 
 /** The key layout of a LambdaEcsWorker bucket. */
 export interface KeyLayout {

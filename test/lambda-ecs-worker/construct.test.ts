@@ -3,7 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { LambdaEcsWorker, LambdaEcsWorkerProps, validateKeyLayout, WorkerCapacity } from '../../lib';
+import { LambdaEcsWorker, LambdaEcsWorkerProps, WorkerCapacity } from '../../lib';
+import { validateKeyLayout } from '../../lib/lambda-ecs-worker/validation';
 import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
 
 /** Everything in a template that is a value of `key`, anywhere. */
@@ -92,6 +93,7 @@ describe('LambdaEcsWorker with defaults', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
+    expect(render.vpcFlowLogGroup).toBeDefined();
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
   });
 
@@ -160,7 +162,7 @@ describe('LambdaEcsWorker with defaults', () => {
     expect(render.metricJobsInProgress().metricName).toBe('ApproximateNumberOfMessagesNotVisible');
     expect(render.metricOldestJobAge().metricName).toBe('ApproximateAgeOfOldestMessage');
     expect(render.metricDeadLetterJobs().metricName).toBe('ApproximateNumberOfMessagesVisible');
-    expect(render.metricWorkersRunning()).toMatchObject({ metricName: 'WorkersRunning', namespace: 'CdkComputePatterns/LambdaEcsWorker', dimensions: { Pipeline: render.pipelineName, service: 'launcher' } });
+    expect(render.metricWorkersRunning()).toMatchObject({ metricName: 'WorkersRunning', namespace: LambdaEcsWorker.METRICS_NAMESPACE, dimensions: { Pipeline: render.pipelineName, service: 'launcher' } });
     expect(render.metricWorkersStarted().metricName).toBe('WorkersStarted');
     expect(render.metricJobsSubmitted().metricName).toBe('JobsSubmitted');
     expect(render.metricDuplicateDeliveries().metricName).toBe('DuplicateDeliveries');
@@ -227,6 +229,7 @@ describe('LambdaEcsWorker customized: existing bucket and cluster, custom image,
   it('uses the existing cluster, private subnets without public IP, on-demand only, and no job table', () => {
     expect(render.cluster).toBe(cluster);
     expect(render.jobTable).toBeUndefined();
+    expect(render.vpcFlowLogGroup).toBeUndefined();
     template.resourceCountIs('AWS::ECS::Cluster', 0);
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
