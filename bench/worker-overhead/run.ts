@@ -161,7 +161,7 @@ async function measure(local: LocalAws, mode: Mode, run: number, jobs: number): 
 }
 
 async function main(): Promise<void> {
-  const jobs = arg('jobs', 20);
+  const jobs = arg('jobs', 40);
   const runs = arg('runs', 3);
   for (const tool of ['povray', 'unzip', 'bash']) {
     if (!whichTool(tool)) throw new Error(`${tool} is not installed (povray: apt-get install -y povray povray-includes)`);

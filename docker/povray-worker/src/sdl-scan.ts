@@ -26,6 +26,10 @@ export type Token =
   | { kind: 'symbol'; value: string; line: number }
   | { kind: 'number'; value: string; line: number };
 
+const isWordStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isWordPart = (c: number) => isWordStart(c) || (c >= 48 && c <= 57);
+const isNumberPart = (c: number) => (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69;
+
 /** Splits SDL source into words, strings, numbers and symbols; comments (nested `/* *\/`) are dropped. */
 export function tokenize(source: string, fileName = 'scene'): Token[] {
   const tokens: Token[] = [];
@@ -33,57 +37,57 @@ export function tokenize(source: string, fileName = 'scene'): Token[] {
   let line = 1;
   const n = source.length;
   while (i < n) {
-    const c = source[i];
-    if (c === '\n') {
+    const c = source.charCodeAt(i);
+    const next = source.charCodeAt(i + 1);
+    if (c === 10) {
       line++;
       i++;
-    } else if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+    } else if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
       i++;
-    } else if (c === '/' && source[i + 1] === '/') {
-      while (i < n && source[i] !== '\n') i++;
-    } else if (c === '/' && source[i + 1] === '*') {
+    } else if (c === 47 && next === 47) {
+      // line comment
+      while (i < n && source.charCodeAt(i) !== 10) i++;
+    } else if (c === 47 && next === 42) {
+      // block comment; POV-Ray nests them
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (source[i] === '/' && source[i + 1] === '*') {
+        const d = source.charCodeAt(i);
+        const e = source.charCodeAt(i + 1);
+        if (d === 47 && e === 42) {
           depth++;
           i += 2;
-        } else if (source[i] === '*' && source[i + 1] === '/') {
+        } else if (d === 42 && e === 47) {
           depth--;
           i += 2;
         } else {
-          if (source[i] === '\n') line++;
+          if (d === 10) line++;
           i++;
         }
       }
-    } else if (c === '"') {
+    } else if (c === 34) {
       const start = line;
-      let value = '';
-      i++;
-      while (i < n && source[i] !== '"') {
-        if (source[i] === '\\' && i + 1 < n) {
-          value += source[i] + source[i + 1];
-          i += 2;
-          continue;
-        }
-        if (source[i] === '\n') line++;
-        value += source[i++];
-      }
-      if (i >= n) throw new SceneRejected(`${fileName}:${start}: unterminated string`);
-      i++;
-      tokens.push({ kind: 'string', value, line: start });
-    } else if (/[A-Za-z_]/.test(c)) {
       let j = i + 1;
-      while (j < n && /[A-Za-z0-9_]/.test(source[j])) j++;
+      while (j < n && source.charCodeAt(j) !== 34) {
+        if (source.charCodeAt(j) === 92 && j + 1 < n) j++; // backslash escape: keep both characters
+        else if (source.charCodeAt(j) === 10) line++;
+        j++;
+      }
+      if (j >= n) throw new SceneRejected(`${fileName}:${start}: unterminated string`);
+      tokens.push({ kind: 'string', value: source.slice(i + 1, j), line: start });
+      i = j + 1;
+    } else if (isWordStart(c)) {
+      let j = i + 1;
+      while (j < n && isWordPart(source.charCodeAt(j))) j++;
       tokens.push({ kind: 'word', value: source.slice(i, j), line });
       i = j;
-    } else if (/[0-9.]/.test(c)) {
+    } else if (isNumberPart(c) && c !== 101 && c !== 69) {
       let j = i + 1;
-      while (j < n && /[0-9.eE]/.test(source[j])) j++;
+      while (j < n && isNumberPart(source.charCodeAt(j))) j++;
       tokens.push({ kind: 'number', value: source.slice(i, j), line });
       i = j;
     } else {
-      tokens.push({ kind: 'symbol', value: c, line });
+      tokens.push({ kind: 'symbol', value: source[i], line });
       i++;
     }
   }
