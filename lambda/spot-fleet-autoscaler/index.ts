@@ -82,14 +82,6 @@ export async function handler(_event?: unknown, _context?: unknown, now: () => n
       config.dryRun,
     );
     if (plan.apply) await target.setCapacity(plan.desiredCapacity);
-    if (config.dryRun) dryRunState = plan.nextState;
-    else {
-      // Only changed tags are written (a few writes per scaling episode, none in a steady minute); a
-      // garbled tag counts as changed and is repaired.
-      const changes = tagChanges(snapshot.tags, plan.nextState);
-      if (Object.keys(changes).length > 0) await target.writeTags(changes);
-    }
-
     logger.info('scaling decision', {
       target: target.description,
       backlog: plan.decision.backlog,
@@ -107,7 +99,20 @@ export async function handler(_event?: unknown, _context?: unknown, now: () => n
     metrics.addMetric(METRIC_NAMES.currentCapacity, MetricUnit.Count, plan.decision.currentWorkers);
     metrics.addMetric(METRIC_NAMES.desiredCapacity, MetricUnit.Count, plan.desiredCapacity);
     metrics.addMetric(METRIC_NAMES.capacityChanges, MetricUnit.Count, plan.apply ? 1 : 0);
+
+    // After the decision is logged, so a failed tag write never hides what was done.
+    if (config.dryRun) dryRunState = plan.nextState;
+    else {
+      // Only changed tags are written (a few writes per scaling episode, none in a steady minute); a
+      // garbled tag counts as changed and is repaired. If this fails after a capacity change, the next
+      // run sees capacity ≠ last-desired and counts it as a change now: the cooldown still holds.
+      const changes = tagChanges(snapshot.tags, plan.nextState);
+      if (Object.keys(changes).length > 0) await target.writeTags(changes);
+    }
     return plan;
+  } catch (error) {
+    logger.error('autoscaler run failed', { target: target.description, error: error as Error });
+    throw error;
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -72,7 +72,19 @@ beforeEach(() => {
     return true;
   });
 });
-afterEach(() => writeSpy.mockRestore());
+let stderrSpy: jest.SpyInstance;
+let stderr: string[];
+beforeEach(() => {
+  stderr = [];
+  stderrSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+    stderr.push(...String(chunk).split('\n').filter((line) => line.trim() !== ''));
+    return true;
+  });
+});
+afterEach(() => {
+  writeSpy.mockRestore();
+  stderrSpy.mockRestore();
+});
 
 const decisionLines = () => stdout.map((line) => JSON.parse(line)).filter((entry) => entry.message === 'scaling decision');
 const emfRecords = () => stdout.map((line) => JSON.parse(line)).filter((entry) => entry._aws);
@@ -163,6 +175,18 @@ describe('spot fleet target', () => {
   it('refuses workers-exit mode on targets other than Spot Fleets', async () => {
     configure({ [ENV.targetKind]: 'ecs-service', [ENV.targetId]: 'svc', [ENV.cluster]: 'c', [ENV.scaleInMode]: 'workers-exit' });
     await expect(handler({}, {}, now)).rejects.toThrow(/'workers-exit' needs a spot-fleet target/);
+  });
+
+  it('logs the decision and the error when the state write fails after a capacity change', async () => {
+    queue(4, 0);
+    fleet(0);
+    ec2.on(CreateTagsCommand).rejects(new Error('RequestLimitExceeded'));
+    await expect(handler({}, {}, now)).rejects.toThrow('RequestLimitExceeded');
+    expect(ec2).toHaveReceivedCommandWith(ModifySpotFleetRequestCommand, { TargetCapacity: 2 });
+    expect(decisionLines()).toEqual([expect.objectContaining({ desired: 2, applied: true })]);
+    // Powertools writes ERROR lines to stderr.
+    const failure = stderr.map((line) => JSON.parse(line)).find((entry) => entry.message === 'autoscaler run failed');
+    expect(failure).toMatchObject({ level: 'ERROR', target: 'spot-fleet sfr-1', error: expect.objectContaining({ message: 'RequestLimitExceeded' }) });
   });
 
   it('removes the idle tag when work arrives', async () => {
