@@ -3,31 +3,12 @@ import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LAUNCHER_ENV } from '../../lambda/lambda-ecs-worker/config';
+// First: the launcher's environment must be in place before its module (and its Logger) loads.
+import './launcher-test-env';
 import { handler } from '../../lambda/lambda-ecs-worker/index';
 import { RenderJobMessage } from '../../lambda/shared/render-job';
 import { s3Record } from './s3-record';
 
-Object.assign(process.env, {
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-  AWS_REGION: 'us-east-1',
-  [LAUNCHER_ENV.queueUrl]: 'https://sqs/jobs',
-  [LAUNCHER_ENV.deadLetterQueueUrl]: 'https://sqs/jobs-dlq',
-  [LAUNCHER_ENV.jobTableName]: 'jobs',
-  [LAUNCHER_ENV.inputPrefix]: 'scenes/',
-  [LAUNCHER_ENV.outputPrefix]: 'renders/',
-  [LAUNCHER_ENV.inputSuffixes]: '.zip',
-  [LAUNCHER_ENV.maxReceiveCount]: '3',
-  [LAUNCHER_ENV.clusterArn]: 'arn:aws:ecs:us-east-1:123456789012:cluster/render',
-  [LAUNCHER_ENV.taskDefinitionArn]: 'arn:aws:ecs:us-east-1:123456789012:task-definition/render:1',
-  [LAUNCHER_ENV.startedBy]: 'render-pipeline',
-  [LAUNCHER_ENV.capacityProviders]: 'FARGATE_SPOT,FARGATE',
-  [LAUNCHER_ENV.subnetIds]: 'subnet-a,subnet-b',
-  [LAUNCHER_ENV.securityGroupIds]: 'sg-1',
-  [LAUNCHER_ENV.assignPublicIp]: 'ENABLED',
-  [LAUNCHER_ENV.maxWorkers]: '5',
-});
 
 const sqs = mockClient(SQSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
