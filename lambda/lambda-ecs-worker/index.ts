@@ -141,7 +141,14 @@ async function submitJob(clients: Clients, config: LauncherConfig, object: Scene
     }
   }
   const sent = await clients.sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: JSON.stringify(message) }));
-  if (table) await clients.ddb.send(new UpdateCommand({ TableName: table, ...markEnqueuedUpdate(message.jobId, sent.MessageId, new Date()) }));
+  if (table) {
+    try {
+      await clients.ddb.send(new UpdateCommand({ TableName: table, ...markEnqueuedUpdate(message.jobId, sent.MessageId, new Date()) }));
+    } catch (error) {
+      // The job is queued: failing the record now would only make a retry send its message twice.
+      logger.warn('job queued, but recording that it was sent failed', { jobId: message.jobId, error: error as Error });
+    }
+  }
   return { jobId: message.jobId, sent: true };
 }
 

@@ -98,6 +98,13 @@ describe('launcher: S3 notifications', () => {
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
   });
 
+  it('counts a job as queued when only recording "sent" fails, so no retry sends it twice', async () => {
+    ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceeded'));
+    const result = await handler(s3Event('scenes/a.zip'));
+    expect(result.submitted).toHaveLength(1);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
   it('starts only the missing workers, counting running tasks and queue depth', async () => {
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '1' } });
     ecs.on(ListTasksCommand).resolves({ taskArns: ['t1', 't2'] });
