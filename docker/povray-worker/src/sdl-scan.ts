@@ -114,14 +114,20 @@ export function unsafePathReason(name: string): string | undefined {
   return undefined;
 }
 
-/** Facts about the standard include library that the check needs (see {@link indexLibrary}). */
-export interface LibraryIndex {
-  /** Base names of the library's files (`colors.inc`, `timrom.ttf` ...). */
-  readonly files: ReadonlySet<string>;
+/** What the check needs to know about library files reached from a scene. */
+export interface LibraryReach {
   /** Macros that read or write files, mapped to the file defining them. */
   readonly ioMacros: ReadonlyMap<string, string>;
   /** Library files doing file I/O outside any macro, with the reason. */
   readonly unsafeFiles: ReadonlyMap<string, string>;
+}
+
+/** The standard include library (see {@link libraryFrom}). */
+export interface LibraryIndex {
+  /** Base names of the library's files (`colors.inc`, `timrom.ttf` ...). */
+  readonly files: ReadonlySet<string>;
+  /** I/O facts of the library files `roots` name, and of every library file they include in turn. */
+  reach(roots: Iterable<string>): LibraryReach;
 }
 
 /** What one file refers to, found in one pass. */
@@ -246,49 +252,89 @@ function analyse(tokens: Token[], fileName: string): FileFacts {
   return facts;
 }
 
-/**
- * Indexes the standard include library from its files' contents: which base names it holds, which
- * macros do file I/O (directly, or by calling such a macro), and which files do I/O at top level.
- */
-export function indexLibrary(files: ReadonlyMap<string, string>): LibraryIndex {
-  const macroFacts = new Map<string, { file: string; violations: string[]; words: Set<string> }>();
-  const unsafeFiles = new Map<string, string>();
-  for (const [name, source] of files) {
-    if (!/\.(inc|mcr)$/i.test(name)) continue;
-    let facts: FileFacts;
-    try {
-      facts = analyse(tokenize(source, name), name);
-    } catch {
-      unsafeFiles.set(name, `${name} could not be checked`);
-      continue;
-    }
-    const insideMacros = new Set<string>();
-    for (const [macro, body] of facts.macros) {
-      macroFacts.set(macro, { file: name, ...body });
-      for (const v of body.violations) insideMacros.add(v);
-    }
-    const topLevel = facts.violations.filter((v) => !insideMacros.has(v));
-    // Top-level file names in the library are the library's own business, but file I/O is not.
-    const ioAtTop = topLevel.filter((v) => /file I\/O|#include must/.test(v));
-    if (ioAtTop.length > 0) unsafeFiles.set(name, ioAtTop[0]);
+interface LibraryFileFacts {
+  readonly macros: Map<string, { violations: string[]; words: Set<string> }>;
+  /** File I/O outside any macro. */
+  readonly ioAtTop?: string;
+  /** Names this file #includes (literals). */
+  readonly includes: string[];
+}
+
+function analyseLibraryFile(name: string, source: string): LibraryFileFacts {
+  let facts: FileFacts;
+  try {
+    facts = analyse(tokenize(source, name), name);
+  } catch {
+    return { macros: new Map(), ioAtTop: `${name} could not be checked`, includes: [] };
   }
-  const ioMacros = new Map<string, string>();
-  for (const [macro, facts] of macroFacts) if (facts.violations.length > 0) ioMacros.set(macro, facts.file);
-  // Macros that call an I/O macro do I/O too (to a fixpoint).
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [macro, facts] of macroFacts) {
-      if (ioMacros.has(macro)) continue;
-      for (const word of facts.words) {
-        if (word !== macro && ioMacros.has(word)) {
-          ioMacros.set(macro, facts.file);
-          changed = true;
-          break;
+  const insideMacros = new Set<string>();
+  for (const body of facts.macros.values()) for (const v of body.violations) insideMacros.add(v);
+  // Top-level file names in the library are the library's own business, but file I/O is not.
+  const ioAtTop = facts.violations.filter((v) => !insideMacros.has(v)).find((v) => /file I\/O|#include must/.test(v));
+  return { macros: facts.macros, ioAtTop, includes: facts.includes.map((i) => i.name) };
+}
+
+/**
+ * The standard include library, read lazily: a scene's check analyses only the library files it
+ * includes (and those include), once each, and finds which of their macros do file I/O, directly or by
+ * calling such a macro.
+ */
+export function libraryFrom(files: ReadonlySet<string>, read: (name: string) => string): LibraryIndex {
+  const cache = new Map<string, LibraryFileFacts>();
+  const factsOf = (name: string) => {
+    let facts = cache.get(name);
+    if (!facts) {
+      facts = /\.(inc|mcr)$/i.test(name) ? analyseLibraryFile(name, read(name)) : { macros: new Map(), includes: [] };
+      cache.set(name, facts);
+    }
+    return facts;
+  };
+  const resolve = (name: string) => (name.includes('/') ? undefined : [name, `${name}.inc`].find((c) => files.has(c)));
+  return {
+    files,
+    reach(roots) {
+      const reached = new Set<string>();
+      const pending = [...roots].map(resolve).filter((n): n is string => n !== undefined);
+      while (pending.length > 0) {
+        const name = pending.pop()!;
+        if (reached.has(name)) continue;
+        reached.add(name);
+        for (const include of factsOf(name).includes) {
+          const next = resolve(include);
+          if (next) pending.push(next);
         }
       }
-    }
-  }
-  return { files: new Set(files.keys()), ioMacros, unsafeFiles };
+      const macroFacts = new Map<string, { file: string; violations: string[]; words: Set<string> }>();
+      const unsafeFiles = new Map<string, string>();
+      for (const name of reached) {
+        const facts = factsOf(name);
+        if (facts.ioAtTop) unsafeFiles.set(name, facts.ioAtTop);
+        for (const [macro, body] of facts.macros) macroFacts.set(macro, { file: name, ...body });
+      }
+      const ioMacros = new Map<string, string>();
+      for (const [macro, facts] of macroFacts) if (facts.violations.length > 0) ioMacros.set(macro, facts.file);
+      // Macros that call an I/O macro do I/O too (to a fixpoint).
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const [macro, facts] of macroFacts) {
+          if (ioMacros.has(macro)) continue;
+          for (const word of facts.words) {
+            if (word !== macro && ioMacros.has(word)) {
+              ioMacros.set(macro, facts.file);
+              changed = true;
+              break;
+            }
+          }
+        }
+      }
+      return { ioMacros, unsafeFiles };
+    },
+  };
+}
+
+/** A library from file contents in memory (tests, tools). */
+export function indexLibrary(files: ReadonlyMap<string, string>): LibraryIndex {
+  return libraryFrom(new Set(files.keys()), (name) => files.get(name) ?? '');
 }
 
 export interface SceneSources {
@@ -308,6 +354,9 @@ export function checkScene(entry: string, sources: SceneSources, library: Librar
   const declarations = new Map<string, string[]>();
   const otherBindings = new Set<string>();
   const identifierUses: Array<{ file: string; name: string; line: number; keyword: string }> = [];
+  const wordsByFile: Array<{ file: string; facts: FileFacts }> = [];
+  /** Library files the archive includes, with where (for messages). */
+  const libraryIncludes = new Map<string, string>();
 
   while (pending.length > 0) {
     const file = pending.shift()!;
@@ -315,14 +364,8 @@ export function checkScene(entry: string, sources: SceneSources, library: Librar
     checked.add(file);
     const facts = analyse(tokenize(sources.read(file), file), file);
     if (facts.violations.length > 0) throw new SceneRejected(facts.violations[0]);
+    wordsByFile.push({ file, facts });
 
-    for (const word of facts.words) {
-      const from = library.ioMacros.get(word.value);
-      // A macro of the same name defined in the archive shadows the library's.
-      if (from && !facts.macros.has(word.value)) {
-        throw new SceneRejected(`${file}:${word.line}: calls ${word.value} from ${from}, which reads or writes files; not allowed`);
-      }
-    }
     for (const include of facts.includes) {
       const reason = unsafePathReason(include.name);
       if (reason) throw new SceneRejected(`${file}:${include.line}: #include "${include.name}" ${reason}`);
@@ -334,8 +377,7 @@ export function checkScene(entry: string, sources: SceneSources, library: Librar
       }
       const inLibrary = !include.name.includes('/') && candidates.find((c) => library.files.has(c));
       if (inLibrary) {
-        const unsafe = library.unsafeFiles.get(inLibrary);
-        if (unsafe) throw new SceneRejected(`${file}:${include.line}: #include "${include.name}": ${unsafe}`);
+        if (!libraryIncludes.has(inLibrary)) libraryIncludes.set(inLibrary, `${file}:${include.line}: #include "${include.name}"`);
         continue;
       }
       throw new SceneRejected(`${file}:${include.line}: #include "${include.name}" is neither in the archive nor a standard POV-Ray include`);
@@ -347,6 +389,28 @@ export function checkScene(entry: string, sources: SceneSources, library: Librar
     for (const [name, values] of facts.stringDeclarations) declarations.set(name, [...(declarations.get(name) ?? []), ...values]);
     for (const name of facts.otherBindings) otherBindings.add(name);
     for (const use of facts.fileIdentifiers) identifierUses.push({ file, ...use });
+  }
+
+  // The library files reached from the archive's includes: none may do file I/O at top level, and none of
+  // their I/O macros may be called.
+  const reach = library.reach(libraryIncludes.keys());
+  for (const [libraryFile, where] of libraryIncludes) {
+    const unsafe = reach.unsafeFiles.get(libraryFile);
+    if (unsafe) throw new SceneRejected(`${where}: ${unsafe}`);
+  }
+  if (reach.unsafeFiles.size > 0) {
+    const [name, reason] = [...reach.unsafeFiles][0];
+    throw new SceneRejected(`the standard include ${name}, reached from the scene's includes, does file I/O: ${reason}`);
+  }
+  const archiveMacros = new Set(wordsByFile.flatMap(({ facts }) => [...facts.macros.keys()]));
+  for (const { file, facts } of wordsByFile) {
+    for (const word of facts.words) {
+      const from = reach.ioMacros.get(word.value);
+      // A macro of the same name defined in the archive shadows the library's.
+      if (from && !archiveMacros.has(word.value)) {
+        throw new SceneRejected(`${file}:${word.line}: calls ${word.value} from ${from}, which reads or writes files; not allowed`);
+      }
+    }
   }
 
   for (const use of identifierUses) {

@@ -37,6 +37,16 @@ class Released extends Error {
 
 type AbortReason = 'shutdown' | 'lost';
 
+/** The job id of a message body that is JSON with a string `jobId`, else undefined. */
+function jobIdOf(body: string | undefined): string | undefined {
+  try {
+    const id = (JSON.parse(body ?? '') as { jobId?: unknown })?.jobId;
+    return typeof id === 'string' && id.length > 0 && id.length <= 256 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** SQS errors saying a receipt handle no longer holds the message. */
 export function isMessageGone(error: unknown): boolean {
   const e = error as { name?: string; message?: string } | undefined;
@@ -132,9 +142,16 @@ export class Worker {
     try {
       job = parseJobMessage(message.Body, config.inputPrefix);
     } catch (error) {
-      // Not a job this worker can ever run and no job id to report on: log it and drop it.
-      logger.error('dropping malformed message', { messageId: message.MessageId, reason: failureReason(error) });
-      await deleteMessage().catch((e) => logger.error('delete failed', errorFields(e)));
+      // Not a job this worker can ever run: drop it, and if it names a job, mark that job FAILED.
+      const reason = failureReason(error);
+      const jobId = jobIdOf(message.Body);
+      logger.error('dropping malformed message', { messageId: message.MessageId, jobId, reason });
+      try {
+        if (jobId) await records.failed(jobId, reason, undefined, new Date());
+        await deleteMessage();
+      } catch (e) {
+        logger.error('could not drop the malformed message; it will be redelivered', errorFields(e));
+      }
       return;
     }
     const { pngKey, logKey } = renderOutputKeys(job.key, config.inputPrefix, config.outputPrefix);

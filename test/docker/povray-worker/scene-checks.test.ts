@@ -12,7 +12,7 @@ const fakeLibrary = indexLibrary(
   new Map([
     ['colors.inc', '#declare Red = rgb <1,0,0>;'],
     ['strings.inc', '#macro Parse_String(S) #fopen F "parse_string.tmp" write #write (F, S) #fclose F #include "parse_string.tmp" #end'],
-    ['wrap.inc', '#macro Wrapper(S) Parse_String(S) #end #macro Harmless(X) X * 2 #end'],
+    ['wrap.inc', '#include "strings.inc"\n#macro Wrapper(S) Parse_String(S) #end #macro Harmless(X) X * 2 #end'],
     ['bad.inc', '#fopen F "/etc/passwd" read'],
     ['timrom.ttf', ''],
   ]),
@@ -96,9 +96,19 @@ describeWithTools(['povray'], 'against the installed POV-Ray library', () => {
   const library = loadLibraryIndex();
 
   it('finds the library macros that read or write files', () => {
-    for (const macro of ['Parse_String', 'BuildWriteMesh2', 'HF_Square', 'HF_Sphere', 'ARRAYS_WriteDF3']) expect(library.ioMacros.has(macro)).toBe(true);
-    for (const macro of ['Round_Box', 'Rad_Settings', 'VRand']) expect(library.ioMacros.has(macro)).toBe(false);
+    const { ioMacros, unsafeFiles } = library.reach(library.files);
+    for (const macro of ['Parse_String', 'BuildWriteMesh2', 'HF_Square', 'HF_Sphere', 'ARRAYS_WriteDF3']) expect(ioMacros.has(macro)).toBe(true);
+    for (const macro of ['Round_Box', 'Rad_Settings', 'VRand']) expect(ioMacros.has(macro)).toBe(false);
+    expect(unsafeFiles.size).toBe(0);
     expect(library.files.has('colors.inc')).toBe(true);
+  });
+
+  it('reads only the library files a scene reaches', () => {
+    expect([...library.reach(['colors.inc']).ioMacros.keys()]).toEqual([]);
+    expect(library.reach(['strings.inc']).ioMacros.get('Parse_String')).toBe('strings.inc');
+    expect(() => check({ 'a.pov': '#include "shapes.inc"\nobject { HF_Square(f_noise3d, 0, 0, <10,10>, 0, "", <0,0,0>, <1,1,1>) }' }, 'a.pov', library)).toThrow(
+      /calls HF_Square from shapes\.inc/,
+    );
   });
 
   it('accepts the seed scene as shipped', () => {

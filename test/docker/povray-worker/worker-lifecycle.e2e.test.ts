@@ -146,6 +146,29 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
     expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
+  it.concurrent('with SHUTDOWN_GRACE_SECONDS, finishes the current render after SIGTERM, then exits 0', async () => {
+    const s = await scenario('grace');
+    const jobId = await bed.submit(s, 'graceful.zip', await zipOf(slowSceneFiles('graceful', { width: 24, height: 14 })));
+    const worker = bed.startWorker(s, { [WORKER_ENV.shutdownGraceSeconds]: '50', [WORKER_ENV.idleExitSeconds]: '30' });
+    await worker.waitForLog((l) => l.message === 'render started');
+    worker.process.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    expect(await bed.record(s, jobId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(worker.logs.filter((l) => l.message === 'job started')).toHaveLength(1);
+    expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it.concurrent('on SIGTERM while idle, stops polling and exits 0 at once', async () => {
+    const s = await scenario('idle-sigterm');
+    const worker = bed.startWorker(s, { [WORKER_ENV.idleExitSeconds]: '60', [WORKER_ENV.pollWaitSeconds]: '20' });
+    await worker.waitForLog((l) => l.message === 'worker started');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stoppedAt = Date.now();
+    worker.process.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+  });
+
   it.concurrent('exits by itself, with code 0, after the idle period on an empty queue', async () => {
     const s = await scenario('idle');
     const started = Date.now();

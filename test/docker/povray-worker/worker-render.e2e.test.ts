@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../../lambda/shared/render-job';
 import { useLocalAws } from '../../harness/local-aws';
@@ -47,6 +48,10 @@ describeWithTools(['povray'], 'povray worker: rendering and rejecting scenes', (
     s = await bed.scenario('render');
     outsideDir = mkdtempSync(path.join(tmpdir(), 'povray-worker-outside-'));
     for (const [name, build] of Object.entries(cases)) jobs[name] = await bed.submit(s, `${name}.zip`, await build());
+    // A message the worker cannot run (a future format version) that names a job, and one that is not JSON.
+    jobs.malformed = 'malformed-job';
+    await bed.sqs.send(new SendMessageCommand({ QueueUrl: s.queueUrl, MessageBody: JSON.stringify({ version: 2, jobId: 'malformed-job', bucket: s.bucket, key: 'scenes/x.zip' }) }));
+    await bed.sqs.send(new SendMessageCommand({ QueueUrl: s.queueUrl, MessageBody: 'not json' }));
     // Two workers drain the queue side by side and exit by themselves once it is empty.
     const env = { [WORKER_ENV.renderWidth]: '32', [WORKER_ENV.renderHeight]: '18', [WORKER_ENV.maxUncompressedBytes]: String(8 * 1024 * 1024) };
     const workers = [bed.startWorker(s, env), bed.startWorker(s, env)];
@@ -99,6 +104,11 @@ describeWithTools(['povray'], 'povray worker: rendering and rejecting scenes', (
     const log = (await bed.object(s, `renders/${name}.log`)).body.toString();
     expect(log).toContain(record!.errorReason);
     await expect(bed.object(s, `renders/${name}.png`)).rejects.toThrow();
+  });
+
+  it('drops a malformed message and marks the job it names FAILED', async () => {
+    const record = await bed.record(s, 'malformed-job');
+    expect(record).toMatchObject({ status: 'FAILED', errorReason: 'unsupported job message version 2; this worker reads version 1' });
   });
 
   it('deletes every message: nothing left on the queue or in the DLQ, no job lost', async () => {
