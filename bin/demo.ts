@@ -8,13 +8,46 @@
  * and writes renders/<name>.png. Without scenes it renders the original project's ECSLogo sample at a
  * reduced size. Exits non-zero if any job FAILED.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { PNG } from 'pngjs';
+import type { LauncherResult } from '../lambda/lambda-ecs-worker/index';
 import type { RenderJobRecord } from '../lambda/shared/render-job';
-import { whichTool } from '../test/helpers/tools';
-import { INPUT_PREFIX, LocalPipeline, startLocalPipeline } from '../test/lambda-ecs-worker/local-pipeline';
+
+/**
+ * What the demo uses of test/lambda-ecs-worker/local-pipeline.ts (which reuses the test harness). That module is
+ * loaded at run time, not imported, so the package build (lib + bin, without jest's types) never type-checks test
+ * code; the e2e test type-checks it.
+ */
+interface LocalPipeline {
+  upload(key: string, body: Buffer): Promise<unknown>;
+  waitForFinishedJob(key: string, timeoutMs: number, onProgress: (job: RenderJobRecord) => void): Promise<RenderJobRecord>;
+  invokeLauncher(event: unknown): Promise<LauncherResult>;
+  getObject(key: string): Promise<Buffer>;
+  readonly ecs: { tasks(): unknown[] };
+  stop(): Promise<void>;
+}
+interface LocalPipelineModule {
+  readonly INPUT_PREFIX: string;
+  startLocalPipeline(options: {
+    renderWidth?: number;
+    renderHeight?: number;
+    maxWorkers?: number;
+    idleExitSeconds?: number;
+    visibilityTimeoutSeconds?: number;
+    onWorkerOutput?: (task: { taskArn: string }, line: string) => void;
+    onLaunch?: (result: LauncherResult) => void;
+  }): Promise<LocalPipeline>;
+}
+const LOCAL_PIPELINE_MODULE = ['..', 'test', 'lambda-ecs-worker', 'local-pipeline'];
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { INPUT_PREFIX, startLocalPipeline } = require(path.join(__dirname, ...LOCAL_PIPELINE_MODULE)) as LocalPipelineModule;
+
+/** Whether `command` is on PATH. */
+function onPath(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v "${command}"`]).status === 0;
+}
 
 const ROOT = path.join(__dirname, '..');
 const SEED_SCENE = path.join(ROOT, '..', 'shared', 'fixtures', 'seed-scene', 'ECSLogo.zip');
@@ -97,7 +130,7 @@ async function main(): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  if (!whichTool('povray')) {
+  if (!onPath('povray')) {
     console.error('POV-Ray is not installed. Install it with:\n  sudo apt-get install -y povray povray-includes\n(or your platform\'s povray package), then run the demo again.');
     return 1;
   }
