@@ -314,13 +314,17 @@ export class LambdaEcsWorker extends Construct {
     const subnets = this.vpc.selectSubnets(
       props.subnets ?? { subnetType: assignPublicIp ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
     );
-    this.securityGroups = props.securityGroups ?? [
-      new ec2.SecurityGroup(this, 'WorkerSecurityGroup', {
+    if (props.securityGroups) {
+      this.securityGroups = props.securityGroups;
+    } else {
+      const securityGroup = new ec2.SecurityGroup(this, 'WorkerSecurityGroup', {
         vpc: this.vpc,
-        description: 'Render workers: no inbound traffic; outbound HTTPS to S3, SQS, DynamoDB, ECR and CloudWatch Logs',
-        allowAllOutbound: true,
-      }),
-    ];
+        description: 'Render workers: no inbound traffic; outbound HTTPS only (S3, SQS, DynamoDB, ECR, CloudWatch Logs)',
+        allowAllOutbound: false,
+      });
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS service endpoints');
+      this.securityGroups = [securityGroup];
+    }
 
     // --- worker task ---------------------------------------------------------------------------
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {

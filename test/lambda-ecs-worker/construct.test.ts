@@ -95,6 +95,12 @@ describe('LambdaEcsWorker with defaults', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
     expect(render.vpcFlowLogGroup).toBeDefined();
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    // Workers accept nothing and may only speak HTTPS out.
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Render workers'),
+      SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() }],
+      SecurityGroupIngress: Match.absent(),
+    });
   });
 
   it('runs the worker image as non-root with logs, a 120 s stop timeout and the WORKER_ENV contract', () => {
