@@ -5,7 +5,8 @@
 // prints the result and exits. (The real AWS CLI is Python and starts slower than this, so the baseline
 // below is, if anything, generous.)
 //
-//   aws-step.cjs receive <queueUrl>                       -> "<receipt>\t<bucket>\t<key>" or nothing
+//   aws-step.cjs receive <queueUrl>     -> like `aws sqs receive-message --query Messages[0].[Body,ReceiptHandle]`:
+//                                          a JSON array [body, receipt handle], or nothing when the queue is empty
 //   aws-step.cjs get <bucket> <key> <file>
 //   aws-step.cjs put <bucket> <key> <file> <contentType>
 //   aws-step.cjs delete <queueUrl> <receiptHandle>
@@ -20,10 +21,7 @@ async function main() {
     if (command === 'receive') {
       const result = await sqs.send(new ReceiveMessageCommand({ QueueUrl: args[0], MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
       const message = result.Messages && result.Messages[0];
-      if (message) {
-        const job = JSON.parse(message.Body);
-        process.stdout.write(`${message.ReceiptHandle}\t${job.bucket}\t${job.key}\n`);
-      }
+      if (message) process.stdout.write(`${JSON.stringify([message.Body, message.ReceiptHandle], null, 4)}\n`);
     } else {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: args[0], ReceiptHandle: args[1] }));
     }

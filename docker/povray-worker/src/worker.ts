@@ -91,9 +91,11 @@ export class Worker {
     logger.info('worker started', { queueUrl: config.queueUrl, idleExitSeconds: config.idleExitSeconds });
     let idleSince = Date.now();
     let failures = 0;
+    let lastPollEmpty = false;
     while (!this.stopping) {
+      // Idle exit: only when the latest poll came back empty (or failed) and the idle time is up.
       const idleLeft = config.idleExitSeconds - (Date.now() - idleSince) / 1000;
-      if (idleLeft <= 0) {
+      if (lastPollEmpty && idleLeft <= 0) {
         logger.info('idle, exiting', { idleSeconds: config.idleExitSeconds });
         break;
       }
@@ -110,9 +112,11 @@ export class Worker {
           { abortSignal: this.pollAbort.signal },
         );
         messages = response.Messages ?? [];
+        lastPollEmpty = messages.length === 0;
         failures = 0;
       } catch (error) {
         if (this.stopping) break;
+        lastPollEmpty = true;
         failures++;
         logger.error('receive failed', { ...errorFields(error), consecutiveFailures: failures });
         await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
