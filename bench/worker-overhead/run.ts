@@ -38,6 +38,8 @@ interface Measurement {
   wallMs: number;
   renderMs: number;
   overheadPerJobMs: number;
+  /** Per job between the first and the last job's completion: the one-off start-up and first job left out. */
+  steadyOverheadPerJobMs: number;
 }
 
 function arg(name: string, fallback: number): number {
@@ -117,6 +119,7 @@ async function measure(local: LocalAws, mode: Mode, run: number, jobs: number): 
   const work = mkdtempSync(path.join(tmpdir(), `${name}-`));
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...local.env() };
   const finished: number[] = [];
+  const renders: number[] = [];
   let renderMs = 0;
   const errors: string[] = [];
   const started = Date.now();
@@ -126,6 +129,7 @@ async function measure(local: LocalAws, mode: Mode, run: number, jobs: number): 
         const match = /^done (\d+) (\d+)$/.exec(line.trim());
         if (match) {
           renderMs += Number(match[1]);
+          renders.push(Number(match[1]));
           finished.push(Number(match[2]));
         }
       });
@@ -144,6 +148,7 @@ async function measure(local: LocalAws, mode: Mode, run: number, jobs: number): 
         const entry = JSON.parse(line);
         if (entry.message === 'job succeeded') {
           renderMs += entry.renderMs;
+          renders.push(entry.renderMs);
           finished.push(Date.parse(entry.time));
         } else if (entry.level === 'ERROR') {
           errors.push(line);
@@ -157,7 +162,9 @@ async function measure(local: LocalAws, mode: Mode, run: number, jobs: number): 
   }
   if (finished.length !== jobs) throw new Error(`${mode}: ${finished.length} of ${jobs} jobs finished`);
   const wallMs = Math.max(...finished) - started;
-  return { mode, run, jobs, wallMs, renderMs, overheadPerJobMs: (wallMs - renderMs) / jobs };
+  const laterRenders = renders.slice(1).reduce((a, b) => a + b, 0);
+  const steadyOverheadPerJobMs = (finished[finished.length - 1] - finished[0] - laterRenders) / (jobs - 1);
+  return { mode, run, jobs, wallMs, renderMs, overheadPerJobMs: (wallMs - renderMs) / jobs, steadyOverheadPerJobMs };
 }
 
 async function main(): Promise<void> {
@@ -174,7 +181,7 @@ async function main(): Promise<void> {
         const m = await measure(local, mode, run, jobs);
         results.push(m);
         console.log(
-          `run ${run} ${mode.padEnd(12)} ${jobs} jobs: wall ${m.wallMs} ms, render ${m.renderMs} ms, overhead ${m.overheadPerJobMs.toFixed(1)} ms/job`,
+          `run ${run} ${mode.padEnd(12)} ${jobs} jobs: wall ${m.wallMs} ms, render ${m.renderMs} ms, overhead ${m.overheadPerJobMs.toFixed(1)} ms/job (steady ${m.steadyOverheadPerJobMs.toFixed(1)})`,
         );
       }
     }
@@ -186,18 +193,23 @@ async function main(): Promise<void> {
     return {
       mode,
       medianOverheadPerJobMs: median(of.map((r) => r.overheadPerJobMs)),
+      medianSteadyOverheadPerJobMs: median(of.map((r) => r.steadyOverheadPerJobMs)),
       medianRenderPerJobMs: median(of.map((r) => r.renderMs / r.jobs)),
       medianWallPerJobMs: median(of.map((r) => r.wallMs / r.jobs)),
     };
   });
   const base = summary[0].medianOverheadPerJobMs;
-  console.log(`\nmedians of ${runs} runs × ${jobs} jobs (overhead = wall − render, per job):`);
-  console.log('mode          overhead/job   render/job   wall/job   overhead vs baseline');
+  const steadyBase = summary[0].medianSteadyOverheadPerJobMs;
+  console.log(`\nmedians of ${runs} runs × ${jobs} jobs (overhead = wall − render, per job; steady = without the start-up and first job):`);
+  console.log('mode          overhead/job  vs baseline   steady/job  vs baseline   render/job   wall/job');
   for (const s of summary) {
+    const ratio = (b: number, v: number) => (s.mode === 'baseline' ? '1×' : `${(b / v).toFixed(1)}× less`);
     console.log(
-      `${s.mode.padEnd(13)} ${s.medianOverheadPerJobMs.toFixed(1).padStart(9)} ms ${s.medianRenderPerJobMs.toFixed(1).padStart(9)} ms ${s.medianWallPerJobMs.toFixed(1).padStart(8)} ms   ${
-        s.mode === 'baseline' ? '1×' : `${(base / s.medianOverheadPerJobMs).toFixed(1)}× less`
-      }`,
+      `${s.mode.padEnd(13)} ${s.medianOverheadPerJobMs.toFixed(1).padStart(8)} ms  ${ratio(base, s.medianOverheadPerJobMs).padEnd(11)} ${s.medianSteadyOverheadPerJobMs
+        .toFixed(1)
+        .padStart(7)} ms  ${ratio(steadyBase, s.medianSteadyOverheadPerJobMs).padEnd(11)} ${s.medianRenderPerJobMs.toFixed(1).padStart(7)} ms ${s.medianWallPerJobMs
+        .toFixed(1)
+        .padStart(7)} ms`,
     );
   }
   const out = path.join(root, 'bench', 'results');
