@@ -144,17 +144,26 @@ export function renderSize(
 
 /**
  * POV-Ray's command line. Options after the INI override the INI's: no display, PNG output into the
- * private output directory, the checked size. The INI is named by path, so POV-Ray does not search for it.
+ * private output directory, the checked size. Paths are quoted, as POV-Ray splits options on spaces.
+ * The INI is the worker's checked copy (its own name in the archive may hold any character).
  */
-export function povrayArguments(iniFile: string, inputFile: string, size: { width: number; height: number }, outputFile: string): string[] {
+export function povrayArguments(iniPath: string, inputFile: string, size: { width: number; height: number }, outputFile: string): string[] {
   return [
-    `./${iniFile}`,
-    `+I${inputFile}`,
+    `"${iniPath}"`,
+    `+I"${inputFile}"`,
     `+W${size.width}`,
     `+H${size.height}`,
     '-D', // no display window
     '-P', // no pause at the end
     '+FN', // PNG
-    `+O${outputFile}`,
+    `+O"${outputFile}"`,
   ];
+}
+
+/**
+ * POV-Ray 3.7 cannot open a scene file whose name has a double quote or a non-ASCII character (it
+ * mangles the name); refuse it with a reason instead of a confusing parse error.
+ */
+export function unsupportedFileNameReason(name: string): string | undefined {
+  return /^[\x20-\x21\x23-\x7e]+$/.test(name) ? undefined : `POV-Ray cannot open "${name}": use only ASCII letters, digits, spaces and punctuation (no double quotes) in scene file names`;
 }

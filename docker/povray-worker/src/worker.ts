@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
@@ -8,7 +8,7 @@ import { RenderJobMessage, renderOutputKeys } from '../../../lambda/shared/rende
 import { ArchiveRejected, extractArchive } from './archive';
 import { heartbeatIntervalMs, WorkerConfig } from './config';
 import { classifyFailure, decideOnFailure, failureReason, PermanentJobError } from './failures';
-import { povrayArguments, renderSize, scanIni } from './ini-scan';
+import { povrayArguments, renderSize, scanIni, unsupportedFileNameReason } from './ini-scan';
 import { JobRecords } from './job-record';
 import { defaultInputFile, locateIni, parseJobMessage, PNG_SIGNATURE, rejectConfigFiles, sceneBaseName } from './job-plan';
 import { errorFields, Logger } from './log';
@@ -325,19 +325,25 @@ export class Worker {
     const cwd = path.join(extractDir, sceneDir);
     const inScene = new Set(files.filter((f) => sceneDir === '' || f.startsWith(`${sceneDir}/`)).map((f) => (sceneDir ? f.slice(sceneDir.length + 1) : f)));
 
-    // 3. Check the INI and the scene before POV-Ray sees them.
-    const plan = scanIni(readFileSync(path.join(cwd, iniFile), 'latin1'), iniFile);
+    // 3. Check the INI and the scene before POV-Ray sees them. POV-Ray reads the worker's copy of the INI,
+    //    beside (not inside) the scene directory.
+    const iniText = readFileSync(path.join(cwd, iniFile), 'latin1');
+    const plan = scanIni(iniText, iniFile);
+    const iniCopy = path.join(jobDir, 'render.ini');
+    writeFileSync(iniCopy, iniText, { encoding: 'latin1', flag: 'wx', mode: 0o600 });
     const inputFile = plan.inputFile ?? defaultInputFile(base);
     if (!inScene.has(inputFile)) {
       throw new PermanentJobError(`missing scene file: ${iniFile} names ${inputFile}, which is not in the archive`, 'missing-scene');
     }
+    const unsupported = unsupportedFileNameReason(inputFile);
+    if (unsupported) throw new PermanentJobError(`scene rejected: ${unsupported}`, 'scene-rejected');
     checkScene(inputFile, { files: inScene, read: (f) => readFileSync(path.join(cwd, f), 'latin1') }, this.deps.library());
     const size = renderSize(plan, { width: config.renderWidth, height: config.renderHeight }, config.maxPixels);
     checkAbort();
 
     // 4. Render, with progress into the job record and the log.
     const outputFile = path.join(outDir, 'render.png');
-    const args = povrayArguments(iniFile, inputFile, size, outputFile);
+    const args = povrayArguments(iniCopy, inputFile, size, outputFile);
     log.note(`${config.povrayCommand} ${args.join(' ')}`);
     logger.info('render started', { jobId: job.jobId, width: size.width, height: size.height });
     const tracker = new ProgressTracker(config.progressIntervalSeconds * 1000);

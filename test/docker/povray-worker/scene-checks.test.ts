@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { DEFAULT_SIZE, povrayArguments, renderSize, scanIni } from '../../../docker/povray-worker/src/ini-scan';
+import { DEFAULT_SIZE, povrayArguments, renderSize, scanIni, unsupportedFileNameReason } from '../../../docker/povray-worker/src/ini-scan';
 import { loadLibraryIndex } from '../../../docker/povray-worker/src/library';
 import { checkScene, indexLibrary, LibraryIndex, tokenize, unsafePathReason } from '../../../docker/povray-worker/src/sdl-scan';
 import { describeWithTools } from '../../helpers/tools';
@@ -186,8 +186,14 @@ describe('render size and command line', () => {
     expect(() => renderSize({ width: 10, height: 100 }, { width: 100_000 }, 1e6)).toThrow(/more than the limit/);
   });
 
-  it('puts the forced options after the INI so they win', () => {
-    const args = povrayArguments('ECSLogo.ini', 'ECSLogo.pov', { width: 32, height: 18 }, '/job/out/render.png');
-    expect(args).toEqual(['./ECSLogo.ini', '+IECSLogo.pov', '+W32', '+H18', '-D', '-P', '+FN', '+O/job/out/render.png']);
+  it('puts the forced options after the INI so they win, with paths quoted', () => {
+    const args = povrayArguments('/job/render.ini', 'my scene.pov', { width: 32, height: 18 }, '/job/out/render.png');
+    expect(args).toEqual(['"/job/render.ini"', '+I"my scene.pov"', '+W32', '+H18', '-D', '-P', '+FN', '+O"/job/out/render.png"']);
+  });
+
+  it('refuses scene file names POV-Ray cannot open', () => {
+    expect(unsupportedFileNameReason('my scene+1.pov')).toBeUndefined();
+    expect(unsupportedFileNameReason('ü.pov')).toMatch(/POV-Ray cannot open "ü\.pov"/);
+    expect(unsupportedFileNameReason('a"b.pov')).toMatch(/no double quotes/);
   });
 });

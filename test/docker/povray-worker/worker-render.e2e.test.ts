@@ -48,6 +48,8 @@ describeWithTools(['povray'], 'povray worker: rendering and rejecting scenes', (
     s = await bed.scenario('render');
     outsideDir = mkdtempSync(path.join(tmpdir(), 'povray-worker-outside-'));
     for (const [name, build] of Object.entries(cases)) jobs[name] = await bed.submit(s, `${name}.zip`, await build());
+    // A key with spaces, '+' and unicode: its INI carries the same name (POV-Ray splits unquoted options on spaces).
+    jobs.spaced = await bed.submit(s, 'my scene+1 ü.zip', await zipOf(sceneFiles('my scene+1 ü', { ini: 'Input_File_Name=tiny scene.pov\n+W64 +H36\n' }).map((f) => (f.name.endsWith('.pov') ? { ...f, name: 'tiny scene.pov' } : f))));
     // A message the worker cannot run (a future format version) that names a job, and one that is not JSON.
     jobs.malformed = 'malformed-job';
     await bed.sqs.send(new SendMessageCommand({ QueueUrl: s.queueUrl, MessageBody: JSON.stringify({ version: 2, jobId: 'malformed-job', bucket: s.bucket, key: 'scenes/x.zip' }) }));
@@ -81,6 +83,12 @@ describeWithTools(['povray'], 'povray worker: rendering and rejecting scenes', (
     const log = (await bed.object(s, 'renders/ECSLogo.log')).body.toString();
     expect(log).toContain('POV-Ray finished');
     expect(log).toMatch(/Rendered \d+ of 576 pixels/);
+  });
+
+  it('renders a scene whose name has spaces, "+" and unicode under that name', async () => {
+    expect(await bed.record(s, jobs.spaced)).toMatchObject({ status: 'SUCCEEDED', outputKey: 'renders/my scene+1 ü.png', logKey: 'renders/my scene+1 ü.log' });
+    const image = PNG.sync.read((await bed.object(s, 'renders/my scene+1 ü.png')).body);
+    expect([image.width, image.height]).toEqual([32, 18]);
   });
 
   const failures: Array<[string, RegExp]> = [
