@@ -99,20 +99,26 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
     expect(pipeline.launchErrors).toEqual([]);
   }, 40_000);
 
-  it('renders a scene whose key needs form-style decoding (spaces, +, unicode) under its decoded name', async () => {
-    const key = 'scenes/my scene+1 ü.zip';
+  const spacedKey = 'scenes/my scene+1 ü.zip';
+
+  it('queues a scene whose key needs form-style decoding (spaces, +, unicode) under its decoded key', async () => {
     const zip = await zipOf({
       'my scene+1 ü.ini': 'Input_File_Name=tiny.pov\n',
       'tiny.pov': '#version 3.7;\ncamera { location <0,0,-3> look_at <0,0,0> }\nlight_source { <2,4,-3> color rgb 1 }\nsphere { 0, 1 pigment { color rgb <1,0.5,0> } }\n',
     });
-    const event = await pipeline.upload(key, zip);
+    const event = await pipeline.upload(spacedKey, zip);
     expect(event.Records[0].s3.object.key).toBe('scenes/my+scene%2B1+%C3%BC.zip');
-    const job = await pipeline.waitForFinishedJob(key, 30_000);
-    expect(job.key).toBe(key);
-    expect(job).toMatchObject({ status: 'SUCCEEDED', outputKey: 'renders/my scene+1 ü.png' });
-    const png = PNG.sync.read(await pipeline.getObject(job.outputKey!));
-    expect([png.width, png.height]).toEqual([WIDTH, HEIGHT]);
+    const job = await pipeline.waitForFinishedJob(spacedKey, 30_000);
+    expect(job.key).toBe(spacedKey);
+    expect(pipeline.launches.at(-1)?.submitted).toEqual([job.jobId]);
   }, 40_000);
+
+  it('renders that scene to renders/my scene+1 ü.png', async () => {
+    const job = (await pipeline.jobs()).find((j) => j.key === spacedKey);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', outputKey: 'renders/my scene+1 ü.png' });
+    const png = PNG.sync.read(await pipeline.getObject(job!.outputKey!));
+    expect([png.width, png.height]).toEqual([WIDTH, HEIGHT]);
+  });
 
   it('reconciler: marks FAILED a job whose message is in the DLQ, never overwriting SUCCEEDED, and keeps the evidence', async () => {
     const [succeeded] = (await pipeline.jobs()).filter((j) => j.key === 'scenes/ECSLogo.zip');
