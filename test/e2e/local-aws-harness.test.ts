@@ -59,6 +59,8 @@ describe('local AWS harness', () => {
         Attributes: { VisibilityTimeout: '0', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) },
       }),
     );
+    // Like a real queue URL, it has the endpoint's origin, so the SDK sends to it without complaint.
+    expect(new URL(queue.QueueUrl!).origin).toBe(local.endpoints.sqs);
     await sqs.send(new SendMessageCommand({ QueueUrl: queue.QueueUrl, MessageBody: 'poison' }));
 
     // Two receives without a delete exhaust maxReceiveCount = 2 ...

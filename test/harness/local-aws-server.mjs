@@ -5,6 +5,8 @@
 // A child process because fauxqs is ESM-only and its servers must not share the test's event loop.
 // It exits when the parent says 'stop', when the IPC channel closes (parent died), or on SIGTERM.
 import { buildApp } from 'fauxqs';
+// Not among fauxqs's exports; pinned at 1.9.2 in package.json.
+import { SqsStore } from '../../node_modules/fauxqs/dist/sqs/sqsStore.js';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +19,12 @@ const closers = [];
 const endpoints = {};
 
 if (services.has('sqs') || services.has('sns')) {
-  const fauxqs = buildApp({ logger: false, host: HOST });
+  // Queue URLs must have the SQS endpoint's origin (http://127.0.0.1:<port>/...), as real AWS queue URLs
+  // do, or the SDK's queue-URL middleware warns on every call. fauxqs names them `sqs.<region>.<host>`
+  // unless its store's host is empty, and its options cannot empty it: hand it such a store.
+  const sqsStore = new SqsStore();
+  sqsStore.host = '';
+  const fauxqs = buildApp({ logger: false, stores: { sqsStore } });
   await fauxqs.listen({ host: HOST, port: 0 });
   const url = `http://${HOST}:${fauxqs.server.address().port}`;
   if (services.has('sqs')) endpoints.sqs = url;

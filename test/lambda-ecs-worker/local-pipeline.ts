@@ -68,26 +68,8 @@ export interface LocalPipeline {
   stop(): Promise<void>;
 }
 
-/**
- * fauxqs, as the harness starts it, names queues `http://sqs.us-east-1.127.0.0.1:<port>/...`, a host Node's URL
- * parser rejects; the SDK's queue-URL middleware then warns (a TypeError per call) and correctly falls back to
- * AWS_ENDPOINT_URL_SQS. On AWS the queue URL and the endpoint agree. Only that warning is dropped here.
- */
-function muteFauxqsQueueUrlWarnings(): () => void {
-  const original = console.warn;
-  console.warn = (...args: unknown[]) => {
-    const [first] = args as Array<{ code?: string; input?: string } | undefined>;
-    if (first?.code === 'ERR_INVALID_URL' && /^http:\/\/sqs\.[a-z0-9-]+\.127\.0\.0\.1:/.test(first.input ?? '')) return;
-    original(...args);
-  };
-  return () => {
-    console.warn = original;
-  };
-}
-
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
   const local = await startLocalAws(['sqs', 's3', 'dynamodb']);
-  const unmute = muteFauxqsQueueUrlWarnings();
   let ecs: LocalEcs | undefined;
   const clients: Array<{ destroy(): void }> = [];
   try {
@@ -253,7 +235,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         await ecs?.stop();
         for (const client of clients) client.destroy();
         await local.stop();
-        unmute();
       },
     };
     return pipeline;
@@ -261,7 +242,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     await ecs?.stop();
     for (const client of clients) client.destroy();
     await local.stop();
-    unmute();
     throw error;
   }
 }
