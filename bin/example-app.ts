@@ -1,6 +1,5 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { addCoreExampleStack } from './stacks/core-example';
 import { addImageProcessingApiExample } from './stacks/image-processing-api';
 import { addLambdaEcsWorkerExample } from './stacks/lambda-ecs-worker';
 import { addSpotFleetAutoscalerExample } from './stacks/spot-fleet-autoscaler';
@@ -11,7 +10,6 @@ import { addTableTriggerExample } from './stacks/table-trigger';
  * the only place that knows them all.
  */
 export const EXAMPLE_STACKS: ReadonlyArray<(app: App) => void> = [
-  addCoreExampleStack,
   addLambdaEcsWorkerExample,
   addTableTriggerExample,
   addSpotFleetAutoscalerExample,

@@ -1,13 +1,12 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as fs from 'fs';
-import * as path from 'path';
 import { PNG } from 'pngjs';
 import * as yazl from 'yazl';
+import { seedSceneZipPath } from '../helpers/fixtures';
 import { describeWithTools } from '../helpers/tools';
 import { LocalPipeline, startLocalPipeline } from '../lambda-ecs-worker/local-pipeline';
 
-const SEED_SCENE = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'seed-scene', 'ECSLogo.zip');
 const WIDTH = 128;
 const HEIGHT = 72;
 
@@ -57,7 +56,7 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
   let seedEvent: Awaited<ReturnType<LocalPipeline['upload']>>;
 
   it('renders the seed scene uploaded to scenes/ into renders/ at the requested size, job SUCCEEDED', async () => {
-    seedEvent = await pipeline.upload('scenes/ECSLogo.zip', fs.readFileSync(SEED_SCENE));
+    seedEvent = await pipeline.upload('scenes/ECSLogo.zip', fs.readFileSync(seedSceneZipPath()));
     const job = await pipeline.waitForFinishedJob('scenes/ECSLogo.zip', 30_000);
     if (job.status !== 'SUCCEEDED') throw new Error(`job ${job.status}: ${job.errorReason}\n${workerOutput.join('\n')}`);
     expect(job).toMatchObject({ status: 'SUCCEEDED', outputKey: 'renders/ECSLogo.png', progress: 100, attempts: 1 });
@@ -149,7 +148,7 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
     const key = 'scenes/retry/ECSLogo.zip';
     // Start from zero workers, so the upload wakes exactly one and killing it leaves none.
     await pipeline.ecs.waitForNoRunningTasks(15_000);
-    await pipeline.upload(key, fs.readFileSync(SEED_SCENE));
+    await pipeline.upload(key, fs.readFileSync(seedSceneZipPath()));
     // Wait until a worker is rendering it, then kill that worker's process outright.
     let running;
     for (let i = 0; i < 150 && !running; i++) {

@@ -3,10 +3,10 @@
  * refuses to write: `..` and absolute names).
  */
 import { readFileSync } from 'fs';
-import * as path from 'path';
 import { ZipFile } from 'yazl';
+import { seedSceneZipPath } from '../../helpers/fixtures';
 
-export const SEED_SCENE_ZIP = path.join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'seed-scene', 'ECSLogo.zip');
+export { SEED_SCENE_ZIP } from '../../helpers/fixtures';
 
 export interface ZipEntrySpec {
   readonly name: string;
@@ -103,5 +103,5 @@ plane { y, -3 pigment { checker color rgb 1 color rgb 0 } finish { reflection 0.
 }
 
 export function seedSceneZip(): Buffer {
-  return readFileSync(SEED_SCENE_ZIP);
+  return readFileSync(seedSceneZipPath());
 }

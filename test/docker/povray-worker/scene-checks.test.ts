@@ -5,6 +5,7 @@ import * as path from 'path';
 import { DEFAULT_SIZE, povrayArguments, renderSize, scanIni, unsupportedFileNameReason } from '../../../docker/povray-worker/src/ini-scan';
 import { loadLibraryIndex } from '../../../docker/povray-worker/src/library';
 import { checkScene, indexLibrary, LibraryIndex, tokenize, unsafePathReason } from '../../../docker/povray-worker/src/sdl-scan';
+import { readZipEntry, seedSceneZipPath } from '../../helpers/fixtures';
 import { describeWithTools } from '../../helpers/tools';
 
 /** A small stand-in for the standard library: colors.inc, an I/O macro and a macro calling it. */
@@ -111,10 +112,9 @@ describeWithTools(['povray'], 'against the installed POV-Ray library', () => {
     );
   });
 
-  it('accepts the seed scene as shipped', () => {
-    const seed = spawnSync('unzip', ['-p', path.join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'seed-scene', 'ECSLogo.zip'), 'ECSLogo.pov'], { encoding: 'latin1' });
-    expect(seed.status).toBe(0);
-    expect(() => check({ 'ECSLogo.pov': seed.stdout, 'AWS_Logo_PoweredBy_300px.png': '' }, 'ECSLogo.pov', library)).not.toThrow();
+  it('accepts the seed scene as shipped', async () => {
+    const seedPov = (await readZipEntry(seedSceneZipPath(), 'ECSLogo.pov')).toString('latin1');
+    expect(() => check({ 'ECSLogo.pov': seedPov, 'AWS_Logo_PoweredBy_300px.png': '' }, 'ECSLogo.pov', library)).not.toThrow();
   });
 
   it('is needed: Debian POV-Ray itself lets a scene write outside its directory', () => {
