@@ -6,15 +6,11 @@
  */
 import * as path from 'path';
 import { run } from './cli';
+import { median } from '../stats';
 
 const SEEDS = [1, 2, 3, 4, 5];
 const TRACES = ['steady', 'bursty', 'daily'];
 const BASELINES = ['original-step', 'ecs-patterns-step'];
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const lines = [
   '| trace (jobs) | policy | p50 wait s | p95 wait s | instance-hours | peak backlog | lost job runs | p95 vs better baseline | instance-hours vs better baseline |',

@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
+import { median } from '../stats';
 
 const ROOT = path.join(__dirname, '..', '..');
 const ASSET = path.join(ROOT, 'assets', 'image-processing-api', 'index.js');
@@ -33,12 +34,6 @@ function parseArgs(argv: string[]): Args {
     if (!Number.isInteger(args[key]) || args[key] < 1) throw new Error(`--${key} needs a whole number >= 1`);
   }
   return args;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function photoJpeg(): Promise<Buffer> {

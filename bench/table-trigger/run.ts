@@ -9,9 +9,7 @@
 //    against a baseline bundle built the esbuild default way (CommonJS builds of the SDK, no tree-shaking).
 //
 // Environment: RUNS (default 7), LOADS (default 9).
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { execFileSync } from 'child_process';
 import { build } from 'esbuild';
@@ -23,7 +21,9 @@ import * as zlib from 'zlib';
 import { buildTriggerConfig } from '../../lib/table-trigger/build-config';
 import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../lib/table-trigger/rule-config';
 import { startLocalAws } from '../../test/harness/local-aws';
+import { createTriggerResources } from '../../test/table-trigger/local-resources';
 import { StreamBridge } from '../../test/table-trigger/stream-bridge';
+import { median } from '../stats';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'assets', 'table-trigger', 'index.js');
@@ -35,11 +35,6 @@ const TABLE = 'BenchPeople';
 type Image = Record<string, AttributeValue>;
 type Handler = (event: DynamoDBStreamEvent) => Promise<{ batchItemFailures: unknown[] }>;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function throughput(): Promise<Record<string, number[]>> {
@@ -47,21 +42,7 @@ async function throughput(): Promise<Record<string, number[]>> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const local = await startLocalAws(['dynamodb', 'sns', 'sqs']);
   try {
-    const dynamodb = new DynamoDBClient(local.clientConfig('dynamodb'));
-    const sns = new SNSClient(local.clientConfig('sns'));
-    const sqs = new SQSClient(local.clientConfig('sqs'));
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'bench-alerts' }));
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'bench-alerts' }))).QueueUrl!;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queueArn }));
+    const { dynamodb, sqs, topicArn: TopicArn } = await createTriggerResources(local, { table: TABLE, topic: 'bench-alerts', queue: 'bench-alerts' });
 
     const config = buildTriggerConfig(
       [{ attribute: 'SocialSecurityNumber', formats: [{ name: '9', pattern: '\\d{9}' }, { name: '11', pattern: '\\d{3}-\\d{2}-\\d{4}' }], computedAttribute: 'SSN Format' }],
@@ -117,7 +98,6 @@ async function throughput(): Promise<Record<string, number[]>> {
       await stream.capture(single.keys);
     }
     dynamodb.destroy();
-    sns.destroy();
     sqs.destroy();
     return results;
   } finally {

@@ -1,5 +1,4 @@
 import {
-  CreateTableCommand,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -7,14 +6,14 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { TableTrigger } from '../../lib';
 import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../lib/table-trigger/rule-config';
 import { useLocalAws } from '../harness/local-aws';
 import { newTestStack } from '../helpers/cdk';
 import { SSN_RULE } from './fixtures';
+import { createTriggerResources } from './local-resources';
 import { StreamBridge } from './stream-bridge';
 
 type Image = Record<string, AttributeValue>;
@@ -32,23 +31,9 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
   const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    dynamodb = new DynamoDBClient(local().clientConfig('dynamodb'));
-    sqs = new SQSClient(local().clientConfig('sqs'));
-    const sns = new SNSClient(local().clientConfig('sns'));
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
     // Alerts are read back through an SQS subscription of the topic.
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'invalid-items' }));
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'alerts' }))).QueueUrl!;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queueArn }));
-    sns.destroy();
+    let TopicArn: string;
+    ({ dynamodb, sqs, topicArn: TopicArn, alertQueueUrl: queueUrl } = await createTriggerResources(local(), { table: TABLE, topic: 'invalid-items', queue: 'alerts' }));
 
     // The rule set exactly as the construct hands it to the function.
     const trigger = new TableTrigger(newTestStack('E2e'), 'Trigger', { rules: [{ ...SSN_RULE, required: false }] });
