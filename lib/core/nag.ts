@@ -1,4 +1,5 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
 /** One cdk-nag finding acknowledged on a construct, with the reason it is acceptable there. */
@@ -28,4 +29,42 @@ export function acknowledgeNag(scope: IConstruct, ...acknowledgements: NagAcknow
     }
     Validations.of(scope).acknowledge({ id: ack.id, reason: ack.reason });
   }
+}
+
+/**
+ * Acknowledges exactly the AwsSolutions-IAM5 findings that `policy` has now, one finding id per wildcard
+ * (`AwsSolutions-IAM5[Resource::arn:...:instance/*]`), never the whole rule: a wildcard added to the
+ * policy later is still reported. Call it after the last statement is added. The finding ids are built as
+ * cdk-nag builds them (resolved document, CloudFormation references flattened to `<LogicalId>`).
+ */
+export function acknowledgePolicyWildcards(policy: iam.Policy, reason: string): string[] {
+  const document = Stack.of(policy).resolve(policy.document) as { Statement?: any[] };
+  const findings = new Set<string>();
+  for (const statement of document.Statement ?? []) {
+    if (statement.Effect !== 'Allow') continue;
+    for (const action of [statement.Action ?? []].flat()) if (String(action).includes('*')) findings.add(`Action::${action}`);
+    for (const resource of [statement.Resource ?? []].flat()) {
+      const flat = flatten(resource);
+      if (flat.includes('*')) findings.add(`Resource::${flat}`);
+    }
+  }
+  const ids = [...findings].map((finding) => `AwsSolutions-IAM5[${finding}]`);
+  if (ids.length > 0) acknowledgeNag(policy, ...ids.map((id) => ({ id, reason })));
+  return ids;
+}
+
+/** CloudFormation value → the flat string cdk-nag reports (`Fn::Join` joined, `Ref` as `<Name>`). */
+function flatten(node: unknown): string {
+  if (node === undefined) return '';
+  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const value = node as Record<string, any>;
+  if (value['Fn::Join']) {
+    const [delimiter, items] = value['Fn::Join'];
+    return (items as unknown[]).map(flatten).join(delimiter);
+  }
+  if (value['Fn::Sub']) return flatten(value['Fn::Sub']);
+  if (value['Fn::GetAtt']) return `<${flatten(value['Fn::GetAtt'][0])}.${flatten(value['Fn::GetAtt'][1])}>`;
+  if (value['Fn::ImportValue']) return flatten(value['Fn::ImportValue']);
+  if (value.Ref) return `<${flatten(value.Ref)}>`;
+  return JSON.stringify(node);
 }

@@ -7,8 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
-import { PrebundledFunction } from '../core';
-import { acknowledgePolicyWildcards } from './nag-wildcards';
+import { acknowledgePolicyWildcards, PrebundledFunction } from '../core';
 import { ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
 

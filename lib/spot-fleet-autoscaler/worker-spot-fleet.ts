@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgePolicyWildcards } from './nag-wildcards';
+import { acknowledgePolicyWildcards } from '../core';
 
 /** How to build a worker Spot Fleet (everything but the queue, which the autoscaler supplies). */
 export interface WorkerFleetOptions {

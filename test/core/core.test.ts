@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as path from 'path';
-import { acknowledgeNag, handlerAssetPath, PrebundledFunction, QueueWithDlq, SecureBucket } from '../../lib';
+import { acknowledgeNag, acknowledgePolicyWildcards, handlerAssetPath, PrebundledFunction, QueueWithDlq, SecureBucket } from '../../lib';
 import { expectNoNagFindings, nagFindings, newTestStack, templateOf } from '../helpers/cdk';
 
 const ECHO_ASSET = path.join(__dirname, '..', 'fixtures', 'echo-handler');
@@ -80,6 +80,24 @@ describe('core building blocks', () => {
 
   it('matches the snapshot, with asset hashes masked', () => {
     expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('acknowledgePolicyWildcards', () => {
+  it('acknowledges exactly the wildcards a policy has now, so one added later is still reported', () => {
+    const stack = newTestStack('Wildcards');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    const policy = new iam.Policy(stack, 'Policy', {
+      roles: [role],
+      statements: [new iam.PolicyStatement({ actions: ['ec2:Describe*'], resources: ['*'] })],
+    });
+    expect(acknowledgePolicyWildcards(policy, 'EC2 Describe calls support no resource-level permissions.')).toEqual([
+      'AwsSolutions-IAM5[Action::ec2:Describe*]',
+      'AwsSolutions-IAM5[Resource::*]',
+    ]);
+    expect(nagFindings(stack)).toEqual([]);
+    policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::data/*'] }));
+    expect(nagFindings(stack).join('\n')).toMatch(/AwsSolutions-IAM5/);
   });
 });
 
