@@ -3,10 +3,9 @@
  * environment, creates the SDK clients (endpoints from the SDK's standard AWS_ENDPOINT_URL_<SERVICE>),
  * wires SIGTERM/SIGINT, and runs the worker loop. Everything else lives in the modules beside it.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { hostname, tmpdir } from 'os';
 import { ConfigError, parseWorkerConfig } from './config';
 import { dynamoJobRecords, noJobRecords } from './job-record';
@@ -31,8 +30,17 @@ async function main(): Promise<number> {
   // host; emulators hand out queue URLs whose host is not a valid URL host (sqs.<region>.127.0.0.1).
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: !(process.env.AWS_ENDPOINT_URL_SQS || process.env.AWS_ENDPOINT_URL) });
   const s3 = new S3Client({});
-  const dynamodb = config.jobTableName ? new DynamoDBClient({}) : undefined;
-  const records = dynamodb && config.jobTableName ? dynamoJobRecords(DynamoDBDocumentClient.from(dynamodb), config.jobTableName) : noJobRecords;
+  // The DynamoDB SDK is loaded only when the job table is on (start-up counts: a task may drain few jobs).
+  let dynamodb: DynamoDBClient | undefined;
+  let records = noJobRecords;
+  if (config.jobTableName) {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { DynamoDBClient: Client } = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    dynamodb = new Client({});
+    records = dynamoJobRecords(DynamoDBDocumentClient.from(dynamodb), config.jobTableName);
+  }
   let library: LibraryIndex | undefined;
   const worker = new Worker({ config, sqs, s3, records, logger, library: () => (library ??= loadLibraryIndex()) });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => worker.stop(signal));

@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+// Types only at the top: the DynamoDB SDK is loaded when a job table is configured (see dynamoJobRecords),
+// so a worker without one does not pay for loading it at start-up.
+import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { JOB_TABLE_PARTITION_KEY, RenderJobMessage } from '../../../lambda/shared/render-job';
 
 /**
@@ -25,12 +26,14 @@ export const noJobRecords: JobRecords = {
   requeued: async () => undefined,
 };
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+/** The SDK's ConditionalCheckFailedException (matched by name: every instance of it carries that name). */
+const isConditionFailure = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 export function dynamoJobRecords(client: DynamoDBDocumentClient, tableName: string): JobRecords {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { UpdateCommand } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
   const key = (jobId: string) => ({ [JOB_TABLE_PARTITION_KEY]: jobId });
-  const update = async (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>): Promise<boolean> => {
+  const update = async (input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> => {
     try {
       await client.send(new UpdateCommand({ TableName: tableName, ...input }));
       return true;
