@@ -19,7 +19,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as zlib from 'zlib';
 import { buildTriggerConfig } from '../../lib/table-trigger/build-config';
-import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../lib/table-trigger/rule-config';
+import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
 import { startLocalAws } from '../../test/harness/local-aws';
 import { createTriggerResources } from '../../test/table-trigger/local-resources';
 import { StreamBridge } from '../../test/table-trigger/stream-bridge';

@@ -1,4 +1,28 @@
 /**
+ * The contract between the ImageProcessingApi construct and its handler (lambda/image-processing-api): the
+ * protocol's operations (the API Gateway request model's enum), the limits the handler enforces and the
+ * environment variables that carry them. Both sides import this file; change it in one place.
+ *
+ * Pure TypeScript, no imports: the handler bundle includes this file.
+ */
+
+/** Operations of the original protocol. */
+export const OPERATIONS = ['ping', 'getDimensions', 'identify', 'resize', 'thumbnail', 'convert', 'getSample'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** Operations of the original protocol, as the API Gateway request model's enum. */
+export const IMAGE_API_OPERATIONS: string[] = [...OPERATIONS];
+
+/** Lambda's synchronous invocation payload limit (request and response), in bytes. */
+export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1000 * 1000;
+
+/** Room left in the 6 MB Lambda event for headers and the request context around the JSON body. */
+export const EVENT_ENVELOPE_BYTES = 64 * 1024;
+
+/** Room left in the 6 MB Lambda response for the status, headers and JSON around the body. */
+const RESPONSE_ENVELOPE_BYTES = 16 * 1024;
+
+/**
  * The limits the handler enforces. The construct passes them as environment variables; the defaults fit
  * inside Lambda's 6 MB synchronous payload limit (API Gateway's own limit is 10 MB).
  */
@@ -16,15 +40,16 @@ export interface ImageLimits {
 }
 
 export const DEFAULT_LIMITS: ImageLimits = {
-  maxRequestBytes: 6 * 1000 * 1000 - 64 * 1024,
+  maxRequestBytes: LAMBDA_PAYLOAD_LIMIT_BYTES - EVENT_ENVELOPE_BYTES,
+  /** Its base64 (×4/3) plus the event's envelope stays below 6 MB. */
   maxInputBytes: 4 * 1024 * 1024,
   maxInputPixels: 40_000_000,
   maxOutputDimension: 8192,
-  maxResponseBytes: 6 * 1000 * 1000 - 16 * 1024,
+  maxResponseBytes: LAMBDA_PAYLOAD_LIMIT_BYTES - RESPONSE_ENVELOPE_BYTES,
 };
 
 /** Environment variable per limit, as the construct sets them. */
-export const LIMIT_ENV: Record<keyof ImageLimits, string> = {
+export const IMAGE_API_LIMIT_ENV: Record<keyof ImageLimits, string> = {
   maxRequestBytes: 'MAX_REQUEST_BYTES',
   maxInputBytes: 'MAX_INPUT_BYTES',
   maxInputPixels: 'MAX_INPUT_PIXELS',
@@ -32,10 +57,15 @@ export const LIMIT_ENV: Record<keyof ImageLimits, string> = {
   maxResponseBytes: 'MAX_RESPONSE_BYTES',
 };
 
+/** Characters of base64 for `bytes` bytes. */
+export function base64Length(bytes: number): number {
+  return Math.ceil(bytes / 3) * 4;
+}
+
 /** Limits from the environment; a malformed value fails loudly at cold start instead of being ignored. */
 export function limitsFromEnv(env: Record<string, string | undefined>): ImageLimits {
   const limits: Record<string, number> = { ...DEFAULT_LIMITS };
-  for (const [key, name] of Object.entries(LIMIT_ENV)) {
+  for (const [key, name] of Object.entries(IMAGE_API_LIMIT_ENV)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const value = Number(raw);

@@ -1,7 +1,7 @@
 /**
  * Environment variables the LambdaEcsWorker construct gives the launcher function (all strings).
  * Both the construct and the handler import these names, so the two sides cannot drift apart. Plain
- * constants, no imports: the handler bundle pulls in nothing else from lib/.
+ * constants, no imports (see test/architecture/imports.test.ts).
  */
 export const LAUNCHER_ENV = {
   queueUrl: 'QUEUE_URL',

@@ -2,21 +2,37 @@
  * The autoscaler handler's configuration, read from its environment (the construct sets every variable).
  * Pure: takes the environment as a plain object so tests pass their own.
  */
-import { QueueDepthPolicy, validateQueueDepthPolicy } from '../shared/queue-depth-policy';
+import { QueueDepthPolicy, validateQueueDepthPolicy } from '../queue-depth-policy';
 
-/** Which kind of worker pool the handler sizes. The construct and the handler share these literals. */
-export type TargetKind = 'spot-fleet' | 'auto-scaling-group' | 'ecs-service';
-export const TARGET_KINDS: readonly TargetKind[] = ['spot-fleet', 'auto-scaling-group', 'ecs-service'];
+/** The kinds of worker pool the autoscaler can size (the construct sets one, the handler reads it). */
+export enum ScalingTargetKind {
+  /** An EC2 Spot Fleet request of type `maintain`: sets its TargetCapacity. */
+  SPOT_FLEET = 'spot-fleet',
+  /** An EC2 Auto Scaling group: sets its DesiredCapacity. */
+  AUTO_SCALING_GROUP = 'auto-scaling-group',
+  /** An ECS service: sets its desiredCount. */
+  ECS_SERVICE = 'ecs-service',
+}
+const TARGET_KINDS: readonly string[] = Object.values(ScalingTargetKind);
 
-/**
- * How a Spot Fleet shrinks: `terminate` lets the fleet terminate instances (its default); `workers-exit`
- * lowers the target with ExcessCapacityTerminationPolicy `noTermination`, and idle workers shut down.
- */
-export type ScaleInMode = 'terminate' | 'workers-exit';
-export const SCALE_IN_MODES: readonly ScaleInMode[] = ['terminate', 'workers-exit'];
+/** How a Spot Fleet shrinks. */
+export enum ScaleInMode {
+  /**
+   * Lowering the target lets the fleet terminate instances of its choice (its default). A busy worker
+   * gets the 2-minute notice and returns its message (the spot-interruption helper); its work is lost.
+   */
+  TERMINATE_INSTANCES = 'terminate',
+  /**
+   * Lowering the target terminates nobody (ExcessCapacityTerminationPolicy `noTermination`); workers
+   * shut their instances down after an idle period (the IdleExit helper). No job in progress is killed by
+   * a scale-in. Spot Fleet targets only; the workers MUST exit when idle, or the fleet never shrinks.
+   */
+  WORKERS_EXIT_WHEN_IDLE = 'workers-exit',
+}
+const SCALE_IN_MODES: readonly string[] = Object.values(ScaleInMode);
 
 export interface AutoscalerConfig {
-  readonly targetKind: TargetKind;
+  readonly targetKind: ScalingTargetKind;
   /** Spot Fleet request id, Auto Scaling group name, or ECS service name/ARN. */
   readonly targetId: string;
   /** The ECS cluster of an `ecs-service` target. */
@@ -30,7 +46,7 @@ export interface AutoscalerConfig {
   readonly autoscalerName: string;
 }
 
-/** Environment variable names, shared with the construct. */
+/** Environment variable names the construct sets and the handler reads. */
 export const ENV = {
   targetKind: 'TARGET_KIND',
   targetId: 'TARGET_ID',
@@ -50,11 +66,11 @@ export function readConfig(env: Record<string, string | undefined>): AutoscalerC
     if (!value) errors.push(`${name} is not set`);
     return value ?? '';
   };
-  const targetKind = required(ENV.targetKind) as TargetKind;
+  const targetKind = required(ENV.targetKind) as ScalingTargetKind;
   if (targetKind && !TARGET_KINDS.includes(targetKind)) errors.push(`${ENV.targetKind} must be one of ${TARGET_KINDS.join(', ')} (got '${targetKind}')`);
   const targetId = required(ENV.targetId);
   const cluster = env[ENV.cluster] || undefined;
-  if (targetKind === 'ecs-service' && !cluster) errors.push(`${ENV.cluster} is required for an ecs-service target`);
+  if (targetKind === ScalingTargetKind.ECS_SERVICE && !cluster) errors.push(`${ENV.cluster} is required for an ecs-service target`);
   const queueUrl = required(ENV.queueUrl);
   let policy = {} as QueueDepthPolicy;
   const rawPolicy = required(ENV.policy);
@@ -68,9 +84,9 @@ export function readConfig(env: Record<string, string | undefined>): AutoscalerC
   }
   const dryRunRaw = (env[ENV.dryRun] ?? 'false').toLowerCase();
   if (dryRunRaw !== 'true' && dryRunRaw !== 'false') errors.push(`${ENV.dryRun} must be 'true' or 'false' (got '${env[ENV.dryRun]}')`);
-  const scaleInMode = (env[ENV.scaleInMode] || 'terminate') as ScaleInMode;
+  const scaleInMode = (env[ENV.scaleInMode] || ScaleInMode.TERMINATE_INSTANCES) as ScaleInMode;
   if (!SCALE_IN_MODES.includes(scaleInMode)) errors.push(`${ENV.scaleInMode} must be one of ${SCALE_IN_MODES.join(', ')} (got '${scaleInMode}')`);
-  else if (scaleInMode === 'workers-exit' && targetKind && targetKind !== 'spot-fleet') {
+  else if (scaleInMode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE && targetKind && targetKind !== ScalingTargetKind.SPOT_FLEET) {
     errors.push(`${ENV.scaleInMode} 'workers-exit' needs a spot-fleet target (got ${targetKind})`);
   }
   if (errors.length > 0) throw new Error(`Invalid autoscaler configuration: ${errors.join('; ')}`);

@@ -4,7 +4,7 @@
  * handler validates it again at cold start, with the same function, so a rule set that synthesizes is a
  * rule set the handler accepts.
  *
- * Pure TypeScript, no aws-cdk-lib imports: the handler bundle includes this file.
+ * Pure TypeScript, no imports (see test/architecture/imports.test.ts): the handler bundle includes this file.
  */
 
 /** Environment variable that carries the JSON-serialized {@link TriggerConfig}. */
@@ -20,12 +20,20 @@ export const TOPIC_ARN_ENV = 'ALERT_TOPIC_ARN';
  */
 export const MAX_TRIGGER_CONFIG_BYTES = 3072;
 
-/** How an invalid value appears in an alert. */
-export type MaskingModeName = 'LAST_CHARACTERS' | 'REDACT' | 'NONE';
-export const MASKING_MODES: readonly MaskingModeName[] = ['LAST_CHARACTERS', 'REDACT', 'NONE'];
+/** How an invalid value is shown in an alert. */
+export enum MaskingMode {
+  /** Stars, then the last few characters (never more than half the value): `*******6789`. */
+  LAST_CHARACTERS = 'LAST_CHARACTERS',
+  /** Only the value's length: `[redacted, 11 characters]`. */
+  REDACT = 'REDACT',
+  /** The value itself. Only for attributes that are not sensitive. */
+  NONE = 'NONE',
+}
+
+const MASKING_MODES: readonly string[] = Object.values(MaskingMode);
 
 export interface MaskingConfig {
-  readonly mode: MaskingModeName;
+  readonly mode: MaskingMode;
   /** For LAST_CHARACTERS: how many trailing characters stay visible (never more than half the value). */
   readonly visibleCharacters: number;
 }

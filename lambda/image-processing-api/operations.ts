@@ -2,7 +2,7 @@ import sharp, { Matrix3x3, Metadata, OutputInfo, Sharp, SharpOptions } from 'sha
 import { ConvertPlan, Filter, parseCustomArgs } from './custom-args';
 import { ImageApiError } from './errors';
 import { detectedFormat, IMAGE_FORMATS, ImageFormat } from './formats';
-import { ImageLimits } from './limits';
+import { ImageLimits } from '../../contracts/image-processing-api/limits';
 import { ImageRequest } from './protocol';
 import { SAMPLE_SVG } from './sample';
 

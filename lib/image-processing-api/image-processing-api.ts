@@ -15,14 +15,12 @@ import * as path from 'path';
 import { acknowledgeNag, HOUSE_DEFAULTS, packageRoot, PrebundledFunction, SECURE_BUCKET_DEFAULTS, SecureBucket } from '../core';
 import {
   base64Length,
-  DEFAULT_MAX_INPUT_BYTES,
-  DEFAULT_MAX_INPUT_PIXELS,
-  DEFAULT_MAX_OUTPUT_DIMENSION,
+  DEFAULT_LIMITS,
   EVENT_ENVELOPE_BYTES,
   IMAGE_API_LIMIT_ENV,
   IMAGE_API_OPERATIONS,
   LAMBDA_PAYLOAD_LIMIT_BYTES,
-} from './contract';
+} from '../../contracts/image-processing-api/limits';
 
 /** Who may call the image API. */
 export enum ImageApiAuthorization {
@@ -289,7 +287,7 @@ export class ImageProcessingApi extends Construct {
         [IMAGE_API_LIMIT_ENV.maxInputBytes]: String(limits.maxInputBytes),
         [IMAGE_API_LIMIT_ENV.maxInputPixels]: String(limits.maxInputPixels),
         [IMAGE_API_LIMIT_ENV.maxOutputDimension]: String(limits.maxOutputDimension),
-        [IMAGE_API_LIMIT_ENV.maxResponseBytes]: String(LAMBDA_PAYLOAD_LIMIT_BYTES - 16 * 1024),
+        [IMAGE_API_LIMIT_ENV.maxResponseBytes]: String(DEFAULT_LIMITS.maxResponseBytes),
       },
     });
     this.function = this.handler.function;
@@ -590,7 +588,7 @@ function validateProps(props: ImageProcessingApiProps): ResolvedLimits {
       throw new Error(`ImageProcessingApi: ${name} must be a whole number from 1 to ${max} (got ${value}); ${hint}`);
     }
   };
-  const maxInputBytes = props.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const maxInputBytes = props.maxInputBytes ?? DEFAULT_LIMITS.maxInputBytes;
   const maxBytesThatFit = Math.floor(((LAMBDA_PAYLOAD_LIMIT_BYTES - EVENT_ENVELOPE_BYTES) * 3) / 4);
   positive('maxInputBytes', maxInputBytes, maxBytesThatFit, "its base64 must fit in Lambda's 6 MB request payload");
   positive('maxInputPixels', props.maxInputPixels, 268_402_689, "sharp's own ceiling is 0x3FFF × 0x3FFF pixels");
@@ -617,9 +615,9 @@ function validateProps(props: ImageProcessingApiProps): ResolvedLimits {
     }
   }
   return {
-    maxRequestBytes: LAMBDA_PAYLOAD_LIMIT_BYTES - EVENT_ENVELOPE_BYTES,
+    maxRequestBytes: DEFAULT_LIMITS.maxRequestBytes,
     maxInputBytes,
-    maxInputPixels: props.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
-    maxOutputDimension: props.maxOutputDimension ?? DEFAULT_MAX_OUTPUT_DIMENSION,
+    maxInputPixels: props.maxInputPixels ?? DEFAULT_LIMITS.maxInputPixels,
+    maxOutputDimension: props.maxOutputDimension ?? DEFAULT_LIMITS.maxOutputDimension,
   };
 }

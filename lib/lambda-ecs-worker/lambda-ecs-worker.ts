@@ -15,14 +15,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../lambda/shared/render-job';
+import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
 import { packageRoot } from '../core/assets';
 import { HOUSE_DEFAULTS } from '../core/defaults';
 import { acknowledgeNag } from '../core/nag';
 import { PrebundledFunction } from '../core/prebundled-function';
 import { deadLetterAlarm, QueueWithDlq } from '../core/queue-with-dlq';
 import { SecureBucket } from '../core/secure-bucket';
-import { LAUNCHER_ENV } from './launcher-env';
+import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
 import { validateKeyLayout } from './validation';
 
 /** Where worker tasks run. */

@@ -17,7 +17,7 @@ import {
   TOPIC_ARN_ENV,
   TRIGGER_CONFIG_ENV,
   triggerConfigErrors,
-} from './rule-config';
+} from '../../contracts/table-trigger/rule-config';
 
 /** The defaults the event source mapping gets, in one place for the docs and the tests. */
 export const TABLE_TRIGGER_DEFAULTS = {

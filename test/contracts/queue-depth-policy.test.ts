@@ -5,7 +5,7 @@ import {
   QueueDepthPolicy,
   validateQueueDepthPolicy,
   workersToStart,
-} from '../../../lambda/shared/queue-depth-policy';
+} from '../../contracts/queue-depth-policy';
 
 const policy: QueueDepthPolicy = {
   backlogPerWorker: 2,

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 // First: the launcher's environment must be in place before its module (and its Logger) loads.
 import './launcher-test-env';
 import { handler } from '../../lambda/lambda-ecs-worker/index';
-import { RenderJobMessage } from '../../lambda/shared/render-job';
+import { RenderJobMessage } from '../../contracts/lambda-ecs-worker/render-job';
 import { s3Record } from './s3-record';
 
 

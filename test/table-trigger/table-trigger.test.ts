@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as path from 'path';
 import { MaskingMode, TableTrigger, TableTriggerProps, TriggerEventName } from '../../lib';
-import { parseTriggerConfig } from '../../lib/table-trigger/rule-config';
+import { parseTriggerConfig } from '../../contracts/table-trigger/rule-config';
 import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
 import { SSN_RULE } from './fixtures';
 

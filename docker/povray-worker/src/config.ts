@@ -1,4 +1,4 @@
-import { WORKER_ENV } from '../../../lambda/shared/render-job';
+import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
 
 /** Everything the worker needs to know, read once from its environment. */
 export interface WorkerConfig {

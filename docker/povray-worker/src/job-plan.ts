@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { RenderJobMessage } from '../../../lambda/shared/render-job';
+import { RenderJobMessage } from '../../../contracts/lambda-ecs-worker/render-job';
 import { ArchiveRejected } from './archive';
 import { PermanentJobError } from './failures';
 

@@ -4,7 +4,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import * as path from 'path';
 import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
-import { RenderJobMessage, renderOutputKeys } from '../../../lambda/shared/render-job';
+import { RenderJobMessage, renderOutputKeys } from '../../../contracts/lambda-ecs-worker/render-job';
 import { ArchiveRejected, extractArchive } from './archive';
 import { heartbeatIntervalMs, WorkerConfig } from './config';
 import { classifyFailure, decideOnFailure, failureReason, PermanentJobError } from './failures';

@@ -1,4 +1,4 @@
-import { WORKER_ENV } from '../../../lambda/shared/render-job';
+import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
 import { CONFIG_DEFAULTS, heartbeatIntervalMs, parseWorkerConfig } from '../../../docker/povray-worker/src/config';
 import { classifyFailure, decideOnFailure, failureReason, PermanentJobError } from '../../../docker/povray-worker/src/failures';
 import { parseJobMessage } from '../../../docker/povray-worker/src/job-plan';

@@ -5,7 +5,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { rmSync } from 'fs';
 import { PNG } from 'pngjs';
-import { WORKER_ENV } from '../../../lambda/shared/render-job';
+import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
 import { useLocalAws } from '../../harness/local-aws';
 import { describeWithTools } from '../../helpers/tools';
 import { sceneFiles, slowSceneFiles, zipOf } from './fixtures';

@@ -7,7 +7,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PNG } from 'pngjs';
-import { WORKER_ENV } from '../../../lambda/shared/render-job';
+import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
 import { useLocalAws } from '../../harness/local-aws';
 import { describeWithTools } from '../../helpers/tools';
 import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from './fixtures';
