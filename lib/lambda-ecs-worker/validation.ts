@@ -1,3 +1,6 @@
+import { Duration } from 'aws-cdk-lib';
+import { LambdaEcsWorkerProps } from './props';
+
 /** Key endings of everything the worker writes under the output prefix (see renderOutputKeys). */
 export const OUTPUT_SUFFIXES: ReadonlyArray<string> = ['.png', '.log'];
 
@@ -59,4 +62,53 @@ export function validateKeyLayout(layout: KeyLayout): string[] {
     }
   }
   return errors;
+}
+
+const FARGATE_SIZES: Record<number, [number, number]> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16384],
+  4096: [8192, 30720],
+  8192: [16384, 61440],
+  16384: [32768, 122880],
+};
+
+/** Checks every prop and throws one error listing every problem, phrased as what to change. */
+export function validateProps(props: LambdaEcsWorkerProps, inputPrefix: string, inputSuffixes: string[], outputPrefix: string): void {
+  const errors = validateKeyLayout({ inputPrefix, inputSuffixes, outputPrefix });
+  const whole = (name: string, value: number | undefined, min: number, max: number) => {
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+      errors.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
+    }
+  };
+  whole('maxWorkers', props.maxWorkers, 1, 1000);
+  whole('jobsPerWorker', props.jobsPerWorker, 1, 10_000);
+  whole('maxReceiveCount', props.maxReceiveCount, 1, 1000);
+  whole('maxPixels', props.maxPixels, 1, 2 ** 40);
+  const seconds = (name: string, value: Duration | undefined, min: number, max: number, unit = 's') => {
+    if (value === undefined) return;
+    const s = value.toSeconds();
+    if (s < min || s > max) errors.push(`${name} must be from ${min}${unit} to ${max}${unit} (got ${value.toHumanString()})`);
+  };
+  seconds('visibilityTimeout', props.visibilityTimeout, 30, 43_200);
+  seconds('maxJobAge', props.maxJobAge, 60, 14 * 86_400);
+  seconds('workerIdleTimeout', props.workerIdleTimeout, 0, 86_400);
+  seconds('renderTimeout', props.renderTimeout, 1, 7 * 86_400);
+  seconds('reconcileInterval', props.reconcileInterval, 60, 3600);
+  if (props.jobRecordRetention !== undefined && props.jobRecordRetention.toSeconds() < 86_400) {
+    errors.push(`jobRecordRetention must be at least 1 day (got ${props.jobRecordRetention.toHumanString()})`);
+  }
+  if (props.jobRecordRetention !== undefined && props.jobTable === false) {
+    errors.push('jobRecordRetention has no effect with jobTable: false: remove one of them');
+  }
+  if (props.cluster && props.vpc) errors.push("give either cluster or vpc, not both: workers run in the cluster's own VPC");
+  const cpu = props.workerCpu ?? 1024;
+  const memory = props.workerMemoryMiB ?? 2048;
+  const range = FARGATE_SIZES[cpu];
+  if (!range) errors.push(`workerCpu must be one of ${Object.keys(FARGATE_SIZES).join(', ')} (got ${cpu})`);
+  else if (memory < range[0] || memory > range[1]) errors.push(`workerMemoryMiB for workerCpu ${cpu} must be from ${range[0]} to ${range[1]} (got ${memory})`);
+  if (props.workerUser !== undefined && /^(root|0)(:|$)/.test(props.workerUser)) errors.push(`workerUser must not be root (got '${props.workerUser}')`);
+  if (props.securityGroups && props.securityGroups.length === 0) errors.push('securityGroups must not be empty: leave it out for a new group without inbound rules');
+  if (errors.length > 0) throw new Error(`Invalid LambdaEcsWorker props: ${errors.join('; ')}`);
 }
