@@ -59,14 +59,19 @@ export const DEFAULT_QUEUE_DEPTH_POLICY: QueueDepthPolicy = {
   scaleInHysteresisWorkers: 1,
 };
 
-/** Every reason `policy` is unusable, phrased as what to change; empty when it is valid. */
-export function validateQueueDepthPolicy(policy: QueueDepthPolicy): string[] {
+/**
+ * Every reason `policy` is unusable, phrased as what to change; empty when it is valid. `isUnknown` tells
+ * which values are not known yet (a construct passes CDK's `Token.isUnresolved`: deploy-time values are
+ * checked by the handler at run time); checks involving them are skipped.
+ */
+export function validateQueueDepthPolicy(policy: QueueDepthPolicy, isUnknown: (value: number) => boolean = () => false): string[] {
   const errors: string[] = [];
   const wholeAtLeast = (name: keyof QueueDepthPolicy, min: number) => {
     const value = policy[name];
+    if (isUnknown(value)) return;
     if (!Number.isInteger(value) || value < min) errors.push(`\`${name}\` must be a whole number ≥ ${min} (got ${value})`);
   };
-  if (!(policy.backlogPerWorker > 0) || !Number.isFinite(policy.backlogPerWorker)) {
+  if (!isUnknown(policy.backlogPerWorker) && (!(policy.backlogPerWorker > 0) || !Number.isFinite(policy.backlogPerWorker))) {
     errors.push(`\`backlogPerWorker\` must be a number > 0 (got ${policy.backlogPerWorker})`);
   }
   wholeAtLeast('minWorkers', 0);
@@ -74,7 +79,7 @@ export function validateQueueDepthPolicy(policy: QueueDepthPolicy): string[] {
   wholeAtLeast('scaleInCooldownSeconds', 0);
   wholeAtLeast('idleSecondsBeforeScaleIn', 0);
   wholeAtLeast('scaleInHysteresisWorkers', 1);
-  if (policy.maxWorkers < policy.minWorkers) {
+  if (!isUnknown(policy.maxWorkers) && !isUnknown(policy.minWorkers) && policy.maxWorkers < policy.minWorkers) {
     errors.push(`\`maxWorkers\` must be ≥ \`minWorkers\` (got ${policy.maxWorkers} < ${policy.minWorkers})`);
   }
   return errors;

@@ -9,7 +9,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledgeNag, HOUSE_DEFAULTS, PrebundledFunction, SecureBucket } from '../core';
+import { acknowledgeNag, PrebundledFunction, SecureBucket } from '../core';
+import { HOUSE_DEFAULTS } from '../core/defaults';
 import {
   base64Length,
   DEFAULT_LIMITS,
@@ -65,7 +66,7 @@ export class ImageProcessingApi extends Construct {
 
   constructor(scope: Construct, id: string, props: ImageProcessingApiProps = {}) {
     super(scope, id);
-    const limits = validateProps(props);
+    const limits = validateProps(this, props);
     this.authorization = props.authorization ?? ImageApiAuthorization.NONE;
     const retention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
     const tracing = props.tracing ?? true;

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { packageRoot } from '../core/assets';
+import { newLogOnlyLambdaRole } from '../core/builders';
 import { acknowledgeNag } from '../core/nag';
 import { SECURE_BUCKET_DEFAULTS, SecureBucket } from '../core/secure-bucket';
 import { acknowledgeSiteDeploymentGrants } from './permissions';
@@ -129,13 +130,12 @@ export class ImageApiSite extends Construct {
   /** Copies the page and its runtime `config.json` (the API URL) into the site bucket. */
   public deploy(config: SiteDeploymentConfig): void {
     const deploymentLogs = new logs.LogGroup(this, 'SiteDeploymentLogs', { retention: config.logRetention });
-    // An explicit role instead of the AWSLambdaBasicExecutionRole CDK would attach to its provider function.
-    this.siteDeploymentRole = new iam.Role(this, 'SiteDeploymentRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Copies the image API web page and its config.json into the site bucket',
-    });
-    this.siteDeploymentRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [deploymentLogs.logGroupArn] }),
+    // Our own role instead of the AWSLambdaBasicExecutionRole CDK would attach to its provider function.
+    this.siteDeploymentRole = newLogOnlyLambdaRole(
+      this,
+      'SiteDeploymentRole',
+      deploymentLogs,
+      'Copies the image API web page and its config.json into the site bucket',
     );
     this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {
       destinationBucket: this.siteBucket,

@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
 import { packageRoot } from '../core/assets';
+import { newOnFailureQueue } from '../core/builders';
 import { HOUSE_DEFAULTS } from '../core/defaults';
 import { acknowledgeNag } from '../core/nag';
 import { PrebundledFunction } from '../core/prebundled-function';
@@ -88,7 +89,7 @@ export class LambdaEcsWorker extends Construct {
     this.inputPrefix = props.inputPrefix ?? 'scenes/';
     this.inputSuffixes = [...(props.inputSuffixes ?? ['.zip'])];
     this.outputPrefix = props.outputPrefix ?? 'renders/';
-    validateProps(props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
+    validateProps(this, props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
 
     const visibilityTimeout = props.visibilityTimeout ?? Duration.minutes(5);
     const logRetention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
@@ -198,15 +199,11 @@ export class LambdaEcsWorker extends Construct {
     }
 
     // --- launcher and reconciler ---------------------------------------------------------------
-    this.launcherDeadLetterQueue = new sqs.Queue(this, 'LauncherDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: HOUSE_DEFAULTS.deadLetterRetention,
-    });
-    acknowledgeNag(this.launcherDeadLetterQueue, {
-      id: 'AwsSolutions-SQS3',
-      reason: "This queue is the launcher function's dead-letter queue (S3 events that failed every attempt); it needs no DLQ of its own.",
-    });
+    this.launcherDeadLetterQueue = newOnFailureQueue(
+      this,
+      'LauncherDeadLetterQueue',
+      "This queue is the launcher function's dead-letter queue (S3 events that failed every attempt); it needs no DLQ of its own.",
+    );
     this.launcherDeadLetterAlarm = deadLetterAlarm(this, 'LauncherDeadLetterAlarm', this.launcherDeadLetterQueue, {
       alarmDescription:
         `Events ${this.node.path}'s launcher failed on every retry: S3 uploads it could not queue (re-drive them to the launcher), ` +

@@ -1,4 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { PropsValidator } from '../core/props-validator';
 import { LambdaEcsWorkerProps } from './props';
 
 /** Key endings of everything the worker writes under the output prefix (see renderOutputKeys). */
@@ -75,40 +77,41 @@ const FARGATE_SIZES: Record<number, [number, number]> = {
 };
 
 /** Checks every prop and throws one error listing every problem, phrased as what to change. */
-export function validateProps(props: LambdaEcsWorkerProps, inputPrefix: string, inputSuffixes: string[], outputPrefix: string): void {
-  const errors = validateKeyLayout({ inputPrefix, inputSuffixes, outputPrefix });
-  const whole = (name: string, value: number | undefined, min: number, max: number) => {
-    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-      errors.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
-    }
-  };
-  whole('maxWorkers', props.maxWorkers, 1, 1000);
-  whole('jobsPerWorker', props.jobsPerWorker, 1, 10_000);
-  whole('maxReceiveCount', props.maxReceiveCount, 1, 1000);
-  whole('maxPixels', props.maxPixels, 1, 2 ** 40);
-  const seconds = (name: string, value: Duration | undefined, min: number, max: number, unit = 's') => {
-    if (value === undefined) return;
-    const s = value.toSeconds();
-    if (s < min || s > max) errors.push(`${name} must be from ${min}${unit} to ${max}${unit} (got ${value.toHumanString()})`);
-  };
-  seconds('visibilityTimeout', props.visibilityTimeout, 30, 43_200);
-  seconds('maxJobAge', props.maxJobAge, 60, 14 * 86_400);
-  seconds('workerIdleTimeout', props.workerIdleTimeout, 0, 86_400);
-  seconds('renderTimeout', props.renderTimeout, 1, 7 * 86_400);
-  seconds('reconcileInterval', props.reconcileInterval, 60, 3600);
-  if (props.jobRecordRetention !== undefined && props.jobRecordRetention.toSeconds() < 86_400) {
-    errors.push(`jobRecordRetention must be at least 1 day (got ${props.jobRecordRetention.toHumanString()})`);
-  }
+export function validateProps(
+  scope: IConstruct,
+  props: LambdaEcsWorkerProps,
+  inputPrefix: string,
+  inputSuffixes: string[],
+  outputPrefix: string,
+): void {
+  const v = new PropsValidator(scope, 'LambdaEcsWorker');
+  v.problems(validateKeyLayout({ inputPrefix, inputSuffixes, outputPrefix }));
+  v.wholeNumber('maxWorkers', props.maxWorkers, 1, 1000);
+  v.wholeNumber('jobsPerWorker', props.jobsPerWorker, 1, 10_000);
+  v.wholeNumber('maxReceiveCount', props.maxReceiveCount, 1, 1000);
+  v.wholeNumber('maxPixels', props.maxPixels, 1, 2 ** 40);
+  v.duration('visibilityTimeout', props.visibilityTimeout, { min: Duration.seconds(30), max: Duration.hours(12) });
+  v.duration('maxJobAge', props.maxJobAge, { min: Duration.minutes(1), max: Duration.days(14) });
+  v.duration('workerIdleTimeout', props.workerIdleTimeout, { min: Duration.seconds(0), max: Duration.days(1) });
+  v.duration('renderTimeout', props.renderTimeout, { min: Duration.seconds(1), max: Duration.days(7) });
+  // EventBridge rates are whole minutes.
+  v.duration('reconcileInterval', props.reconcileInterval, { min: Duration.minutes(1), max: Duration.hours(1), unit: 'minutes' });
+  // The launcher's TTL setting is in whole days.
+  v.duration('jobRecordRetention', props.jobRecordRetention, { min: Duration.days(1), unit: 'days' });
   if (props.jobRecordRetention !== undefined && props.jobTable === false) {
-    errors.push('jobRecordRetention has no effect with jobTable: false: remove one of them');
+    v.problem('jobRecordRetention has no effect with jobTable: false: remove one of them');
   }
-  if (props.cluster && props.vpc) errors.push("give either cluster or vpc, not both: workers run in the cluster's own VPC");
+  if (props.cluster && props.vpc) v.problem("give either cluster or vpc, not both: workers run in the cluster's own VPC");
   const cpu = props.workerCpu ?? 1024;
   const memory = props.workerMemoryMiB ?? 2048;
-  const range = FARGATE_SIZES[cpu];
-  if (!range) errors.push(`workerCpu must be one of ${Object.keys(FARGATE_SIZES).join(', ')} (got ${cpu})`);
-  else if (memory < range[0] || memory > range[1]) errors.push(`workerMemoryMiB for workerCpu ${cpu} must be from ${range[0]} to ${range[1]} (got ${memory})`);
-  if (props.workerUser !== undefined && /^(root|0)(:|$)/.test(props.workerUser)) errors.push(`workerUser must not be root (got '${props.workerUser}')`);
-  if (props.securityGroups && props.securityGroups.length === 0) errors.push('securityGroups must not be empty: leave it out for a new group without inbound rules');
-  if (errors.length > 0) throw new Error(`Invalid LambdaEcsWorker props: ${errors.join('; ')}`);
+  if (!Token.isUnresolved(cpu) && !Token.isUnresolved(memory)) {
+    const range = FARGATE_SIZES[cpu];
+    if (!range) v.problem(`\`workerCpu\` must be one of ${Object.keys(FARGATE_SIZES).join(', ')} (got ${cpu})`);
+    else if (memory < range[0] || memory > range[1]) {
+      v.problem(`\`workerMemoryMiB\` for workerCpu ${cpu} must be from ${range[0]} to ${range[1]} (got ${memory})`);
+    }
+  }
+  if (props.workerUser !== undefined && /^(root|0)(:|$)/.test(props.workerUser)) v.problem(`workerUser must not be root (got '${props.workerUser}')`);
+  if (props.securityGroups && props.securityGroups.length === 0) v.problem('securityGroups must not be empty: leave it out for a new group without inbound rules');
+  v.throwIfInvalid();
 }

@@ -1,4 +1,4 @@
-import { Duration, Names, Stack } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../contracts/queue-depth-policy';
 import { ENV, ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
 import { acknowledgePolicyWildcards, PrebundledFunction } from '../core';
+import { PropsValidator } from '../core/props-validator';
 import { ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
 
@@ -125,20 +126,21 @@ export class SpotFleetAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: SpotFleetAutoscalerProps) {
     super(scope, id);
+    const v = new PropsValidator(this, 'SpotFleetAutoscaler');
     this.policy = {
       backlogPerWorker: props.backlogPerWorker ?? DEFAULT_QUEUE_DEPTH_POLICY.backlogPerWorker,
       minWorkers: props.minWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.minWorkers,
       maxWorkers: props.maxWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.maxWorkers,
-      scaleInCooldownSeconds: props.scaleInCooldown?.toSeconds() ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInCooldownSeconds,
-      idleSecondsBeforeScaleIn: props.idleBeforeScaleIn?.toSeconds() ?? DEFAULT_QUEUE_DEPTH_POLICY.idleSecondsBeforeScaleIn,
+      scaleInCooldownSeconds: v.duration('scaleInCooldown', props.scaleInCooldown) ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInCooldownSeconds,
+      idleSecondsBeforeScaleIn: v.duration('idleBeforeScaleIn', props.idleBeforeScaleIn) ?? DEFAULT_QUEUE_DEPTH_POLICY.idleSecondsBeforeScaleIn,
       scaleInHysteresisWorkers: props.scaleInHysteresisWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInHysteresisWorkers,
     };
-    const errors = validateQueueDepthPolicy(this.policy).map(toPropNames);
+    v.problems(validateQueueDepthPolicy(this.policy, Token.isUnresolved).map(toPropNames));
     if ((props.target === undefined) === (props.fleet === undefined)) {
-      errors.push('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
+      v.problem('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
     }
     this.scaleInMode = props.scaleInMode ?? ScaleInMode.TERMINATE_INSTANCES;
-    if (errors.length > 0) throw new Error(`Invalid SpotFleetAutoscaler props at ${this.node.path}: ${errors.join('; ')}`);
+    v.throwIfInvalid();
 
     this.queue = props.queue;
     this.dryRun = props.dryRun ?? false;

@@ -226,11 +226,11 @@ describe('ImageProcessingApi options', () => {
   });
 
   it.each([
-    [{ maxInputBytes: 5_000_000 }, /maxInputBytes must be a whole number from 1 to 4450848.*6 MB/],
-    [{ maxInputPixels: 0 }, /maxInputPixels must be a whole number/],
+    [{ maxInputBytes: 5_000_000 }, /`maxInputBytes` must be a whole number from 1 to 4450848.*6 MB/],
+    [{ maxInputPixels: 0 }, /`maxInputPixels` must be a whole number/],
     [{ maxOutputDimension: 100000 }, /maxOutputDimension/],
-    [{ memorySize: 256 }, /too small to decode images/],
-    [{ timeout: Duration.seconds(60) }, /at most 29 seconds/],
+    [{ memorySize: 256 }, /`memorySize` must be a whole number from 512 .*at least 512 MiB to decode images/],
+    [{ timeout: Duration.seconds(60) }, /`timeout` must be from 1 second to 29 seconds \(got 1 minute\)/],
     [{ dailyQuotaPerApiKey: 10 }, /only with authorization: ImageApiAuthorization.API_KEY/],
     [{ allowedOrigins: [] }, /must not be empty/],
     [{ allowedOrigins: ['https://example.com/page'] }, /must look like https:\/\/example.com/],

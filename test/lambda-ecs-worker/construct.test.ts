@@ -295,11 +295,11 @@ describe('LambdaEcsWorker prop validation', () => {
     ['overlapping suffixes', { inputSuffixes: ['.zip', 'scene.zip'] }, /'scene\.zip' and '\.zip' overlap/],
     ['a wildcard prefix', { inputPrefix: 'scenes/*' }, /literal prefix/],
     ['a leading slash', { inputPrefix: '/scenes/' }, /no leading slash/],
-    ['maxWorkers 0', { maxWorkers: 0 }, /maxWorkers must be a whole number from 1/],
+    ['maxWorkers 0', { maxWorkers: 0 }, /`maxWorkers` must be a whole number from 1/],
     ['a fractional jobsPerWorker', { jobsPerWorker: 1.5 }, /jobsPerWorker/],
-    ['a too short visibility timeout', { visibilityTimeout: Duration.seconds(10) }, /visibilityTimeout must be from 30s/],
-    ['a bad Fargate size', { workerCpu: 1024, workerMemoryMiB: 512 }, /workerMemoryMiB for workerCpu 1024 must be from 2048 to 8192/],
-    ['an unknown cpu', { workerCpu: 1000 }, /workerCpu must be one of/],
+    ['a too short visibility timeout', { visibilityTimeout: Duration.seconds(10) }, /`visibilityTimeout` must be from 30 seconds to 12 hours \(got 10 seconds\)/],
+    ['a bad Fargate size', { workerCpu: 1024, workerMemoryMiB: 512 }, /`workerMemoryMiB` for workerCpu 1024 must be from 2048 to 8192/],
+    ['an unknown cpu', { workerCpu: 1000 }, /`workerCpu` must be one of/],
     ['root', { workerUser: '0:0' }, /must not be root/],
     ['TTL without table', { jobTable: false, jobRecordRetention: Duration.days(3) }, /no effect with jobTable: false/],
   ])('rejects %s', (_name, props, message) => {
@@ -314,7 +314,7 @@ describe('LambdaEcsWorker prop validation', () => {
   });
 
   it('lists every problem at once', () => {
-    expect(make({ maxWorkers: -1, outputPrefix: '' })).toThrow(/outputPrefix must not be empty.*; maxWorkers/);
+    expect(make({ maxWorkers: -1, outputPrefix: '' })).toThrow(/Invalid LambdaEcsWorker props at Default\/R:\n- outputPrefix must not be empty.*\n- `maxWorkers`/);
   });
 
   it('accepts overlapping prefixes when no output can match the suffixes', () => {

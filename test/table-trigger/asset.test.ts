@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { handlerAssetPath } from '../../lib';
+import { handlerAssetPath } from '../../lib/core/assets';
 import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
 import { SSN_CONFIG } from './fixtures';
 
