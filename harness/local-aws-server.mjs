@@ -6,7 +6,7 @@
 // It exits when the parent says 'stop', when the IPC channel closes (parent died), or on SIGTERM.
 import { buildApp } from 'fauxqs';
 // Not among fauxqs's exports; pinned at 1.9.2 in package.json.
-import { SqsStore } from '../../node_modules/fauxqs/dist/sqs/sqsStore.js';
+import { SqsStore } from '../node_modules/fauxqs/dist/sqs/sqsStore.js';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -13,7 +13,7 @@ import * as path from 'path';
  * `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>`.
  */
 
-const ROOT = path.join(__dirname, '..', '..');
+const ROOT = path.join(__dirname, '..');
 export const DEFAULT_WORKER_ENTRY = path.join(ROOT, 'docker', 'povray-worker', 'dist', 'index.js');
 const TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 const ACCOUNT = '000000000000';

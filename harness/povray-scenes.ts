@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'fs';
 import { ZipFile } from 'yazl';
-import { seedSceneZipPath } from '../../helpers/fixtures';
+import { seedSceneZipPath } from './seed-scene';
 
-export { SEED_SCENE_ZIP } from '../../helpers/fixtures';
+export { SEED_SCENE_ZIP } from './seed-scene';
 
 export interface ZipEntrySpec {
   readonly name: string;

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalAws } from '../harness/local-aws';
+import type { LocalAws } from '../local-aws';
 
 /** What a TableTrigger handler needs on local AWS, plus the queue its alerts can be read back from. */
 export interface TriggerResources {

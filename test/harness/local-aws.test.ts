@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import * as net from 'net';
-import { startLocalAws, LocalAws } from '../harness/local-aws';
+import { startLocalAws, LocalAws } from '../../harness/local-aws';
 
 const portIsOpen = (url: string) =>
   new Promise<boolean>((resolve) => {

@@ -3,9 +3,9 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as fs from 'fs';
 import { PNG } from 'pngjs';
 import * as yazl from 'yazl';
-import { seedSceneZipPath } from '../helpers/fixtures';
-import { describeWithTools } from '../helpers/tools';
-import { LocalPipeline, startLocalPipeline } from '../lambda-ecs-worker/local-pipeline';
+import { seedSceneZipPath } from '../../harness/seed-scene';
+import { describeWithTools } from '../../harness/tools';
+import { LocalPipeline, startLocalPipeline } from './local-pipeline';
 
 const WIDTH = 128;
 const HEIGHT = 72;

@@ -1,27 +1,16 @@
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { invokeAssetOnce } from '../helpers/fresh-asset';
 
 const root = path.join(__dirname, '..', '..');
 
 describe('bundled assets', () => {
   it('the handler runs in a fresh process without the repository', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfa-bundle-'));
-    try {
-      fs.copyFileSync(path.join(root, 'assets', 'spot-fleet-autoscaler', 'index.js'), path.join(dir, 'index.js'));
-      // A bad configuration is rejected by the bundled config parser: proves the bundle loads and runs.
-      const script =
-        "require('./index.js').handler({}, {}).then(() => console.log('resolved'), (e) => console.log('rejected: ' + e.message))";
-      const out = execFileSync(process.execPath, ['-e', script], {
-        cwd: dir,
-        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', TARGET_KIND: 'spot-fleet', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        encoding: 'utf8',
-      });
-      expect(out).toMatch(/rejected: Invalid autoscaler configuration: TARGET_ID is not set; QUEUE_URL is not set; SCALING_POLICY is not set/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    // A bad configuration is rejected by the bundled config parser: proves the bundle loads and runs.
+    const outcome = invokeAssetOnce('spot-fleet-autoscaler', { event: {}, env: { TARGET_KIND: 'spot-fleet' } });
+    expect(outcome).toMatchObject({
+      rejected: expect.stringMatching(/^Invalid autoscaler configuration: TARGET_ID is not set; QUEUE_URL is not set; SCALING_POLICY is not set/),
+    });
   });
 
   it('ships the worker helpers as one CommonJS file for workers to require', () => {

@@ -3,7 +3,7 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
 import { STATE_TAGS } from '../../lambda/spot-fleet-autoscaler/state';
-import { useLocalAws } from '../harness/local-aws';
+import { useLocalAws } from '../../harness/local-aws';
 import { FakeEc2 } from './fake-ec2';
 
 const run = promisify(execFile);

@@ -5,8 +5,8 @@ import * as path from 'path';
 import { DEFAULT_SIZE, povrayArguments, renderSize, scanIni, unsupportedFileNameReason } from '../../../docker/povray-worker/src/ini-scan';
 import { loadLibraryIndex } from '../../../docker/povray-worker/src/library';
 import { checkScene, indexLibrary, LibraryIndex, tokenize, unsafePathReason } from '../../../docker/povray-worker/src/sdl-scan';
-import { readZipEntry, seedSceneZipPath } from '../../helpers/fixtures';
-import { describeWithTools } from '../../helpers/tools';
+import { readZipEntry, seedSceneZipPath } from '../../../harness/seed-scene';
+import { describeWithTools } from '../../../harness/tools';
 
 /** A small stand-in for the standard library: colors.inc, an I/O macro and a macro calling it. */
 const fakeLibrary = indexLibrary(

@@ -17,7 +17,7 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { JOB_TABLE_PARTITION_KEY, RenderJobMessage, RenderJobRecord, renderJobId, WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
-import { LocalAws } from '../../harness/local-aws';
+import { LocalAws } from '../../../harness/local-aws';
 
 export const WORKER_ENTRY = path.join(__dirname, '..', '..', '..', 'docker', 'povray-worker', 'dist', 'index.js');
 

@@ -6,9 +6,9 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { rmSync } from 'fs';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
-import { useLocalAws } from '../../harness/local-aws';
-import { describeWithTools } from '../../helpers/tools';
-import { sceneFiles, slowSceneFiles, zipOf } from './fixtures';
+import { useLocalAws } from '../../../harness/local-aws';
+import { describeWithTools } from '../../../harness/tools';
+import { sceneFiles, slowSceneFiles, zipOf } from '../../../harness/povray-scenes';
 import { Scenario, WorkerTestbed } from './worker-harness';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);

@@ -8,9 +8,9 @@ import * as path from 'path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
-import { useLocalAws } from '../../harness/local-aws';
-import { describeWithTools } from '../../helpers/tools';
-import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from './fixtures';
+import { useLocalAws } from '../../../harness/local-aws';
+import { describeWithTools } from '../../../harness/tools';
+import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from '../../../harness/povray-scenes';
 import { Scenario, WorkerTestbed } from './worker-harness';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
