@@ -128,6 +128,13 @@ export interface LambdaEcsWorkerProps {
    */
   readonly workerUser?: string;
   /**
+   * Run the worker with a read-only root filesystem. The task always gets a writable scratch volume at
+   * `/tmp` (the default image keeps all job files there); turn this off only for a custom image that
+   * must write elsewhere.
+   * @default true
+   */
+  readonly workerReadonlyRootFilesystem?: boolean;
+  /**
    * vCPU units of one worker task (256, 512, 1024, 2048, 4096, 8192 or 16384).
    * @default 1024
    */
@@ -184,6 +191,8 @@ export interface LambdaEcsWorkerProps {
   readonly reconcileInterval?: Duration;
 }
 
+/** The task's writable scratch volume, mounted at /tmp in the worker container. */
+const WORKER_SCRATCH_VOLUME = 'worker-scratch';
 const METRICS_NAMESPACE = 'CdkComputePatterns/LambdaEcsWorker';
 
 const DEFAULT_WORKER_IMAGE_DIR = (): string => path.join(packageRoot(), 'docker', 'povray-worker');
@@ -333,6 +342,8 @@ export class LambdaEcsWorker extends Construct {
       runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.workerLogGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logRetention });
+    const workerLinuxParameters = new ecs.LinuxParameters(this, 'WorkerLinuxParameters');
+    workerLinuxParameters.dropCapabilities(ecs.Capability.ALL);
     this.container = this.taskDefinition.addContainer('Worker', {
       image: props.workerImage ?? defaultWorkerImage(cpuArchitecture),
       user: props.workerUser ?? '1000:1000',
@@ -352,7 +363,15 @@ export class LambdaEcsWorker extends Construct {
         [WORKER_ENV.renderTimeoutSeconds]: String((props.renderTimeout ?? Duration.hours(1)).toSeconds()),
         [WORKER_ENV.maxPixels]: String(props.maxPixels ?? 3840 * 2160),
       },
+      // The worker needs no Linux capabilities and no writable image: scenes are untrusted input, so a
+      // renderer that is subverted anyway can change nothing outside its scratch volume.
+      readonlyRootFilesystem: props.workerReadonlyRootFilesystem ?? true,
+      linuxParameters: workerLinuxParameters,
     });
+    // A task-scoped bind mount (Fargate ephemeral storage). The image declares VOLUME /tmp, so Fargate
+    // copies the image's /tmp (mode 1777) into it and the non-root user can write there.
+    this.taskDefinition.addVolume({ name: WORKER_SCRATCH_VOLUME });
+    this.container.addMountPoints({ sourceVolume: WORKER_SCRATCH_VOLUME, containerPath: '/tmp', readOnly: false });
     acknowledgeNag(this.taskDefinition, {
       id: 'AwsSolutions-ECS2',
       reason: 'The worker environment holds only non-secret configuration (queue URL, table name, key prefixes, limits); it needs no secrets.',
