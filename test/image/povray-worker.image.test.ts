@@ -77,7 +77,8 @@ describe('the povray-worker image, run as the task definition runs it', () => {
     const out = containers.exec(containers.environment(s, SHORT_IDLE), [
       'sh',
       '-c',
-      'id -u; id -g; (touch /app/probe 2>/dev/null && echo root-writable) || echo root-read-only; ' +
+      // The home directory belongs to node: only the read-only root filesystem keeps it from writing there.
+      'id -u; id -g; (touch /home/node/probe 2>/dev/null && echo root-writable) || echo root-read-only; ' +
         'touch /tmp/probe && echo tmp-writable; grep -E "^(CapEff|CapBnd|NoNewPrivs):" /proc/self/status; node --version; povray --version 2>&1 | grep -o "POV-Ray 3\\.7[^ ]*"',
     ]);
     expect(out.split('\n')).toEqual(
