@@ -44,6 +44,7 @@ export function buildWorkerImage(workDir: string, log: (line: string) => void = 
   const baseImages = externalBaseImages(built.toString('utf8')).map((ref) => ({ name: ref.name, ...ensureBaseImage(ref, log) }));
   for (const base of baseImages) log(`base image ${base.name}: ${base.built ? 'built' : 'cached'} (recipe ${base.recipe})`);
 
+  const previous = imageId(WORKER_IMAGE_TAG);
   log(`podman build ${path.relative(process.cwd(), dockerfilePath)} (context: the staged asset ${path.basename(asset.contextDir)})`);
   podman(
     [
@@ -58,6 +59,8 @@ export function buildWorkerImage(workDir: string, log: (line: string) => void = 
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // The image this tag named before is now unnamed; remove it rather than pile up one per change.
+  if (previous && previous !== imageId(WORKER_IMAGE_TAG)) podman(['rmi', previous], { allowFailure: true, stdio: 'ignore' });
   return {
     image: WORKER_IMAGE_TAG,
     settings,
@@ -67,6 +70,10 @@ export function buildWorkerImage(workDir: string, log: (line: string) => void = 
     baseImages,
     buildSeconds: (Date.now() - started) / 1000,
   };
+}
+
+function imageId(image: string): string | undefined {
+  return podman(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true, stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
 }
 
 /** Image facts the tests check and the docs quote. */
