@@ -27,6 +27,8 @@ import { acknowledgeBucketNotificationsHandler, grantLauncherAccess, grantWorker
 import { LambdaEcsWorkerProps, WorkerCapacity } from './props';
 import { validateProps } from './validation';
 
+/** The task's writable scratch volume, mounted at /tmp in the worker container. */
+const WORKER_SCRATCH_VOLUME = 'worker-scratch';
 const METRICS_NAMESPACE = 'CdkComputePatterns/LambdaEcsWorker';
 
 const DEFAULT_WORKER_IMAGE_DIR = (): string => path.join(packageRoot(), 'docker', 'povray-worker');
@@ -166,6 +168,8 @@ export class LambdaEcsWorker extends Construct {
       runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.workerLogGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logRetention });
+    const workerLinuxParameters = new ecs.LinuxParameters(this, 'WorkerLinuxParameters');
+    workerLinuxParameters.dropCapabilities(ecs.Capability.ALL);
     this.container = this.taskDefinition.addContainer('Worker', {
       image: props.workerImage ?? defaultWorkerImage(cpuArchitecture),
       user: props.workerUser ?? '1000:1000',
@@ -185,7 +189,15 @@ export class LambdaEcsWorker extends Construct {
         [WORKER_ENV.renderTimeoutSeconds]: String((props.renderTimeout ?? Duration.hours(1)).toSeconds()),
         [WORKER_ENV.maxPixels]: String(props.maxPixels ?? 3840 * 2160),
       },
+      // The worker needs no Linux capabilities and no writable image: scenes are untrusted input, so a
+      // renderer that is subverted anyway can change nothing outside its scratch volume.
+      readonlyRootFilesystem: props.workerReadonlyRootFilesystem ?? true,
+      linuxParameters: workerLinuxParameters,
     });
+    // A task-scoped bind mount (Fargate ephemeral storage). The image declares VOLUME /tmp, so Fargate
+    // copies the image's /tmp (mode 1777) into it and the non-root user can write there.
+    this.taskDefinition.addVolume({ name: WORKER_SCRATCH_VOLUME });
+    this.container.addMountPoints({ sourceVolume: WORKER_SCRATCH_VOLUME, containerPath: '/tmp', readOnly: false });
     acknowledgeNag(this.taskDefinition, {
       id: 'AwsSolutions-ECS2',
       reason: 'The worker environment holds only non-secret configuration (queue URL, table name, key prefixes, limits); it needs no secrets.',

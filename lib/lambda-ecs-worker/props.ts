@@ -107,6 +107,13 @@ export interface LambdaEcsWorkerProps {
    */
   readonly workerUser?: string;
   /**
+   * Run the worker with a read-only root filesystem. The task always gets a writable scratch volume at
+   * `/tmp` (the default image keeps all job files there); turn this off only for a custom image that
+   * must write elsewhere.
+   * @default true
+   */
+  readonly workerReadonlyRootFilesystem?: boolean;
+  /**
    * vCPU units of one worker task (256, 512, 1024, 2048, 4096, 8192 or 16384).
    * @default 1024
    */

@@ -103,7 +103,7 @@ describe('LambdaEcsWorker with defaults', () => {
     });
   });
 
-  it('runs the worker image as non-root with logs, a 120 s stop timeout and the WORKER_ENV contract', () => {
+  it('runs the worker image as non-root, read-only with a /tmp scratch volume and no capabilities, with logs, a 120 s stop timeout and the WORKER_ENV contract', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'],
       Cpu: '1024',
@@ -113,10 +113,14 @@ describe('LambdaEcsWorker with defaults', () => {
         Match.objectLike({
           User: '1000:1000',
           StopTimeout: 120,
+          ReadonlyRootFilesystem: true,
+          LinuxParameters: { Capabilities: { Drop: ['ALL'] } },
+          MountPoints: [{ SourceVolume: 'worker-scratch', ContainerPath: '/tmp', ReadOnly: false }],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
           Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') },
         }),
       ],
+      Volumes: [{ Name: 'worker-scratch' }],
     });
     expect(containerEnv(template)).toMatchObject({
       INPUT_PREFIX: 'scenes/',
@@ -204,6 +208,7 @@ describe('LambdaEcsWorker customized: existing bucket and cluster, custom image,
     outputPrefix: 'out/',
     workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/renderer:1.2.3'),
     workerUser: 'renderer',
+    workerReadonlyRootFilesystem: false,
     capacity: WorkerCapacity.ON_DEMAND_ONLY,
     jobTable: false,
     maxWorkers: 4,
@@ -260,6 +265,8 @@ describe('LambdaEcsWorker customized: existing bucket and cluster, custom image,
         Match.objectLike({
           Image: 'public.ecr.aws/example/renderer:1.2.3',
           User: 'renderer',
+          ReadonlyRootFilesystem: false,
+          MountPoints: [{ SourceVolume: 'worker-scratch', ContainerPath: '/tmp', ReadOnly: false }],
         }),
       ],
     });

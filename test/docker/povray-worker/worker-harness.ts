@@ -126,55 +126,7 @@ export class WorkerTestbed {
 
   startWorker(s: Scenario, overrides: Record<string, string> = {}): RunningWorker {
     const child = spawn(process.execPath, [WORKER_ENTRY], { env: this.workerEnv(s, overrides), stdio: ['ignore', 'pipe', 'pipe'] });
-    const logs: Array<Record<string, any>> = [];
-    const waiters: Array<{ predicate: (l: Record<string, any>) => boolean; resolve: (l: Record<string, any>) => void }> = [];
-    let buffer = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        let parsed: Record<string, any>;
-        try {
-          parsed = JSON.parse(line);
-        } catch {
-          parsed = { message: line };
-        }
-        logs.push(parsed);
-        if (process.env.WORKER_TEST_DEBUG) process.stderr.write(`[worker ${child.pid}] ${line}\n`);
-        for (const waiter of [...waiters]) {
-          if (waiter.predicate(parsed)) {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            waiter.resolve(parsed);
-          }
-        }
-      }
-    });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      if (process.env.WORKER_TEST_DEBUG) process.stderr.write(`[worker ${child.pid} stderr] ${chunk}`);
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => {
-        if (stderr.trim()) logs.push({ stderr });
-        resolve({ code, signal });
-      }),
-    );
-    const worker: RunningWorker = {
-      process: child,
-      logs,
-      exited,
-      waitForLog: (predicate, timeoutMs = 30_000) => {
-        const found = logs.find(predicate);
-        if (found) return Promise.resolve(found);
-        return new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no matching worker log within ${timeoutMs} ms; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
-          waiters.push({ predicate, resolve: (l) => (clearTimeout(timer), resolve(l)) });
-        });
-      },
-    };
+    const worker = followWorker(child);
     this.workers.push(worker);
     return worker;
   }
@@ -220,4 +172,60 @@ export class WorkerTestbed {
     this.s3.destroy();
     this.dynamodb.destroy();
   }
+}
+
+/**
+ * Follows a worker process that prints the worker's JSON log lines on stdout: the host process above, or
+ * `podman run` of the worker image (test/image).
+ */
+export function followWorker(child: ChildProcess): RunningWorker {
+  const logs: Array<Record<string, any>> = [];
+  const waiters: Array<{ predicate: (l: Record<string, any>) => boolean; resolve: (l: Record<string, any>) => void }> = [];
+  let buffer = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop()!;
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      let parsed: Record<string, any>;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        parsed = { message: line };
+      }
+      logs.push(parsed);
+      if (process.env.WORKER_TEST_DEBUG) process.stderr.write(`[worker ${child.pid}] ${line}\n`);
+      for (const waiter of [...waiters]) {
+        if (waiter.predicate(parsed)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(parsed);
+        }
+      }
+    }
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    if (process.env.WORKER_TEST_DEBUG) process.stderr.write(`[worker ${child.pid} stderr] ${chunk}`);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (stderr.trim()) logs.push({ stderr });
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    process: child,
+    logs,
+    exited,
+    waitForLog: (predicate, timeoutMs = 30_000) => {
+      const found = logs.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching worker log within ${timeoutMs} ms; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
+        waiters.push({ predicate, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      });
+    },
+  };
 }
