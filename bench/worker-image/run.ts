@@ -15,11 +15,11 @@ import { loadavg, tmpdir } from 'os';
 import * as path from 'path';
 import { WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
 import { sceneFiles, zipOf } from '../../harness/povray-scenes';
-import { RunningWorker, WorkerTestbed } from '../../test/docker/povray-worker/worker-harness';
+import { RunningWorker, WorkerTestbed } from '../../harness/povray-worker';
 import { startLocalAws } from '../../harness/local-aws';
-import { imageTestBlocker } from '../../test/image/podman';
-import { WorkerContainers } from '../../test/image/worker-container';
-import { buildWorkerImage, inspectImage } from '../../test/image/worker-image';
+import { imageTestBlocker } from '../../harness/image/podman';
+import { WorkerContainers } from '../../harness/image/worker-container';
+import { buildWorkerImage, inspectImage } from '../../harness/image/worker-image';
 import { median } from '../stats';
 
 // The SDK's Node 20 notice is noise here (AWS runs the worker on Node 24; so does the image).

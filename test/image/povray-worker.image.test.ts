@@ -9,10 +9,10 @@ import { readFileSync, rmSync } from 'fs';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
 import { sceneFiles, seedSceneZip, slowSceneFiles, zipOf } from '../../harness/povray-scenes';
-import { Scenario, WorkerTestbed } from '../docker/povray-worker/worker-harness';
+import { Scenario, WorkerTestbed } from '../../harness/povray-worker';
 import { useLocalAws } from '../../harness/local-aws';
-import { loadWorkerImageState, WorkerContainers } from './worker-container';
-import { inspectImage, SHIPPED_DOCKERFILE } from './worker-image';
+import { loadWorkerImageState, WorkerContainers } from '../../harness/image/worker-container';
+import { inspectImage, SHIPPED_DOCKERFILE } from '../../harness/image/worker-image';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 const state = loadWorkerImageState();

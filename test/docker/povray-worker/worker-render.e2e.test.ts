@@ -11,7 +11,7 @@ import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
 import { useLocalAws } from '../../../harness/local-aws';
 import { describeWithTools } from '../../../harness/tools';
 import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from '../../../harness/povray-scenes';
-import { Scenario, WorkerTestbed } from './worker-harness';
+import { Scenario, WorkerTestbed } from '../../../harness/povray-worker';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 

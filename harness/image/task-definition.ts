@@ -7,7 +7,7 @@ import { App } from 'aws-cdk-lib';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { addLambdaEcsWorkerExample } from '../../bin/stacks/lambda-ecs-worker';
-import { newTestApp } from '../helpers/cdk';
+import { newTestApp } from '../cdk-app';
 
 /** How ECS would run the worker container: the container definition's security and size settings. */
 export interface WorkerRunSettings {

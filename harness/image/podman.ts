@@ -4,7 +4,7 @@
  */
 import { spawnSync, SpawnSyncOptions } from 'child_process';
 import { readFileSync } from 'fs';
-import { whichTool } from '../../harness/tools';
+import { whichTool } from '../tools';
 
 /** Global podman flags for every command. */
 export const PODMAN_GLOBAL_ARGS = ['--runtime', 'runc'];

@@ -5,8 +5,8 @@
 import { spawn } from 'child_process';
 import { readFileSync } from 'fs';
 import { WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
-import { RunningWorker, Scenario, followWorker } from '../docker/povray-worker/worker-harness';
-import { LocalAws } from '../../harness/local-aws';
+import { RunningWorker, Scenario, followWorker } from '../povray-worker';
+import { LocalAws } from '../local-aws';
 import { containerUlimitArgs, PODMAN_GLOBAL_ARGS, podman, removeContainers } from './podman';
 import { containerEnvironment, podmanRunFlags } from './task-definition';
 import { WorkerImageState } from './worker-image';

@@ -16,10 +16,10 @@ import { createHash } from 'crypto';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { JOB_TABLE_PARTITION_KEY, RenderJobMessage, RenderJobRecord, renderJobId, WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
-import { LocalAws } from '../../../harness/local-aws';
+import { JOB_TABLE_PARTITION_KEY, RenderJobMessage, RenderJobRecord, renderJobId, WORKER_ENV } from '../contracts/lambda-ecs-worker/render-job';
+import { LocalAws } from './local-aws';
 
-export const WORKER_ENTRY = path.join(__dirname, '..', '..', '..', 'docker', 'povray-worker', 'dist', 'index.js');
+export const WORKER_ENTRY = path.join(__dirname, '..', 'docker', 'povray-worker', 'dist', 'index.js');
 
 const sha256Hex = (input: string) => createHash('sha256').update(input).digest('hex');
 
