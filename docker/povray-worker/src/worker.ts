@@ -353,7 +353,7 @@ export class Worker {
     writeFileSync(iniCopy, freshIni(plan), { encoding: 'latin1', flag: 'wx', mode: 0o600 });
     const inputFile = plan.inputFile ?? defaultInputFile(base);
     if (!inScene.has(inputFile)) {
-      throw new PermanentJobError(`missing scene file: ${iniFile} names ${inputFile}, which is not in the archive`, 'missing-scene');
+      throw new PermanentJobError(`missing scene file: ${printable(iniFile)} names ${inputFile}, which is not in the archive`, 'missing-scene');
     }
     const unsupported = unsupportedFileNameReason(inputFile);
     if (unsupported) throw new PermanentJobError(`scene rejected: ${unsupported}`, 'scene-rejected');

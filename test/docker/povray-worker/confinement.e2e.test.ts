@@ -58,7 +58,7 @@ function writeSecrets(dir: string): void {
 const HOSTILE_SCENES = [
   'imagePng', 'imageUntyped', 'heightField', 'heightFieldPot', 'font', 'densityFile', 'includeAbsolute', 'includeRelative',
   'includeDeclared', 'includeMacro', 'includeChr', 'includeSubstr', 'fopenSecret', 'fopenProcEnviron', 'fopenParentEnviron',
-  'fopenPasswd', 'fileExists', 'writeOutside', 'iniHeaderAfterComment', 'iniLibraryPath', 'iniLibrarySwitch', 'iniIncludeHeader',
+  'fopenPasswd', 'fileExists', 'writeOutside', 'diskBound', 'iniHeaderAfterComment', 'iniLibraryPath', 'iniLibrarySwitch', 'iniIncludeHeader',
 ] as const;
 
 /** The hostile scenes: name → archive entries; each reaches for its own subdirectory of `secrets`. */
@@ -92,6 +92,8 @@ function hostileScene(name: (typeof HOSTILE_SCENES)[number], S: string): ZipEntr
     fopenPasswd: () => pov('fopenPasswd', `#fopen F "/etc/passwd" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
     fileExists: () => pov('fileExists', `#if (file_exists("${S}/secret.txt")) #debug "${EXISTS_MARKER}\\n" #end`),
     writeOutside: () => pov('writeOutside', `#fopen W "${S}/owned.txt" write\n#write (W, "owned")\n#fclose W`),
+    // Inside the job's out/ (writable), but past RLIMIT_FSIZE: 100 MB against a bound of ~33 MB.
+    diskBound: () => pov('diskBound', `#declare T = "${'0123456789'.repeat(10)}";\n#fopen W "../out/big.txt" write\n#for (I, 0, 100000)\n#write (W, T, T, T, T, T, T, T, T, T, T)\n#end\n#fclose W`),
     iniHeaderAfterComment: () => pov('iniHeaderAfterComment', '', `+W32 +H18 // +HI${S}/secret.inc\n`),
     iniLibraryPath: () => pov('iniLibraryPath', '#include "secret.inc"', `Library_Path=${S}\n`),
     iniLibrarySwitch: () => pov('iniLibrarySwitch', '#include "secret.inc"', `+L${S}\n`),
@@ -189,7 +191,9 @@ describeWithTools(['povray', 'inotifywait'], 'povray worker: confinement — out
         expect(text).not.toMatch(/root:x?:0:0/);
         expect(text).not.toContain('AWS_ENDPOINT_URL');
       }
-      if (mode === 'unscanned' && !name.startsWith('ini') && name !== 'fileExists') {
+      if (mode === 'unscanned' && name === 'diskBound') {
+        expect(record?.errorReason).toMatch(/^POV-Ray tried to write a file larger than \d+ bytes \(the disk bound for MAX_PIXELS\)/);
+      } else if (mode === 'unscanned' && !name.startsWith('ini') && name !== 'fileExists') {
         // The scene reached POV-Ray (no checker) and the kernel refused the file: POV-Ray reports it.
         expect(record?.status).toBe('FAILED');
         expect(record?.errorReason).toMatch(/^POV-Ray failed \(exit \d+\): /);
