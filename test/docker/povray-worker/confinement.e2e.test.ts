@@ -57,7 +57,7 @@ function writeSecrets(dir: string): void {
 
 const HOSTILE_SCENES = [
   'imagePng', 'imageUntyped', 'heightField', 'heightFieldPot', 'font', 'densityFile', 'includeAbsolute', 'includeRelative',
-  'includeDeclared', 'includeMacro', 'includeChr', 'includeSubstr', 'fopenSecret', 'fopenProcEnviron', 'fopenParentEnviron',
+  'includeDeclared', 'includeMacro', 'includeChr', 'includeSubstr', 'fopenSecret', 'fopenProcEnviron', 'fopenPid1Environ',
   'fopenPasswd', 'fileExists', 'writeOutside', 'diskBound', 'iniHeaderAfterComment', 'iniLibraryPath', 'iniLibrarySwitch', 'iniIncludeHeader',
 ] as const;
 
@@ -88,7 +88,7 @@ function hostileScene(name: (typeof HOSTILE_SCENES)[number], S: string): ZipEntr
     includeSubstr: () => pov('includeSubstr', `#include concat(substr("x${S}y", 2, ${S.length}), "/secret", ".inc")`),
     fopenSecret: () => pov('fopenSecret', `#fopen F "${S}/secret.txt" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
     fopenProcEnviron: () => pov('fopenProcEnviron', `#fopen F "/proc/self/environ" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
-    fopenParentEnviron: () => pov('fopenParentEnviron', `#fopen F "/proc/1/environ" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
+    fopenPid1Environ: () => pov('fopenPid1Environ', `#fopen F "/proc/1/environ" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
     fopenPasswd: () => pov('fopenPasswd', `#fopen F "/etc/passwd" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
     fileExists: () => pov('fileExists', `#if (file_exists("${S}/secret.txt")) #debug "${EXISTS_MARKER}\\n" #end`),
     writeOutside: () => pov('writeOutside', `#fopen W "${S}/owned.txt" write\n#write (W, "owned")\n#fclose W`),
