@@ -12,7 +12,7 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { PNG } from 'pngjs';
@@ -247,6 +247,47 @@ describeWithTools(['povray', 'inotifywait'], 'povray-jail alone: hostile POV-Ray
       rmSync(secrets, { recursive: true, force: true });
       rmSync(jobDir, { recursive: true, force: true });
     }
+  });
+});
+
+describeWithTools(['povray'], 'povray-jail: environment, inherited files and its own failures', () => {
+  const jail = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(JAIL, args, { encoding: 'utf8', env });
+
+  it('gives the program only the --env variables, none of its own environment', () => {
+    const confinement = probeConfinement(JAIL, 'povray', POVRAY_LIBRARY_DIRS);
+    if (!confinement.available) throw new Error(`confinement unavailable: ${confinement.reason}`);
+    const rules = confinement.host.read.flatMap((p) => ['--read', p]).concat(confinement.host.exec.flatMap((p) => ['--exec', p]));
+    const run = jail([...rules, '--exec', '/usr/bin/env', '--env', 'HOME=/nowhere', '--', '/usr/bin/env'], { AWS_SECRET_ACCESS_KEY: ENV_MARKER, PATH: '/usr/bin' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('HOME=/nowhere\n');
+  });
+
+  it('passes on no open file of its parent but stdin, stdout and stderr', () => {
+    const confinement = probeConfinement(JAIL, 'povray', POVRAY_LIBRARY_DIRS);
+    if (!confinement.available) throw new Error(`confinement unavailable: ${confinement.reason}`);
+    const rules = confinement.host.read.flatMap((p) => ['--read', p]).concat(confinement.host.exec.flatMap((p) => ['--exec', p]));
+    const shell = realpathSync('/bin/sh');
+    const script = 'echo through-fd-3 >&3 && echo leaked || echo closed';
+    // The same script outside the jail writes to the inherited pipe: the check can fail.
+    const outside = spawnSync(shell, ['-c', script], { encoding: 'utf8', env: {}, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    expect([outside.stdout, String(outside.output[3])]).toEqual(['leaked\n', 'through-fd-3\n']);
+    const inside = spawnSync(JAIL, [...rules, '--exec', shell, '--', shell, '-c', script], { encoding: 'utf8', env: {}, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    expect(inside.stdout).toBe('closed\n');
+    expect(String(inside.output[3])).toBe('');
+  });
+
+  it.each([
+    [['--bogus', 'x', '--', '/bin/true'], 120, /unknown option: --bogus/],
+    [['--read', '/x'], 120, /nothing to run/],
+    [['--read', '/nonexistent-dir', '--', '/bin/true'], 122, /\/nonexistent-dir: No such file or directory/],
+    [['--max-file-bytes', '-5', '--', '/bin/true'], 120, /--max-file-bytes wants a positive integer/],
+    // Everything is denied but what is listed: not even the program's own binary may run.
+    [['--', '/bin/true'], 124, /\/bin\/true: Permission denied/],
+  ])('refuses %j with exit %i and a message, running nothing', (args, code, message) => {
+    const run = jail(args);
+    expect(run.status).toBe(code);
+    expect(run.stderr).toMatch(/^povray-jail: /);
+    expect(run.stderr).toMatch(message);
   });
 });
 
