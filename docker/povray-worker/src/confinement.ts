@@ -41,8 +41,8 @@ export const JAIL_EXIT: Readonly<Record<number, string>> = {
   124: 'POV-Ray could not be executed inside the confinement',
 };
 
-/** Debian's POV-Ray configuration and include library (fonts are symbolic links out of it, see below). */
-export const POVRAY_READ_PATHS = ['/etc/povray', '/usr/share/povray-3.7', '/etc/ld.so.cache'];
+/** Debian's POV-Ray configuration and the dynamic loader's cache (the include library comes from library.ts). */
+export const POVRAY_READ_PATHS = ['/etc/povray', '/etc/ld.so.cache'];
 
 /**
  * The per-job policy: the host's start-up paths, the job directory (read: scene, fresh INI, empty HOME)
