@@ -10,6 +10,7 @@ const INSTALL_HINT: Record<string, string> = {
   povray: 'apt-get install -y povray povray-includes',
   chromium: 'apt-get install -y chromium',
   convert: 'apt-get install -y imagemagick',
+  inotifywait: 'apt-get install -y inotify-tools',
 };
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The scaling policies the benchmark compares, as simulator policies. "Ours" is NOT a re-implementation:
  * it calls planRun from the deployed handler (lambda/spot-fleet-autoscaler/state.ts), which calls
- * decideWorkers from lambda/shared/queue-depth-policy.ts — the same modules the Lambda runs.
+ * decideWorkers from contracts/queue-depth-policy.ts — the same modules the Lambda runs.
  */
 import { QueueDepthPolicy } from '../../contracts/queue-depth-policy';
 import { ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
