@@ -28,10 +28,10 @@ export type RecordDecision =
  * real `+` is `%2B` (`scenes/my+scene%2B1+%C3%BC.zip` → `scenes/my scene+1 ü.zip`). Throws on malformed
  * percent-encoding.
  *
- * EventBridge `Object Created` events carry the key the same way: AWS's own parsers decode
- * `detail.object.key` form-style too (Powertools for Python's S3EventBridgeNotificationObject.key uses
- * `unquote_plus`; OpenSearch Data Prepper's S3EventBridgeNotification uses SdkHttpUtils.urlDecode). The
- * S3 user guide's EventBridge page does not state the encoding; see docs/lambda-ecs-worker.md.
+ * Only notification records are encoded ("The object key name value is URL encoded", S3 user guide,
+ * notification-content-structure). EventBridge `Object Created` events carry the key as it is: their
+ * page (ev-events) says nothing of encoding, and captured events show `:` and `=` as such, where a
+ * notification has `%3A` and `%3D`. See docs/lambda-ecs-worker.md.
  */
 export function decodeS3EventKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
@@ -58,16 +58,28 @@ export function classifyRecord(record: unknown, filter: KeyFilter): RecordDecisi
     return { action: 'malformed', reason: `the record's eventSource is '${String(record.eventSource)}', not 'aws:s3'` };
   }
   const s3 = isObject(record.s3) ? record.s3 : {};
-  const rawKey = isObject(s3.object) ? s3.object.key : undefined;
+  const object = isObject(s3.object) ? s3.object : {};
   const bucket = isObject(s3.bucket) ? s3.bucket.name : undefined;
   if (typeof record.eventName !== 'string') return { action: 'malformed', reason: 'the record has no eventName' };
   if (!record.eventName.startsWith('ObjectCreated:')) {
-    return { action: 'skip', key: typeof rawKey === 'string' ? rawKey : '', reason: `event '${record.eventName}' is not an object creation` };
+    return { action: 'skip', key: typeof object.key === 'string' ? object.key : '', reason: `event '${record.eventName}' is not an object creation` };
   }
-  return decideObject(bucket, rawKey, isObject(s3.object) ? s3.object.versionId : undefined, isObject(s3.object) ? s3.object.eTag : undefined, filter);
+  const rawKey = object.key;
+  let key: unknown = rawKey;
+  if (typeof rawKey === 'string') {
+    try {
+      key = decodeS3EventKey(rawKey);
+    } catch {
+      return { action: 'skip', key: rawKey, reason: 'key is not valid form-style URL encoding' };
+    }
+  }
+  return decideObject(bucket, key, object.versionId, object.eTag, filter);
 }
 
-/** Decides what to do with an EventBridge `Object Created` event from `aws.s3`; never throws. */
+/**
+ * Decides what to do with an EventBridge `Object Created` event from `aws.s3` (its key is not encoded);
+ * never throws.
+ */
 export function classifyObjectCreated(event: unknown, filter: KeyFilter): RecordDecision {
   const detail = isObject(event) && isObject(event.detail) ? event.detail : undefined;
   if (!detail) return { action: 'malformed', reason: "the 'Object Created' event has no detail" };
@@ -76,16 +88,10 @@ export function classifyObjectCreated(event: unknown, filter: KeyFilter): Record
   return decideObject(bucket, object.key, object['version-id'], object.etag, filter);
 }
 
-/** The shared tail of both event shapes: bucket and key present, key decoded, filters applied. */
-function decideObject(bucket: unknown, rawKey: unknown, versionId: unknown, eTag: unknown, filter: KeyFilter): RecordDecision {
+/** The shared tail of both event shapes: bucket and (decoded) key present, filters applied. */
+function decideObject(bucket: unknown, key: unknown, versionId: unknown, eTag: unknown, filter: KeyFilter): RecordDecision {
   if (typeof bucket !== 'string' || bucket === '') return { action: 'malformed', reason: 'the event names no bucket' };
-  if (typeof rawKey !== 'string' || rawKey === '') return { action: 'malformed', reason: 'the event names no object key' };
-  let key: string;
-  try {
-    key = decodeS3EventKey(rawKey);
-  } catch {
-    return { action: 'skip', key: rawKey, reason: 'key is not valid form-style URL encoding' };
-  }
+  if (typeof key !== 'string' || key === '') return { action: 'malformed', reason: 'the event names no object key' };
   const reason = skipReason(key, filter);
   if (reason) return { action: 'skip', key, reason };
   return {

@@ -82,14 +82,16 @@ describe('notification records: null and malformed records are skipped with a re
 });
 
 describe("EventBridge 'Object Created' events", () => {
-  it('becomes the same job request as a notification record: decoded key, version id, eTag', () => {
-    const decision = classifyObjectCreated(objectCreatedEvent('scenes/my+scene%2B1+%C3%BC.zip', { versionId: 'v7', etag: 'e7' }), FILTER);
-    expect(decision).toEqual({ action: 'submit', object: { bucket: 'render-bucket', key: 'scenes/my scene+1 ü.zip', versionId: 'v7', eTag: 'e7' } });
+  it('becomes the same job request as a notification record, reading the key as it is (EventBridge does not encode it)', () => {
+    const decision = classifyObjectCreated(objectCreatedEvent('scenes/my scene+1 ü 10:47 a=b%41.zip', { versionId: 'v7', etag: 'e7' }), FILTER);
+    expect(decision).toEqual({ action: 'submit', object: { bucket: 'render-bucket', key: 'scenes/my scene+1 ü 10:47 a=b%41.zip', versionId: 'v7', eTag: 'e7' } });
   });
 
   it('gives an object the same job id whichever trigger reported it, so both cannot create two jobs', () => {
-    const viaNotification = submitted(classifyRecord(s3Record('scenes/a+b.zip', { versionId: 'v1', eTag: 'e1' }), FILTER))!;
-    const viaEventBridge = submitted(classifyObjectCreated(objectCreatedEvent('scenes/a+b.zip', { versionId: 'v1', etag: 'e1' }), FILTER))!;
+    // The same upload, `scenes/a+b c.zip`: form-encoded in the notification, as it is in the EventBridge event.
+    const viaNotification = submitted(classifyRecord(s3Record('scenes/a%2Bb+c.zip', { versionId: 'v1', eTag: 'e1' }), FILTER))!;
+    const viaEventBridge = submitted(classifyObjectCreated(objectCreatedEvent('scenes/a+b c.zip', { versionId: 'v1', etag: 'e1' }), FILTER))!;
+    expect(viaEventBridge).toEqual({ bucket: 'render-bucket', key: 'scenes/a+b c.zip', versionId: 'v1', eTag: 'e1' });
     expect(viaEventBridge).toEqual(viaNotification);
     expect(renderJobId(sha256Hex, viaEventBridge)).toBe(renderJobId(sha256Hex, viaNotification));
     // Unversioned buckets: the eTag is the identity, from either trigger.
@@ -100,7 +102,8 @@ describe("EventBridge 'Object Created' events", () => {
   it('applies the same key filters: outputs never start jobs, other suffixes and prefixes are skipped', () => {
     expect(classifyObjectCreated(objectCreatedEvent('renders/a.zip'), FILTER)).toMatchObject({ action: 'skip', reason: expect.stringMatching(/output prefix/) });
     expect(classifyObjectCreated(objectCreatedEvent('scenes/a.txt'), FILTER)).toMatchObject({ action: 'skip', reason: expect.stringMatching(/suffix/) });
-    expect(classifyObjectCreated(objectCreatedEvent('scenes/%E0%A4%A.zip'), FILTER)).toMatchObject({ action: 'skip', reason: expect.stringMatching(/URL encoding/) });
+    // Not decoded, so a `%` in a key is just a character, not an encoding error.
+    expect(classifyObjectCreated(objectCreatedEvent('scenes/100%.zip'), FILTER)).toMatchObject({ action: 'submit', object: { key: 'scenes/100%.zip' } });
   });
 
   it.each<[string, unknown]>([
@@ -186,7 +189,7 @@ describe('launcher handler with every event shape (mocked AWS clients)', () => {
   });
 
   it("queues the object of an EventBridge 'Object Created' event and wakes a worker", async () => {
-    const result = await handler(objectCreatedEvent('scenes/my+scene%2B1.zip', { versionId: 'v9', etag: 'e9' }));
+    const result = await handler(objectCreatedEvent('scenes/my scene+1.zip', { versionId: 'v9', etag: 'e9' }));
     expect(result.kind).toBe('object-created');
     const [message] = sentMessages();
     expect(message).toMatchObject({ bucket: 'render-bucket', key: 'scenes/my scene+1.zip', versionId: 'v9', eTag: 'e9' });

@@ -20,10 +20,7 @@ export function s3Record(key: string, extra: { versionId?: string; eTag?: string
   };
 }
 
-/**
- * An EventBridge `Object Created` event from `aws.s3`, as the S3 user guide shows it (key already encoded
- * by the caller, as for notification records).
- */
+/** An EventBridge `Object Created` event from `aws.s3`, as the S3 user guide shows it (the key is not encoded). */
 export function objectCreatedEvent(key: string, extra: { versionId?: string; etag?: string; bucket?: string } = {}): Record<string, unknown> {
   const bucket = extra.bucket ?? 'render-bucket';
   return {
