@@ -35,6 +35,21 @@ export enum WorkerCapacity {
   ON_DEMAND_ONLY = 'ON_DEMAND_ONLY',
 }
 
+/** How scene uploads reach the launcher. */
+export enum SceneTrigger {
+  /**
+   * An S3 event notification on the bucket, one per input suffix. A bucket has one notification
+   * configuration, and S3 refuses two notifications whose filters overlap.
+   */
+  BUCKET_NOTIFICATION = 'BUCKET_NOTIFICATION',
+  /**
+   * An EventBridge rule on the bucket's `Object Created` events, filtered to the input prefix and suffixes.
+   * Turns on the bucket's EventBridge delivery (`enableEventBridgeNotification()`; on an imported bucket it
+   * is added to the bucket's existing configuration), so any number of consumers can share the bucket.
+   */
+  EVENTBRIDGE = 'EVENTBRIDGE',
+}
+
 /** Props for {@link LambdaEcsWorker}. Every prop is optional. */
 export interface LambdaEcsWorkerProps {
   /**
@@ -52,6 +67,12 @@ export interface LambdaEcsWorkerProps {
    * @default ['.zip']
    */
   readonly inputSuffixes?: string[];
+  /**
+   * How uploads reach the launcher: an S3 bucket notification, or an EventBridge rule (lets several
+   * consumers share the bucket, costs one EventBridge event per object created).
+   * @default SceneTrigger.BUCKET_NOTIFICATION
+   */
+  readonly trigger?: SceneTrigger;
   /**
    * Key prefix the worker writes `<name>.png` and `<name>.log` under. Must not let outputs match the
    * input filters.
@@ -224,6 +245,8 @@ export class LambdaEcsWorker extends Construct {
   public readonly launcherDeadLetterQueue: sqs.Queue;
   /** The scheduled rule running the reconciler. */
   public readonly reconcileRule: events.Rule;
+  /** The rule sending the bucket's `Object Created` events to the launcher, with `SceneTrigger.EVENTBRIDGE`. */
+  public readonly sceneUploadRule?: events.Rule;
   /** The cluster worker tasks run in. */
   public readonly cluster: ecs.ICluster;
   /** The VPC worker tasks run in. */
@@ -414,12 +437,7 @@ export class LambdaEcsWorker extends Construct {
     this.launcherFunction = this.launcher.function;
     this.grantLauncherAccess(this.launcher.role, taskDefinitionArn);
 
-    for (const suffix of this.inputSuffixes) {
-      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.launcherFunction), {
-        prefix: this.inputPrefix || undefined,
-        suffix,
-      });
-    }
+    this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
     acknowledgeBucketNotificationsHandler(this);
 
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
@@ -483,6 +501,40 @@ export class LambdaEcsWorker extends Construct {
       statistic,
       period: Duration.minutes(1),
       ...props,
+    });
+  }
+
+  /**
+   * Sends uploads under the input prefix with an input suffix to the launcher. Returns the EventBridge
+   * rule when that is the trigger.
+   */
+  private addSceneTrigger(trigger: SceneTrigger): events.Rule | undefined {
+    if (trigger === SceneTrigger.BUCKET_NOTIFICATION) {
+      for (const suffix of this.inputSuffixes) {
+        this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.launcherFunction), {
+          prefix: this.inputPrefix || undefined,
+          suffix,
+        });
+      }
+      return undefined;
+    }
+    this.bucket.enableEventBridgeNotification();
+    // The S3 guide does not document how events encode keys (notifications form-encode them), so the pattern
+    // uses only the part of the prefix and of each suffix that reads the same either way; the launcher
+    // applies the exact filters to the key. With plain prefixes and suffixes (`scenes/`, `.zip`) that is all of them.
+    const leadingPlain = (text: string) => /^[A-Za-z0-9._\/-]*/.exec(text)![0];
+    const trailingPlain = (text: string) => /[A-Za-z0-9._\/-]*$/.exec(text)![0];
+    const patterns = [...new Set(this.inputSuffixes.map((suffix) => `${leadingPlain(this.inputPrefix)}*${trailingPlain(suffix)}`))];
+    return new events.Rule(this, 'SceneUploadRule', {
+      description: `Sends scene uploads of ${this.node.path}'s bucket to its launcher`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [this.bucket.bucketName] }, object: { key: patterns.flatMap((pattern) => events.Match.wildcard(pattern)) } },
+      },
+      // Lambda's own retries (2) and the launcher's dead-letter queue cover failed invocations; this queue
+      // catches events EventBridge itself could not deliver.
+      targets: [new targets.LambdaFunction(this.launcherFunction, { deadLetterQueue: this.launcherDeadLetterQueue })],
     });
   }
 
