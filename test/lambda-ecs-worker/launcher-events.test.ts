@@ -1,16 +1,14 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'crypto';
 // First: the launcher's environment must be in place before its module (and its Logger) loads.
 import './launcher-test-env';
 import { classifyEvent } from '../../lambda/lambda-ecs-worker/events';
 import { handler } from '../../lambda/lambda-ecs-worker/index';
 import { classifyObjectCreated, classifyRecord, KeyFilter, RecordDecision } from '../../lambda/lambda-ecs-worker/s3-records';
-import { RenderJobMessage, renderJobId } from '../../lambda/shared/render-job';
+import { renderJobId } from '../../lambda/shared/render-job';
+import { conditionFailed, mockLauncherClients } from './launcher-mocks';
 import { objectCreatedEvent, s3Record, s3TestEvent } from './s3-record';
 
 // Every shape of event the launcher can be handed: S3's test event, EventBridge 'Object Created',
@@ -118,25 +116,14 @@ describe("EventBridge 'Object Created' events", () => {
 });
 
 describe('launcher handler with every event shape (mocked AWS clients)', () => {
-  const sqs = mockClient(SQSClient);
-  const ddb = mockClient(DynamoDBDocumentClient);
-  const ecs = mockClient(ECSClient);
-  const sentMessages = () => sqs.commandCalls(SendMessageCommand).map((c) => JSON.parse(c.args[0].input.MessageBody!) as RenderJobMessage);
+  // One message waiting: the launcher wakes one worker for it.
+  const { sqs, ddb, ecs, reset, sentMessages } = mockLauncherClients(1);
   const awsCalls = () => sqs.calls().length + ddb.calls().length + ecs.calls().length;
   let addMetric: jest.SpyInstance;
   const metric = (name: string) => addMetric.mock.calls.filter(([metricName]) => metricName === name).map(([, , value]) => value);
 
   beforeEach(() => {
-    sqs.reset();
-    ddb.reset();
-    ecs.reset();
-    sqs.on(SendMessageCommand).callsFake(() => ({ MessageId: `m-${Math.random()}` }));
-    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '0' } });
-    sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
-    ddb.on(PutCommand).resolves({});
-    ddb.on(UpdateCommand).resolves({});
-    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
-    ecs.on(RunTaskCommand).callsFake((input) => ({ tasks: Array.from({ length: input.count }, (_, i) => ({ taskArn: `task-${i}` })), failures: [] }));
+    reset();
     addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
   });
   afterEach(() => addMetric.mockRestore());
@@ -158,9 +145,9 @@ describe('launcher handler with every event shape (mocked AWS clients)', () => {
   });
 
   it('handles a mixed batch record by record: queued, duplicate, skipped, malformed, removal', async () => {
-    ddb.on(PutCommand, { Item: { key: 'scenes/dup.zip' } } as never).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    ddb.on(PutCommand, { Item: { key: 'scenes/dup.zip' } } as never).rejects(conditionFailed());
     ddb.on(UpdateCommand, { Key: { jobId: renderJobId(sha256Hex, { bucket: 'render-bucket', key: 'scenes/dup.zip', versionId: 'v2' }) } } as never).rejects(
-      new ConditionalCheckFailedException({ message: 'sent already', $metadata: {} }),
+      conditionFailed(),
     );
     const result = await handler({
       Records: [
@@ -200,8 +187,8 @@ describe('launcher handler with every event shape (mocked AWS clients)', () => {
 
   it('records one job when the same upload arrives by notification and by EventBridge', async () => {
     const first = await handler({ Records: [s3Record('scenes/a.zip', { versionId: 'v1', eTag: 'e1' })] });
-    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'sent already', $metadata: {} }));
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(UpdateCommand).rejects(conditionFailed());
     const second = await handler(objectCreatedEvent('scenes/a.zip', { versionId: 'v1', etag: 'e1' }));
     expect(second.duplicates).toEqual(first.submitted);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
