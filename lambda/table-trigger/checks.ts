@@ -1,3 +1,6 @@
+import type { GetItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from 'aws-lambda';
+
 /**
  * What the TableTrigger handler checks before it acts on a stream event: that there is something to
  * process, that each record comes from the stream of its own table, and that an item it is about to alert
@@ -101,4 +104,16 @@ export function decideAlert(input: { readonly newViolations: number; readonly wr
 /** True when the handler must read the item back before it may alert (see {@link decideAlert}). */
 export function needsExistenceCheck(newViolations: number, wroteBack: boolean): boolean {
   return newViolations > 0 && !wroteBack;
+}
+
+/** The consistent read that tells whether the item with `key` still exists; it reads the key attributes only. */
+export function existenceCheckRequest(tableName: string, key: Record<string, AttributeValue>): GetItemCommandInput {
+  const names = Object.keys(key);
+  return {
+    TableName: tableName,
+    Key: key as GetItemCommandInput['Key'],
+    ConsistentRead: true,
+    ProjectionExpression: names.map((_, i) => `#k${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#k${i}`, name])),
+  };
 }

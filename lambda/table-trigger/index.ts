@@ -5,12 +5,12 @@
 // stream event and the SDK clients.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, GetItemCommandInput, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { parseTriggerConfig, STREAM_ARN_ENV, TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../lib/table-trigger/rule-config';
 import { buildAlert } from './alert';
-import { checkRecordSource, decideAlert, ExpectedSource, needsExistenceCheck, streamRecordsOf } from './checks';
+import { checkRecordSource, decideAlert, existenceCheckRequest, ExpectedSource, needsExistenceCheck, streamRecordsOf } from './checks';
 import { compileConfig, CompiledConfig, evaluateRecord, MalformedRecordError } from './rules-engine';
 import { planWriteBack } from './write-back';
 
@@ -93,14 +93,7 @@ async function processRecord(record: DynamoDBRecord, rt: Runtime): Promise<Recor
 
   let itemExists: boolean | undefined;
   if (needsExistenceCheck(evaluation.newViolations.length, wrote)) {
-    const keyOnly: GetItemCommandInput = {
-      TableName: rt.tableName,
-      Key: evaluation.key as GetItemCommandInput['Key'],
-      ConsistentRead: true,
-      ProjectionExpression: Object.keys(evaluation.key).map((_, i) => `#k${i}`).join(', '),
-      ExpressionAttributeNames: Object.fromEntries(Object.keys(evaluation.key).map((name, i) => [`#k${i}`, name])),
-    };
-    itemExists = (await rt.dynamodb.send(new GetItemCommand(keyOnly))).Item !== undefined;
+    itemExists = (await rt.dynamodb.send(new GetItemCommand(existenceCheckRequest(rt.tableName, evaluation.key)))).Item !== undefined;
   }
   const alertDecision = decideAlert({ newViolations: evaluation.newViolations.length, wroteBack: wrote, itemExists });
   if (alertDecision.action === 'skip') {
