@@ -18,7 +18,9 @@ describe('the prebundled launcher asset (assets/lambda-ecs-worker)', () => {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
       const out = execFileSync(process.execPath, ['-e', script], { cwd: dir, env, encoding: 'utf8' });
-      expect(out.trim()).toBe('rejected: The launcher handles S3 notifications and its scheduled reconcile event only; got keys: hello');
+      expect(out.trim()).toBe(
+        "rejected: The launcher handles S3 notifications, S3 test events, EventBridge 'Object Created' events and its scheduled reconcile event only; got keys: hello",
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { handlerAssetPath } from '../../lib';
-import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../lib/table-trigger/rule-config';
+import { STREAM_ARN_ENV, TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../lib/table-trigger/rule-config';
 import { SSN_CONFIG } from './fixtures';
 
 describe('the prebundled table-trigger asset', () => {
@@ -11,10 +11,11 @@ describe('the prebundled table-trigger asset', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'table-trigger-asset-'));
     try {
       fs.copyFileSync(path.join(handlerAssetPath('table-trigger'), 'index.js'), path.join(dir, 'index.js'));
+      const eventSourceARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/People/stream/2026-11-22T00:00:00.000';
       const event = {
         Records: [
-          { eventName: 'REMOVE', dynamodb: { Keys: { pk: { S: 'a' } }, SequenceNumber: '1' } },
-          { eventName: 'INSERT', dynamodb: { Keys: { pk: { S: 'b' } }, SequenceNumber: '2' } },
+          { eventName: 'REMOVE', eventSourceARN, dynamodb: { Keys: { pk: { S: 'a' } }, SequenceNumber: '1' } },
+          { eventName: 'INSERT', eventSourceARN, dynamodb: { Keys: { pk: { S: 'b' } }, SequenceNumber: '2' } },
         ],
       };
       const script = `require('./index.js').handler(${JSON.stringify(event)}).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
@@ -24,6 +25,7 @@ describe('the prebundled table-trigger asset', () => {
           PATH: process.env.PATH ?? '',
           AWS_REGION: 'us-east-1',
           [TABLE_NAME_ENV]: 'People',
+          [STREAM_ARN_ENV]: eventSourceARN,
           [TOPIC_ARN_ENV]: 'arn:aws:sns:us-east-1:123456789012:alerts',
           [TRIGGER_CONFIG_ENV]: JSON.stringify(SSN_CONFIG),
           POWERTOOLS_LOG_LEVEL: 'SILENT',
