@@ -13,6 +13,8 @@ export const TRIGGER_CONFIG_ENV = 'TRIGGER_CONFIG';
 export const TABLE_NAME_ENV = 'TABLE_NAME';
 /** Environment variable with the alert topic's ARN. */
 export const TOPIC_ARN_ENV = 'ALERT_TOPIC_ARN';
+/** Environment variable with the ARN of the table's stream: records from any other stream are refused. */
+export const STREAM_ARN_ENV = 'TABLE_STREAM_ARN';
 
 /**
  * Lambda allows 4 KiB for all environment variables of a function together; the rule set may use this

@@ -24,7 +24,7 @@ import { deadLetterAlarm, QueueWithDlq } from '../core/queue-with-dlq';
 import { SecureBucket } from '../core/secure-bucket';
 import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
 import { acknowledgeBucketNotificationsHandler, grantLauncherAccess, grantWorkerAccess } from './permissions';
-import { LambdaEcsWorkerProps, WorkerCapacity } from './props';
+import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
 import { validateProps } from './validation';
 
 /** The task's writable scratch volume, mounted at /tmp in the worker container. */
@@ -59,6 +59,8 @@ export class LambdaEcsWorker extends Construct {
   public readonly launcherDeadLetterQueue: sqs.Queue;
   /** The scheduled rule running the reconciler. */
   public readonly reconcileRule: events.Rule;
+  /** The rule sending the bucket's `Object Created` events to the launcher, with `SceneTrigger.EVENTBRIDGE`. */
+  public readonly sceneUploadRule?: events.Rule;
   /** The cluster worker tasks run in. */
   public readonly cluster: ecs.ICluster;
   /** The VPC worker tasks run in. */
@@ -255,12 +257,7 @@ export class LambdaEcsWorker extends Construct {
     this.launcherFunction = this.launcher.function;
     grantLauncherAccess(this, this.launcher.role, taskDefinitionArn);
 
-    for (const suffix of this.inputSuffixes) {
-      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.launcherFunction), {
-        prefix: this.inputPrefix || undefined,
-        suffix,
-      });
-    }
+    this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
     acknowledgeBucketNotificationsHandler(this);
 
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
@@ -324,6 +321,40 @@ export class LambdaEcsWorker extends Construct {
       statistic,
       period: Duration.minutes(1),
       ...props,
+    });
+  }
+
+  /**
+   * Sends uploads under the input prefix with an input suffix to the launcher. Returns the EventBridge
+   * rule when that is the trigger.
+   */
+  private addSceneTrigger(trigger: SceneTrigger): events.Rule | undefined {
+    if (trigger === SceneTrigger.BUCKET_NOTIFICATION) {
+      for (const suffix of this.inputSuffixes) {
+        this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.launcherFunction), {
+          prefix: this.inputPrefix || undefined,
+          suffix,
+        });
+      }
+      return undefined;
+    }
+    this.bucket.enableEventBridgeNotification();
+    // The S3 guide does not document how events encode keys (notifications form-encode them), so the pattern
+    // uses only the part of the prefix and of each suffix that reads the same either way; the launcher
+    // applies the exact filters to the key. With plain prefixes and suffixes (`scenes/`, `.zip`) that is all of them.
+    const leadingPlain = (text: string) => /^[A-Za-z0-9._\/-]*/.exec(text)![0];
+    const trailingPlain = (text: string) => /[A-Za-z0-9._\/-]*$/.exec(text)![0];
+    const patterns = [...new Set(this.inputSuffixes.map((suffix) => `${leadingPlain(this.inputPrefix)}*${trailingPlain(suffix)}`))];
+    return new events.Rule(this, 'SceneUploadRule', {
+      description: `Sends scene uploads of ${this.node.path}'s bucket to its launcher`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [this.bucket.bucketName] }, object: { key: patterns.flatMap((pattern) => events.Match.wildcard(pattern)) } },
+      },
+      // Lambda's own retries (2) and the launcher's dead-letter queue cover failed invocations; this queue
+      // catches events EventBridge itself could not deliver.
+      targets: [new targets.LambdaFunction(this.launcherFunction, { deadLetterQueue: this.launcherDeadLetterQueue })],
     });
   }
 

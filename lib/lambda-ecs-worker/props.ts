@@ -14,6 +14,21 @@ export enum WorkerCapacity {
   ON_DEMAND_ONLY = 'ON_DEMAND_ONLY',
 }
 
+/** How scene uploads reach the launcher. */
+export enum SceneTrigger {
+  /**
+   * An S3 event notification on the bucket, one per input suffix. A bucket has one notification
+   * configuration, and S3 refuses two notifications whose filters overlap.
+   */
+  BUCKET_NOTIFICATION = 'BUCKET_NOTIFICATION',
+  /**
+   * An EventBridge rule on the bucket's `Object Created` events, filtered to the input prefix and suffixes.
+   * Turns on the bucket's EventBridge delivery (`enableEventBridgeNotification()`; on an imported bucket it
+   * is added to the bucket's existing configuration), so any number of consumers can share the bucket.
+   */
+  EVENTBRIDGE = 'EVENTBRIDGE',
+}
+
 /** Props for {@link LambdaEcsWorker}. Every prop is optional. */
 export interface LambdaEcsWorkerProps {
   /**
@@ -31,6 +46,12 @@ export interface LambdaEcsWorkerProps {
    * @default ['.zip']
    */
   readonly inputSuffixes?: string[];
+  /**
+   * How uploads reach the launcher: an S3 bucket notification, or an EventBridge rule (lets several
+   * consumers share the bucket, costs one EventBridge event per object created).
+   * @default SceneTrigger.BUCKET_NOTIFICATION
+   */
+  readonly trigger?: SceneTrigger;
   /**
    * Key prefix the worker writes `<name>.png` and `<name>.log` under. Must not let outputs match the
    * input filters.

@@ -15,6 +15,7 @@ import { buildTriggerConfig, DEFAULT_MASKING } from './build-config';
 import { TableTriggerProps, TriggerEventName } from './props';
 import {
   MAX_TRIGGER_CONFIG_BYTES,
+  STREAM_ARN_ENV,
   TABLE_NAME_ENV,
   TOPIC_ARN_ENV,
   TRIGGER_CONFIG_ENV,
@@ -123,6 +124,7 @@ export class TableTrigger extends Construct {
         timeout: props.timeout,
         environment: {
           [TABLE_NAME_ENV]: this.table.tableName,
+          [STREAM_ARN_ENV]: this.table.tableStreamArn,
           [TOPIC_ARN_ENV]: this.topic.topicArn,
           [TRIGGER_CONFIG_ENV]: this.handlerConfiguration!,
           POWERTOOLS_SERVICE_NAME: 'table-trigger',
@@ -163,7 +165,9 @@ export class TableTrigger extends Construct {
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
       resourceArns: [this.table.tableStreamArn!],
     });
-    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
+    // GetItem: before alerting, the built-in handler reads the item's key back to skip items deleted since their record.
+    const tableActions = this.builtInHandler ? ['dynamodb:GetItem', 'dynamodb:UpdateItem'] : ['dynamodb:UpdateItem'];
+    iam.Grant.addToPrincipal({ grantee, actions: tableActions, resourceArns: [this.table.tableArn] });
     this.table.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
     iam.Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] });
     // The AWS-managed alias/aws/sns key needs no grant (its key policy admits SNS callers of this account).

@@ -1,35 +1,17 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 // First: the launcher's environment must be in place before its module (and its Logger) loads.
 import './launcher-test-env';
 import { handler } from '../../lambda/lambda-ecs-worker/index';
-import { RenderJobMessage } from '../../contracts/lambda-ecs-worker/render-job';
+import { conditionFailed, mockLauncherClients } from './launcher-mocks';
 import { s3Record } from './s3-record';
 
-
-const sqs = mockClient(SQSClient);
-const ddb = mockClient(DynamoDBDocumentClient);
-const ecs = mockClient(ECSClient);
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const { sqs, ddb, ecs, reset, sentMessages } = mockLauncherClients();
 const s3Event = (...keys: string[]) => ({ Records: keys.map((key, i) => s3Record(key, { versionId: `v${i}` })) });
 const schedule = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {}, time: '2026-11-22T00:00:00Z' };
-const sentMessages = () => sqs.commandCalls(SendMessageCommand).map((c) => JSON.parse(c.args[0].input.MessageBody!) as RenderJobMessage);
 
-beforeEach(() => {
-  sqs.reset();
-  ddb.reset();
-  ecs.reset();
-  sqs.on(SendMessageCommand).callsFake(() => ({ MessageId: `m-${Math.random()}` }));
-  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' } });
-  sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
-  ddb.on(PutCommand).resolves({});
-  ddb.on(UpdateCommand).resolves({});
-  ecs.on(ListTasksCommand).resolves({ taskArns: [] });
-  ecs.on(RunTaskCommand).callsFake((input) => ({ tasks: Array.from({ length: input.count }, (_, i) => ({ taskArn: `task-${i}` })), failures: [] }));
-});
+beforeEach(reset);
 
 describe('launcher: S3 notifications', () => {
   it('handles every record of an event: one job per scene, skipping others with a reason', async () => {

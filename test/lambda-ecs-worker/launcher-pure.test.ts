@@ -154,9 +154,9 @@ describe('event dispatch', () => {
   });
 
   it('rejects anything else, saying what it got', () => {
-    expect(() => classifyEvent({ foo: 1 })).toThrow(/S3 notifications and its scheduled reconcile event only; got keys: foo/);
+    expect(() => classifyEvent({ foo: 1 })).toThrow(/and its scheduled reconcile event only; got keys: foo/);
     expect(() => classifyEvent({ Records: [{ eventSource: 'aws:sqs' }] })).toThrow(/got keys: Records/);
-    expect(() => classifyEvent(null)).toThrow(/got a object|got keys/);
+    expect(() => classifyEvent(null)).toThrow(/got null/);
   });
 });
 

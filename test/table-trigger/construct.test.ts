@@ -67,7 +67,7 @@ describe('TableTrigger with built-in rules and a new table', () => {
     });
   });
 
-  it('grants exactly stream read on this stream, UpdateItem on this table, Publish on this topic and SendMessage to its queue', () => {
+  it('grants exactly stream read on this stream, GetItem and UpdateItem on this table, Publish on this topic and SendMessage to its queue', () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('SsnHandlerRoleDefaultPolicy') } });
     const [policy] = Object.values(policies);
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
@@ -77,7 +77,7 @@ describe('TableTrigger with built-in rules and a new table', () => {
         Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/SsnTable/), 'StreamArn'] },
       },
-      { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: { 'Fn::GetAtt': [expect.stringMatching(/SsnTable/), 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/SsnTable/), 'Arn'] } },
       { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: expect.stringMatching(/SsnAlertTopic/) } },
       {
         Effect: 'Allow',
@@ -97,6 +97,7 @@ describe('TableTrigger with built-in rules and a new table', () => {
     const env = fn.Properties.Environment.Variables;
     expect(env.TABLE_NAME).toEqual({ Ref: expect.stringMatching(/SsnTable/) });
     expect(env.ALERT_TOPIC_ARN).toEqual({ Ref: expect.stringMatching(/SsnAlertTopic/) });
+    expect(env.TABLE_STREAM_ARN).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/SsnTable/), 'StreamArn'] });
     expect(parseTriggerConfig(env.TRIGGER_CONFIG)).toEqual({
       version: 1,
       invalidValue: 'INVALID',

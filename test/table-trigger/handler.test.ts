@@ -3,35 +3,28 @@
  * writes, what it publishes, and which records it reports as failed. The same handler against emulated AWS
  * is in handler.e2e.test.ts; its bundle in asset.test.ts.
  */
-import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, ProvisionedThroughputExceededException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
+// First: the handler's environment, as the construct sets it, before the handler (and its Logger) load.
+import './handler-checks-env';
 import { handler } from '../../lambda/table-trigger/index';
-import { SSN_CONFIG, streamRecord } from './fixtures';
+import { streamRecord } from './fixtures';
 
 const dynamodb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts'; // as handler-checks-env sets it
 
 const person = (id: string, ssn: string) => streamRecord('INSERT', { pk: { S: id } }, { pk: { S: id }, SocialSecurityNumber: { S: ssn } });
 const eventOf = (...records: ReturnType<typeof person>[]): DynamoDBStreamEvent => ({ Records: records });
-
-beforeAll(() => {
-  Object.assign(process.env, {
-    [TABLE_NAME_ENV]: 'People',
-    [TOPIC_ARN_ENV]: TOPIC,
-    [TRIGGER_CONFIG_ENV]: JSON.stringify(SSN_CONFIG),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    AWS_REGION: 'us-east-1',
-  });
-});
 
 beforeEach(() => {
   dynamodb.reset();
   sns.reset();
   dynamodb.on(UpdateItemCommand).resolves({});
+  // A refused write-back is followed by a read-back: the item still exists, so its alert is due.
+  dynamodb.on(GetItemCommand).callsFake((input) => ({ Item: input.Key }));
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
 });
 
