@@ -18,7 +18,8 @@ import * as path from 'path';
 import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../lambda/shared/render-job';
 import { packageRoot } from '../core/assets';
 import { HOUSE_DEFAULTS } from '../core/defaults';
-import { acknowledgeNag } from '../core/nag';
+import { acknowledgeNag, acknowledgePolicyWildcards } from '../core/nag';
+import { otherStackProblem } from '../core/placement';
 import { PrebundledFunction } from '../core/prebundled-function';
 import { deadLetterAlarm, QueueWithDlq } from '../core/queue-with-dlq';
 import { SecureBucket } from '../core/secure-bucket';
@@ -256,7 +257,7 @@ export class LambdaEcsWorker extends Construct {
     this.inputPrefix = props.inputPrefix ?? 'scenes/';
     this.inputSuffixes = [...(props.inputSuffixes ?? ['.zip'])];
     this.outputPrefix = props.outputPrefix ?? 'renders/';
-    validateProps(props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
+    validateProps(this, props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
 
     const visibilityTimeout = props.visibilityTimeout ?? Duration.minutes(5);
     const logRetention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
@@ -528,16 +529,15 @@ export class LambdaEcsWorker extends Construct {
           : []),
       ],
     });
-    this.bucket.encryptionKey?.grantDecrypt(role);
-    this.bucket.encryptionKey?.grantEncrypt(role);
-    acknowledgeNag(policy, {
-      id: `AwsSolutions-IAM5[Resource::${objectArnPattern(this, this.bucket, this.inputPrefix)}]`,
-      reason: `The worker reads only scene objects, scoped to the input prefix '${this.inputPrefix}' of this bucket.`,
-    });
-    acknowledgeNag(policy, {
-      id: `AwsSolutions-IAM5[Resource::${objectArnPattern(this, this.bucket, this.outputPrefix)}]`,
-      reason: `The worker writes only its outputs, scoped to the output prefix '${this.outputPrefix}' of this bucket.`,
-    });
+    // Exactly what reading and writing SSE-KMS objects needs (grantEncrypt/grantDecrypt add kms:ReEncrypt* and
+    // kms:GenerateDataKey* wildcards).
+    this.bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // Finding ids are built from the resolved policy, so imported buckets (token ARNs) work too.
+    acknowledgePolicyWildcards(
+      policy,
+      `The worker reads only scene objects under the input prefix '${this.inputPrefix}' and writes only outputs under ` +
+        `the output prefix '${this.outputPrefix}' of this bucket; object keys are chosen by uploaders, hence the trailing '*'.`,
+    );
   }
 
   /** Least privilege for the launcher: queue jobs, record them, read the DLQ, start this task definition. */
@@ -582,8 +582,19 @@ export class LambdaEcsWorker extends Construct {
   }
 }
 
-function validateProps(props: LambdaEcsWorkerProps, inputPrefix: string, inputSuffixes: string[], outputPrefix: string): void {
+function validateProps(scope: Construct, props: LambdaEcsWorkerProps, inputPrefix: string, inputSuffixes: string[], outputPrefix: string): void {
   const errors = validateKeyLayout({ inputPrefix, inputSuffixes, outputPrefix });
+  const crossStackBucket =
+    props.bucket &&
+    otherStackProblem(
+      scope,
+      'bucket',
+      props.bucket,
+      "CDK configures S3 notifications in the bucket's stack, and a launcher in another stack makes a dependency cycle between the two stacks",
+      "Create the LambdaEcsWorker in the bucket's stack, or import the bucket into this stack by name " +
+        "(s3.Bucket.fromBucketName(this, 'Scenes', name)), or trigger the launcher from EventBridge instead of S3 notifications",
+    );
+  if (crossStackBucket) errors.push(crossStackBucket);
   const whole = (name: string, value: number | undefined, min: number, max: number) => {
     if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
       errors.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
@@ -643,13 +654,6 @@ function defaultWorkerImage(cpuArchitecture: ecs.CpuArchitecture): ecs.Container
   return ecs.ContainerImage.fromAsset(dir, {
     platform: cpuArchitecture === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
   });
-}
-
-/** How cdk-nag prints the object ARN `bucket/prefix*` in finding ids. */
-function objectArnPattern(scope: Construct, bucket: s3.IBucket, prefix: string): string {
-  const cfn = bucket.node.defaultChild as s3.CfnBucket | undefined;
-  const bucketArn = cfn && Stack.of(cfn) === Stack.of(scope) ? `<${Stack.of(scope).getLogicalId(cfn)}.Arn>` : bucket.bucketArn;
-  return `${bucketArn}/${prefix}*`;
 }
 
 /**

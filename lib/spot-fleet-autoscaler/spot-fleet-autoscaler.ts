@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
-import { acknowledgePolicyWildcards, PrebundledFunction } from '../core';
+import { acknowledgePolicyWildcards, PrebundledFunction, regionMismatches } from '../core';
 import { ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
 
@@ -146,6 +146,11 @@ export class SpotFleetAutoscaler extends Construct {
       scaleInHysteresisWorkers: props.scaleInHysteresisWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInHysteresisWorkers,
     };
     const errors = validateQueueDepthPolicy(this.policy).map(toPropNames);
+    errors.push(
+      ...regionMismatches(this, [
+        { prop: 'queue', arn: props.queue.queueArn, why: "the autoscaler reads the queue's depth with an SQS client of its own region" },
+      ]),
+    );
     if ((props.target === undefined) === (props.fleet === undefined)) {
       errors.push('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
     }

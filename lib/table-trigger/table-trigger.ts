@@ -8,7 +8,7 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeNag, deadLetterAlarm, HOUSE_DEFAULTS, PrebundledFunction } from '../core';
+import { acknowledgeNag, deadLetterAlarm, HOUSE_DEFAULTS, PrebundledFunction, regionMismatches } from '../core';
 import { buildTriggerConfig, DEFAULT_MASKING } from './build-config';
 import { TableTriggerProps, TriggerEventName } from './props';
 import {
@@ -63,7 +63,7 @@ export class TableTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: TableTriggerProps) {
     super(scope, id);
-    validateProps(props);
+    validateProps(this, props);
     this.invalidValue = props.invalidValue ?? TABLE_TRIGGER_DEFAULTS.invalidValue;
 
     this.table = props.table ?? this.createTable(props);
@@ -215,8 +215,15 @@ export class TableTrigger extends Construct {
   }
 }
 
-function validateProps(props: TableTriggerProps): void {
-  const errors: string[] = [];
+function validateProps(scope: Construct, props: TableTriggerProps): void {
+  const errors: string[] = regionMismatches(scope, [
+    { prop: 'table', arn: props.table?.tableStreamArn, why: "Lambda reads a DynamoDB stream only in the function's own region" },
+    {
+      prop: 'deadLetterQueue',
+      arn: props.deadLetterQueue?.queueArn,
+      why: "the trigger's dead-letter alarm watches the queue's metrics in the stack's region, where a queue of another region has none",
+    },
+  ]);
   if (props.rules && props.handler) errors.push('give either rules (built-in handler) or handler (your own function), not both');
   if (!props.rules && !props.handler) errors.push('give rules (to use the built-in handler) or handler (your own function)');
   if (props.table) {
