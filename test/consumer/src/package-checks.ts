@@ -14,10 +14,10 @@ const ROOT = path.dirname(require.resolve('cdk-compute-patterns/package.json'));
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
 /**
- * Requires the AWS SDK makes inside try/catch to probe for optional native add-ons; a bundle that holds
- * the SDK contains them and works without them.
+ * A bare `require("name")` call in a bundle. The AWS SDK's error messages quote advice such as
+ * `[require('@aws-sdk/signature-v4a');]`: that is text, not a call, hence the `;]` look-ahead.
  */
-const OPTIONAL_SDK_PROBES = new Set(['@aws-sdk/signature-v4-crt']);
+const BARE_REQUIRE = /\brequire\(\s*["']([^"'./][^"']*)["']\s*\)(?!;\])/g;
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -37,14 +37,13 @@ export function undeclaredRequires(bundleFile: string): string[] {
   const source = fs.readFileSync(bundleFile, 'utf8');
   const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
   const missing = new Set<string>();
-  for (const match of source.matchAll(/\brequire\(\s*["']([^"'./][^"']*)["']\s*\)/g)) {
+  for (const match of source.matchAll(BARE_REQUIRE)) {
     const request = match[1];
     if (request.startsWith('node:') || builtinModules.includes(request) || builtinModules.includes(packageOf(request))) continue;
     const name = packageOf(request);
-    if (OPTIONAL_SDK_PROBES.has(name) || declared.has(name)) continue;
+    if (declared.has(name)) continue;
     try {
-      // Resolve only inside the bundle's own directory tree, never from the user's node_modules.
-      require.resolve(request, { paths: [path.dirname(bundleFile)] });
+      // It must resolve inside the package's assets (the bundle's own node_modules), not from the user's app.
       const resolved = require.resolve(request, { paths: [path.dirname(bundleFile)] });
       if (!resolved.startsWith(path.join(ROOT, 'assets'))) missing.add(name);
     } catch {

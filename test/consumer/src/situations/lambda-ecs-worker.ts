@@ -58,6 +58,15 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
       new LambdaEcsWorker(user.stack('Render', { env: ENV }), 'Render', { bucket });
     },
   },
+  {
+    name: "LambdaEcsWorker: bucket of another stack, imported into the worker's stack by name (the documented way out)",
+    build: (user) => {
+      const storage = user.stack('Storage', { env: ENV });
+      const bucket = user.own(new s3.Bucket(storage, 'Scenes'));
+      const render = user.stack('Render', { env: ENV });
+      new LambdaEcsWorker(render, 'Render', { bucket: s3.Bucket.fromBucketName(render, 'Scenes', bucket.bucketName) });
+    },
+  },
   worker("the user's VPC", (user, stack) => ({ vpc: userVpc(user, stack) })),
   worker('VPC from Vpc.fromVpcAttributes (private subnets)', (_u, stack) => ({
     vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
