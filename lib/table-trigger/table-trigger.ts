@@ -231,6 +231,12 @@ function validateProps(scope: Construct, props: TableTriggerProps): void {
       if (props[name] !== undefined) errors.push(`${name} applies only to a new table; remove it or remove table`);
     }
   }
+  if (props.handler && !props.handler.role) {
+    errors.push(
+      `handler ${props.handler.node.path} has no role this construct can grant stream, table and topic access to (an imported function ` +
+        "without one): import it with lambda.Function.fromFunctionAttributes(this, 'Handler', { functionArn, role: iam.Role.fromRoleArn(...) })",
+    );
+  }
   if (props.handler) {
     for (const name of ['memorySize', 'timeout', 'alertMasking', 'invalidValue'] as const) {
       if (props[name] !== undefined) errors.push(`${name} configures the built-in handler; with your own handler, configure your function instead`);

@@ -65,6 +65,9 @@ export const SPOT_FLEET_AUTOSCALER_SITUATIONS: Situation[] = [
       }),
     ),
   })),
+  autoscaler('Auto Scaling group from AutoScalingGroup.fromAutoScalingGroupName', (_u, stack) => ({
+    target: ScalingTarget.autoScalingGroup(autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Workers', 'render-workers')),
+  })),
   autoscaler('maxWorkers from a CfnParameter', (_u, stack) => ({ maxWorkers: new CfnParameter(stack, 'MaxWorkers', { type: 'Number', default: 10 }).valueAsNumber }), {
     pending: PENDING_TOKEN_VALIDATOR,
   }),

@@ -1,6 +1,7 @@
 // TableTrigger with the user's own resources and tokens. One entry per situation; add new props here.
 import { CfnParameter, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -75,6 +76,17 @@ export const TABLE_TRIGGER_SITUATIONS: Situation[] = [
       }),
     ),
   })),
+  trigger('handler imported with Function.fromFunctionAttributes and its role', (_u, stack) => ({
+    handler: lambda.Function.fromFunctionAttributes(stack, 'Handler', {
+      functionArn: `arn:aws:lambda:${ENV.region}:${ENV.account}:function:people-trigger`,
+      role: iam.Role.fromRoleArn(stack, 'HandlerRole', `arn:aws:iam::${ENV.account}:role/people-trigger`),
+    }),
+  })),
+  trigger(
+    'handler imported with Function.fromFunctionArn (no role to grant stream access to)',
+    (_u, stack) => ({ handler: lambda.Function.fromFunctionArn(stack, 'Handler', `arn:aws:lambda:${ENV.region}:${ENV.account}:function:people-trigger`) }),
+    { expect: errorNaming('handler', /fromFunctionAttributes|role/) },
+  ),
   trigger('batchSize and parallelizationFactor from CfnParameters', (_u, stack) => ({
     batchSize: new CfnParameter(stack, 'BatchSize', { type: 'Number', default: 100 }).valueAsNumber,
     parallelizationFactor: new CfnParameter(stack, 'Parallel', { type: 'Number', default: 1 }).valueAsNumber,
