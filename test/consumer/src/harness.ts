@@ -81,6 +81,32 @@ export interface Situation {
   readonly pending?: string;
 }
 
+/** What a situation expects, and in which app it runs. */
+export interface SituationOptions {
+  /** @default CLEAN */
+  readonly expect?: Expectation;
+  /** See {@link Situation.pending}. */
+  readonly pending?: string;
+  /** @default AppKind.CDK_INIT */
+  readonly app?: AppKind;
+  /**
+   * Deploy the stack to {@link ENV}; false for an env-agnostic stack.
+   * @default true
+   */
+  readonly env?: boolean;
+}
+
+/** A situation with one stack of the user's, named 'Stack'. */
+export function inOneStack(name: string, build: (user: UserApp, stack: Stack) => void, options: SituationOptions = {}): Situation {
+  return {
+    name,
+    app: options.app,
+    expect: options.expect,
+    pending: options.pending,
+    build: (user) => build(user, user.stack('Stack', options.env === false ? {} : { env: ENV })),
+  };
+}
+
 export interface Outcome {
   readonly situation: Situation;
   readonly ok: boolean;

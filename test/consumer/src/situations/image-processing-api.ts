@@ -1,23 +1,11 @@
 // ImageProcessingApi with the user's own resources and tokens. One entry per situation; add new props here.
 import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { ImageApiAuthorization, ImageProcessingApi, ImageProcessingApiProps } from 'cdk-compute-patterns';
-import { ENV, Expectation, Situation, UserApp } from '../harness';
+import { inOneStack, Situation, SituationOptions, UserApp } from '../harness';
 
-function imageApi(
-  name: string,
-  props: (user: UserApp, stack: Stack) => ImageProcessingApiProps,
-  extra: { expect?: Expectation; pending?: string } = {},
-): Situation {
-  return {
-    name: `ImageProcessingApi: ${name}`,
-    expect: extra.expect,
-    pending: extra.pending,
-    build: (user) => {
-      const stack = user.stack('Stack', { env: ENV });
-      new ImageProcessingApi(stack, 'Images', props(user, stack));
-    },
-  };
-}
+/** A situation: the props a user gives an ImageProcessingApi in their stack. */
+const imageApi = (name: string, props: (user: UserApp, stack: Stack) => ImageProcessingApiProps, options?: SituationOptions): Situation =>
+  inOneStack(`ImageProcessingApi: ${name}`, (user, stack) => new ImageProcessingApi(stack, 'Images', props(user, stack)), options);
 
 export const IMAGE_PROCESSING_API_SITUATIONS: Situation[] = [
   imageApi('throttling limits from CfnParameters', (_u, stack) => ({

@@ -5,29 +5,15 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LambdaEcsWorker, LambdaEcsWorkerProps } from 'cdk-compute-patterns';
-import { AppKind, ENV, errorNaming, Expectation, Situation, UserApp } from '../harness';
+import { AppKind, ENV, errorNaming, inOneStack, Situation, SituationOptions, UserApp } from '../harness';
 import { userVpc } from './constructs';
 import { PENDING_TOKEN_VALIDATOR } from './pending';
 
 const KEY_ARN = `arn:aws:kms:${ENV.region}:${ENV.account}:key/11111111-2222-3333-4444-555555555555`;
 
-/** A situation: the user's stack, what they bring (`props`), and what must happen. */
-function worker(
-  name: string,
-  props: (user: UserApp, stack: Stack) => LambdaEcsWorkerProps,
-  extra: { expect?: Expectation; pending?: string; app?: AppKind; env?: boolean } = {},
-): Situation {
-  return {
-    name: `LambdaEcsWorker: ${name}`,
-    app: extra.app,
-    expect: extra.expect,
-    pending: extra.pending,
-    build: (user) => {
-      const stack = user.stack('Stack', extra.env === false ? {} : { env: ENV });
-      new LambdaEcsWorker(stack, 'Render', props(user, stack));
-    },
-  };
-}
+/** A situation: what the user brings (`props`) to a LambdaEcsWorker in their stack, and what must happen. */
+const worker = (name: string, props: (user: UserApp, stack: Stack) => LambdaEcsWorkerProps, options?: SituationOptions): Situation =>
+  inOneStack(`LambdaEcsWorker: ${name}`, (user, stack) => new LambdaEcsWorker(stack, 'Render', props(user, stack)), options);
 
 export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
   worker('bucket from Bucket.fromBucketName', (_u, stack) => ({ bucket: s3.Bucket.fromBucketName(stack, 'Scenes', 'my-scenes') })),

@@ -5,24 +5,18 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ScalingTarget, SpotFleetAutoscaler, SpotFleetAutoscalerProps } from 'cdk-compute-patterns';
-import { ENV, errorNaming, Expectation, OTHER_REGION, Situation, UserApp } from '../harness';
+import { ENV, errorNaming, inOneStack, OTHER_REGION, Situation, SituationOptions, UserApp } from '../harness';
 import { userQueue, userVpc } from './constructs';
 import { PENDING_TOKEN_VALIDATOR } from './pending';
 
 const SPOT_FLEET = ScalingTarget.spotFleetRequest('sfr-01234567-89ab-cdef-0123-456789abcdef');
 const queueArn = (region: string) => `arn:aws:sqs:${region}:${ENV.account}:jobs`;
 
-function autoscaler(
-  name: string,
-  props: (user: UserApp, stack: Stack) => Partial<SpotFleetAutoscalerProps>,
-  extra: { expect?: Expectation; pending?: string } = {},
-): Situation {
-  return {
-    name: `SpotFleetAutoscaler: ${name}`,
-    expect: extra.expect,
-    pending: extra.pending,
-    build: (user) => {
-      const stack = user.stack('Stack', { env: ENV });
+/** A situation: what the user brings to a SpotFleetAutoscaler (their own queue and a Spot Fleet request by default). */
+const autoscaler = (name: string, props: (user: UserApp, stack: Stack) => Partial<SpotFleetAutoscalerProps>, options?: SituationOptions): Situation =>
+  inOneStack(
+    `SpotFleetAutoscaler: ${name}`,
+    (user, stack) => {
       const given = props(user, stack);
       new SpotFleetAutoscaler(stack, 'Autoscaler', {
         queue: given.queue ?? userQueue(user, stack, 'Jobs'),
@@ -30,8 +24,8 @@ function autoscaler(
         ...given,
       });
     },
-  };
-}
+    options,
+  );
 
 export const SPOT_FLEET_AUTOSCALER_SITUATIONS: Situation[] = [
   autoscaler('queue from Queue.fromQueueArn, existing Spot Fleet request', (_u, stack) => ({ queue: sqs.Queue.fromQueueArn(stack, 'Jobs', queueArn(ENV.region)) })),

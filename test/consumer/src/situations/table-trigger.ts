@@ -7,29 +7,22 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { TableTrigger, TableTriggerProps, ValidationRule } from 'cdk-compute-patterns';
-import { AppKind, ENV, errorNaming, Expectation, OTHER_REGION, Situation, UserApp } from '../harness';
+import { AppKind, ENV, errorNaming, inOneStack, OTHER_REGION, Situation, SituationOptions, UserApp } from '../harness';
 
 const RULES: ValidationRule[] = [{ attribute: 'ssn', formats: [{ name: '9', pattern: '\\d{9}' }], computedAttribute: 'ssnFormat' }];
 const streamArn = (region: string) => `arn:aws:dynamodb:${region}:${ENV.account}:table/people/stream/2026-01-01T00:00:00.000`;
 const queueArn = (region: string) => `arn:aws:sqs:${region}:${ENV.account}:trigger-failures`;
 
-function trigger(
-  name: string,
-  props: (user: UserApp, stack: Stack) => Partial<TableTriggerProps>,
-  extra: { expect?: Expectation; pending?: string; app?: AppKind } = {},
-): Situation {
-  return {
-    name: `TableTrigger: ${name}`,
-    app: extra.app,
-    expect: extra.expect,
-    pending: extra.pending,
-    build: (user) => {
-      const stack = user.stack('Stack', { env: ENV });
+/** A situation: what the user brings to a TableTrigger (the built-in rules unless they bring a handler). */
+const trigger = (name: string, props: (user: UserApp, stack: Stack) => Partial<TableTriggerProps>, options?: SituationOptions): Situation =>
+  inOneStack(
+    `TableTrigger: ${name}`,
+    (user, stack) => {
       const given = props(user, stack);
       new TableTrigger(stack, 'People', (given.handler ? given : { rules: RULES, ...given }) as TableTriggerProps);
     },
-  };
-}
+    options,
+  );
 
 const importedTable = (stack: Stack, region = ENV.region) =>
   dynamodb.Table.fromTableAttributes(stack, 'Table', { tableName: 'people', tableStreamArn: streamArn(region) });
