@@ -178,7 +178,10 @@ export class ImageProcessingApi extends Construct {
   public readonly distributionLogBucket?: s3.Bucket;
   /** Copies the page and its `config.json` (the API URL) into the site bucket. */
   public readonly siteDeployment: s3deploy.BucketDeployment;
-  /** The role of the site deployment's provider function. */
+  /**
+   * The role of the site deployment's provider function. CDK runs all site deployments of a stack on one
+   * provider, so every ImageProcessingApi of a stack shares the first one's role (and its deployment logs).
+   */
   public readonly siteDeploymentRole: iam.Role;
   /** The web page's URL. */
   public readonly siteUrl: string;
@@ -446,15 +449,8 @@ export class ImageProcessingApi extends Construct {
     }
 
     // ---- the page and its runtime config ----
-    const deploymentLogs = new logs.LogGroup(this, 'SiteDeploymentLogs', { retention });
-    // An explicit role instead of the AWSLambdaBasicExecutionRole CDK would attach to its provider function.
-    this.siteDeploymentRole = new iam.Role(this, 'SiteDeploymentRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Copies the image API web page and its config.json into the site bucket',
-    });
-    this.siteDeploymentRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [deploymentLogs.logGroupArn] }),
-    );
+    const provider = siteDeploymentProvider(this, retention);
+    this.siteDeploymentRole = provider.role;
     this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {
       destinationBucket: this.siteBucket,
       sources: [
@@ -469,8 +465,8 @@ export class ImageProcessingApi extends Construct {
       distribution: this.distribution,
       distributionPaths: ['/*'],
       memoryLimit: 256,
-      role: this.siteDeploymentRole,
-      logGroup: deploymentLogs,
+      role: provider.role,
+      logGroup: provider.logGroup,
     });
     this.acknowledgeSiteDeploymentGrants();
   }
@@ -559,6 +555,30 @@ export class ImageProcessingApi extends Construct {
       });
     }
   }
+}
+
+/**
+ * CDK runs every BucketDeployment of a stack that has the same settings on ONE provider function (a singleton)
+ * with the role and log group given to the first. The role and log group are therefore made once per stack, by
+ * the first ImageProcessingApi, and shared by the others (instead of roles and log groups nothing uses).
+ */
+const siteDeploymentProviders = new WeakMap<Stack, { role: iam.Role; logGroup: logs.LogGroup }>();
+
+function siteDeploymentProvider(scope: Construct, retention: logs.RetentionDays): { role: iam.Role; logGroup: logs.LogGroup } {
+  const stack = Stack.of(scope);
+  let provider = siteDeploymentProviders.get(stack);
+  if (!provider) {
+    const logGroup = new logs.LogGroup(scope, 'SiteDeploymentLogs', { retention });
+    // An explicit role instead of the AWSLambdaBasicExecutionRole CDK would attach to its provider function.
+    const role = new iam.Role(scope, 'SiteDeploymentRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Copies the image API web page and its config.json into the site bucket',
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    provider = { role, logGroup };
+    siteDeploymentProviders.set(stack, provider);
+  }
+  return provider;
 }
 
 interface ResolvedLimits {
