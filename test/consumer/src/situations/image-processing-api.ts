@@ -3,7 +3,8 @@ import { CfnParameter, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ImageApiAuthorization, ImageProcessingApi, ImageProcessingApiProps } from 'cdk-compute-patterns';
-import { inOneStack, Situation, SituationOptions, UserApp } from '../harness';
+import { errorNaming, inOneStack, Situation, SituationOptions, UserApp } from '../harness';
+import { PENDING_TOKEN_VALIDATOR } from './pending';
 
 /** A situation: the props a user gives an ImageProcessingApi in their stack. */
 const imageApi = (name: string, props: (user: UserApp, stack: Stack) => ImageProcessingApiProps, options?: SituationOptions): Situation =>
@@ -17,6 +18,13 @@ export const IMAGE_PROCESSING_API_SITUATIONS: Situation[] = [
   imageApi('allowed origin from a CfnParameter', (_u, stack) => ({ allowedOrigins: [new CfnParameter(stack, 'Origin', { default: 'https://example.com' }).valueAsString] })),
   imageApi('API keys, no distribution logs', () => ({ authorization: ImageApiAuthorization.API_KEY, distributionLogging: false })),
   imageApi('IAM authorization', () => ({ authorization: ImageApiAuthorization.IAM })),
+  imageApi('maxInputBytes 0 and memorySize 100: both reported', () => ({ maxInputBytes: 0, memorySize: 100 }), {
+    expect: errorNaming('maxInputBytes', /memorySize/),
+    pending: PENDING_TOKEN_VALIDATOR,
+  }),
+  imageApi('memorySize from a CfnParameter', (_u, stack) => ({ memorySize: new CfnParameter(stack, 'Memory', { type: 'Number', default: 1536 }).valueAsNumber }), {
+    pending: PENDING_TOKEN_VALIDATOR,
+  }),
   inOneStack("ImageProcessingApi: two in one stack share the one role and log group CDK's site-deployment provider runs with", (_u, stack) => {
     const one = new ImageProcessingApi(stack, 'One');
     const two = new ImageProcessingApi(stack, 'Two');

@@ -83,6 +83,10 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
     (_u, stack) => ({ visibilityTimeout: Duration.seconds(new CfnParameter(stack, 'Visibility', { type: 'Number', default: 600 }).valueAsNumber) }),
     { pending: PENDING_TOKEN_VALIDATOR },
   ),
+  worker('workerCpu and workerMemoryMiB from CfnParameters', (_u, stack) => ({
+    workerCpu: new CfnParameter(stack, 'Cpu', { type: 'Number', default: 1024 }).valueAsNumber,
+    workerMemoryMiB: new CfnParameter(stack, 'Memory', { type: 'Number', default: 2048 }).valueAsNumber,
+  }), { pending: PENDING_TOKEN_VALIDATOR }),
   worker('maxWorkers 0 and maxReceiveCount 0: both reported', () => ({ maxWorkers: 0, maxReceiveCount: 0 }), {
     expect: errorNaming('maxWorkers', /maxReceiveCount must be/),
   }),
