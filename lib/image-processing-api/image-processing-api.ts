@@ -54,7 +54,10 @@ export class ImageProcessingApi extends Construct {
   public readonly distributionLogBucket?: s3.Bucket;
   /** Copies the page and its `config.json` (the API URL) into the site bucket. */
   public readonly siteDeployment: s3deploy.BucketDeployment;
-  /** The role of the site deployment's provider function. */
+  /**
+   * The role of the site deployment's provider function. CDK runs all site deployments of a stack on one
+   * provider, so every ImageProcessingApi of a stack shares the first one's role (and its deployment logs).
+   */
   public readonly siteDeploymentRole: iam.Role;
   /** The web page's URL. */
   public readonly siteUrl: string;

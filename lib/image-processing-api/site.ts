@@ -129,14 +129,8 @@ export class ImageApiSite extends Construct {
 
   /** Copies the page and its runtime `config.json` (the API URL) into the site bucket. */
   public deploy(config: SiteDeploymentConfig): void {
-    const deploymentLogs = new logs.LogGroup(this, 'SiteDeploymentLogs', { retention: config.logRetention });
-    // Our own role instead of the AWSLambdaBasicExecutionRole CDK would attach to its provider function.
-    this.siteDeploymentRole = newLogOnlyLambdaRole(
-      this,
-      'SiteDeploymentRole',
-      deploymentLogs,
-      'Copies the image API web page and its config.json into the site bucket',
-    );
+    const provider = siteDeploymentProvider(this, config.logRetention);
+    this.siteDeploymentRole = provider.role;
     this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {
       destinationBucket: this.siteBucket,
       sources: [
@@ -151,9 +145,29 @@ export class ImageApiSite extends Construct {
       distribution: this.distribution,
       distributionPaths: ['/*'],
       memoryLimit: 256,
-      role: this.siteDeploymentRole,
-      logGroup: deploymentLogs,
+      role: provider.role,
+      logGroup: provider.logGroup,
     });
-    acknowledgeSiteDeploymentGrants(this, this.siteBucket, this.siteDeploymentRole);
+    acknowledgeSiteDeploymentGrants(this, this.siteDeployment);
   }
+}
+
+/**
+ * CDK runs every BucketDeployment of a stack that has the same settings on ONE provider function (a singleton)
+ * with the role and log group given to the first. The role and log group are therefore made once per stack, by
+ * the first ImageProcessingApi, and shared by the others (instead of roles and log groups nothing uses).
+ */
+const siteDeploymentProviders = new WeakMap<Stack, { role: iam.Role; logGroup: logs.LogGroup }>();
+
+function siteDeploymentProvider(scope: Construct, retention: logs.RetentionDays): { role: iam.Role; logGroup: logs.LogGroup } {
+  const stack = Stack.of(scope);
+  let provider = siteDeploymentProviders.get(stack);
+  if (!provider) {
+    const logGroup = new logs.LogGroup(scope, 'SiteDeploymentLogs', { retention });
+    // Our own role instead of the AWSLambdaBasicExecutionRole CDK would attach to its provider function.
+    const role = newLogOnlyLambdaRole(scope, 'SiteDeploymentRole', logGroup, 'Copies the image API web page and its config.json into the site bucket');
+    provider = { role, logGroup };
+    siteDeploymentProviders.set(stack, provider);
+  }
+  return provider;
 }

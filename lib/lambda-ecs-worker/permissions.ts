@@ -1,8 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../core/nag';
+import { acknowledgeNag, acknowledgePolicyWildcards } from '../core/nag';
 import type { LambdaEcsWorker } from './lambda-ecs-worker';
 
 /** Least privilege for the worker: read scenes, write outputs, consume this queue, update this table. */
@@ -30,16 +29,15 @@ export function grantWorkerAccess(worker: LambdaEcsWorker, role: iam.IRole): voi
         : []),
     ],
   });
-  worker.bucket.encryptionKey?.grantDecrypt(role);
-  worker.bucket.encryptionKey?.grantEncrypt(role);
-  acknowledgeNag(policy, {
-    id: `AwsSolutions-IAM5[Resource::${objectArnPattern(worker, worker.bucket, worker.inputPrefix)}]`,
-    reason: `The worker reads only scene objects, scoped to the input prefix '${worker.inputPrefix}' of this bucket.`,
-  });
-  acknowledgeNag(policy, {
-    id: `AwsSolutions-IAM5[Resource::${objectArnPattern(worker, worker.bucket, worker.outputPrefix)}]`,
-    reason: `The worker writes only its outputs, scoped to the output prefix '${worker.outputPrefix}' of this bucket.`,
-  });
+  // Exactly what reading and writing SSE-KMS objects needs (grantEncrypt/grantDecrypt add kms:ReEncrypt* and
+  // kms:GenerateDataKey* wildcards).
+  worker.bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+  // Finding ids are built from the resolved policy, so imported buckets (token ARNs) work too.
+  acknowledgePolicyWildcards(
+    policy,
+    `The worker reads only scene objects under the input prefix '${worker.inputPrefix}' and writes only outputs under ` +
+      `the output prefix '${worker.outputPrefix}' of this bucket; object keys are chosen by uploaders, hence the trailing '*'.`,
+  );
 }
 
 /** Least privilege for the launcher: queue jobs, record them, read the DLQ, start this task definition. */
@@ -81,13 +79,6 @@ export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, ta
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'ecs:ListTasks supports no resource ARN; the grant is limited to this cluster by the ecs:cluster condition.',
   });
-}
-
-/** How cdk-nag prints the object ARN `bucket/prefix*` in finding ids. */
-function objectArnPattern(scope: Construct, bucket: s3.IBucket, prefix: string): string {
-  const cfn = bucket.node.defaultChild as s3.CfnBucket | undefined;
-  const bucketArn = cfn && Stack.of(cfn) === Stack.of(scope) ? `<${Stack.of(scope).getLogicalId(cfn)}.Arn>` : bucket.bucketArn;
-  return `${bucketArn}/${prefix}*`;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { otherStackProblem } from '../core/placement';
 import { PropsValidator } from '../core/props-validator';
-import { LambdaEcsWorkerProps } from './props';
+import { LambdaEcsWorkerProps, SceneTrigger } from './props';
 
 /** Key endings of everything the worker writes under the output prefix (see renderOutputKeys). */
 export const OUTPUT_SUFFIXES: ReadonlyArray<string> = ['.png', '.log'];
@@ -86,6 +87,21 @@ export function validateProps(
 ): void {
   const v = new PropsValidator(scope, 'LambdaEcsWorker');
   v.problems(validateKeyLayout({ inputPrefix, inputSuffixes, outputPrefix }));
+  // Only bucket notifications are configured in the bucket's stack and point back at the launcher; an
+  // EventBridge rule lives in the worker's stack and references the bucket one way.
+  const notifies = (props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION) === SceneTrigger.BUCKET_NOTIFICATION;
+  const crossStackBucket =
+    notifies &&
+    props.bucket &&
+    otherStackProblem(
+      scope,
+      'bucket',
+      props.bucket,
+      "CDK configures S3 notifications in the bucket's stack, and a launcher in another stack makes a dependency cycle between the two stacks",
+      "Create the LambdaEcsWorker in the bucket's stack, import the bucket into this stack by name " +
+        "(s3.Bucket.fromBucketName(this, 'Scenes', name)), or set `trigger: SceneTrigger.EVENTBRIDGE`",
+    );
+  if (crossStackBucket) v.problem(crossStackBucket);
   v.wholeNumber('maxWorkers', props.maxWorkers, 1, 1000);
   v.wholeNumber('jobsPerWorker', props.jobsPerWorker, 1, 10_000);
   v.wholeNumber('maxReceiveCount', props.maxReceiveCount, 1, 1000);

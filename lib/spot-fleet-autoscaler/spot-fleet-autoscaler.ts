@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../contracts/queue-depth-policy';
 import { ENV, ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
-import { acknowledgePolicyWildcards, PrebundledFunction } from '../core';
+import { acknowledgePolicyWildcards, PrebundledFunction, regionMismatches } from '../core';
 import { PropsValidator } from '../core/props-validator';
 import { ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
@@ -136,6 +136,11 @@ export class SpotFleetAutoscaler extends Construct {
       scaleInHysteresisWorkers: props.scaleInHysteresisWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInHysteresisWorkers,
     };
     v.problems(validateQueueDepthPolicy(this.policy, Token.isUnresolved).map(toPropNames));
+    v.problems(
+      regionMismatches(this, [
+        { prop: 'queue', arn: props.queue.queueArn, why: "the autoscaler reads the queue's depth with an SQS client of its own region" },
+      ]),
+    );
     if ((props.target === undefined) === (props.fleet === undefined)) {
       v.problem('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
     }

@@ -8,7 +8,7 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { deadLetterAlarm, PrebundledFunction } from '../core';
+import { deadLetterAlarm, PrebundledFunction, regionMismatches } from '../core';
 import { newOnFailureQueue } from '../core/builders';
 import { PropsValidator } from '../core/props-validator';
 import { buildTriggerConfig, DEFAULT_MASKING } from './build-config';
@@ -218,12 +218,28 @@ export class TableTrigger extends Construct {
 
 function validateProps(scope: Construct, props: TableTriggerProps): void {
   const v = new PropsValidator(scope, 'TableTrigger');
+  v.problems(
+    regionMismatches(scope, [
+      { prop: 'table', arn: props.table?.tableStreamArn, why: "Lambda reads a DynamoDB stream only in the function's own region" },
+      {
+        prop: 'deadLetterQueue',
+        arn: props.deadLetterQueue?.queueArn,
+        why: "the trigger's dead-letter alarm watches the queue's metrics in the stack's region, where a queue of another region has none",
+      },
+    ]),
+  );
   if (props.rules && props.handler) v.problem('give either rules (built-in handler) or handler (your own function), not both');
   if (!props.rules && !props.handler) v.problem('give rules (to use the built-in handler) or handler (your own function)');
   if (props.table) {
     for (const name of ['partitionKey', 'sortKey', 'removalPolicy'] as const) {
       if (props[name] !== undefined) v.problem(`${name} applies only to a new table; remove it or remove table`);
     }
+  }
+  if (props.handler && !props.handler.role) {
+    v.problem(
+      `handler ${props.handler.node.path} has no role this construct can grant stream, table and topic access to (an imported function ` +
+        "without one): import it with lambda.Function.fromFunctionAttributes(this, 'Handler', { functionArn, role: iam.Role.fromRoleArn(...) })",
+    );
   }
   if (props.handler) {
     for (const name of ['memorySize', 'timeout', 'alertMasking', 'invalidValue'] as const) {

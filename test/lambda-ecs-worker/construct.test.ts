@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -318,6 +318,14 @@ describe('LambdaEcsWorker prop validation', () => {
     const vpc = new ec2.Vpc(stack, 'V');
     const cluster = new ecs.Cluster(stack, 'C', { vpc });
     expect(() => new LambdaEcsWorker(stack, 'R', { cluster, vpc, workerImage: ecs.ContainerImage.fromRegistry('x') })).toThrow(/either cluster or vpc/);
+  });
+
+  it('refuses a bucket of another stack (an S3 notification cycle) and says what to do', () => {
+    const app = new App();
+    const bucket = new s3.Bucket(new Stack(app, 'Storage'), 'Scenes');
+    expect(() => new LambdaEcsWorker(new Stack(app, 'Render'), 'R', { bucket, workerImage: ecs.ContainerImage.fromRegistry('x') })).toThrow(
+      /`bucket` \(Storage\/Scenes\) belongs to stack Storage.*dependency cycle.*in the bucket's stack.*fromBucketName/,
+    );
   });
 
   it('lists every problem at once', () => {

@@ -4,6 +4,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { QueueWithDlq, ScaleInMode, ScalingTarget, ScalingTargetKind, SpotFleetAutoscaler, WorkerSpotFleet } from '../../lib';
 import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
 
@@ -217,6 +218,12 @@ describe('prop validation', () => {
   ])('rejects %j', (overrides, message) => {
     const { stack, queue } = setup();
     expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, target, ...overrides })).toThrow(message);
+  });
+
+  it('refuses a queue of another region, naming the prop and both regions', () => {
+    const { stack } = setup();
+    const queue = sqs.Queue.fromQueueArn(stack, 'Far', 'arn:aws:sqs:eu-west-1:123456789012:jobs');
+    expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, target })).toThrow(/`queue` \(arn:aws:sqs:eu-west-1:123456789012:jobs\) is in eu-west-1, but stack Invalid deploys to us-east-1/);
   });
 
   it('names the construct and every problem at once', () => {

@@ -255,6 +255,19 @@ describe('TableTrigger prop validation', () => {
     ],
     ['an empty invalid marker', { rules, invalidValue: '' }, undefined, /invalidValue must not be empty/],
     [
+      'a table whose stream is in another region',
+      { rules },
+      (s) => ({ table: dynamodb.Table.fromTableAttributes(s, 'I', { tableName: 't', tableStreamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/2026-01-01T00:00:00.000' }) }),
+      /`table` \(arn:aws:dynamodb:eu-west-1:.*\) is in eu-west-1, but stack TestStack deploys to us-east-1/,
+    ],
+    ['an on-failure queue in another region', { rules }, (s) => ({ deadLetterQueue: sqs.Queue.fromQueueArn(s, 'Q', 'arn:aws:sqs:eu-west-1:123456789012:f') }), /`deadLetterQueue` .* is in eu-west-1/],
+    [
+      'an imported handler without a role',
+      {},
+      (s) => ({ handler: lambda.Function.fromFunctionArn(s, 'H', 'arn:aws:lambda:us-east-1:123456789012:function:f') }),
+      /handler .* has no role .*fromFunctionAttributes/,
+    ],
+    [
       'a rule set too large for the Lambda environment',
       { rules: Array.from({ length: 30 }, (_, i) => ({ ...SSN_RULE, attribute: `Attribute${i}`, computedAttribute: `Computed${i}` })) },
       undefined,
