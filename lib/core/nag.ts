@@ -32,6 +32,23 @@ export function acknowledgeNag(scope: IConstruct, ...acknowledgements: NagAcknow
 }
 
 /**
+ * cdk-nag acknowledgements whose reason must say something, for the package's users (the function above is
+ * the patterns' own entry point; this class is how every jsii language reaches it).
+ */
+export class NagAcknowledgements {
+  /**
+   * Acknowledges cdk-nag findings on `scope` (and its children), e.g. `{ id: 'AwsSolutions-IAM5[Resource::*]',
+   * reason: '...' }`. Keep the call next to the resource it concerns. Throws when an id is malformed or a
+   * reason is shorter than 20 characters.
+   */
+  public static acknowledge(scope: IConstruct, ...acknowledgements: NagAcknowledgement[]): void {
+    acknowledgeNag(scope, ...acknowledgements);
+  }
+
+  private constructor() {}
+}
+
+/**
  * Acknowledges exactly the AwsSolutions-IAM5 findings that `policy` has now, one finding id per wildcard
  * (`AwsSolutions-IAM5[Resource::arn:...:instance/*]`), never the whole rule: a wildcard added to the
  * policy later is still reported. Call it after the last statement is added. The finding ids are built as

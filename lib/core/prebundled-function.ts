@@ -60,10 +60,11 @@ export interface PrebundledFunctionProps {
    */
   readonly reservedConcurrentExecutions?: number;
   /**
-   * Further function props merged last (VPC, layers, dead-letter settings, ...).
+   * Further function options merged last (VPC, layers, dead-letter settings, ...); the code, handler and
+   * runtime are the asset's.
    * @default - none
    */
-  readonly functionProps?: Partial<lambda.FunctionProps>;
+  readonly functionProps?: lambda.FunctionOptions;
 }
 
 /**

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AlarmOverrides } from './alarm-overrides';
 import { SECURE_QUEUE_PROPS } from './builders';
 import { HOUSE_DEFAULTS } from './defaults';
 import { PropsValidator } from './props-validator';
@@ -68,7 +69,7 @@ export class QueueWithDlq extends Construct {
    * An alarm that fires as soon as one message sits in the dead-letter queue: every dead letter
    * is work that was not done.
    */
-  public addDeadLetterAlarm(id = 'DeadLetterAlarm', props: Partial<cloudwatch.CreateAlarmOptions> = {}): cloudwatch.Alarm {
+  public addDeadLetterAlarm(id = 'DeadLetterAlarm', props: AlarmOverrides = {}): cloudwatch.Alarm {
     return deadLetterAlarm(this, id, this.deadLetterQueue, props);
   }
 }
@@ -78,7 +79,7 @@ export function deadLetterAlarm(
   scope: Construct,
   id: string,
   deadLetterQueue: sqs.IQueue,
-  props: Partial<cloudwatch.CreateAlarmOptions> = {},
+  props: AlarmOverrides = {},
 ): cloudwatch.Alarm {
   return deadLetterQueue
     .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })

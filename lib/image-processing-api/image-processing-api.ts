@@ -10,6 +10,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { acknowledgeNag, PrebundledFunction, SecureBucket } from '../core';
+import { AlarmOverrides } from '../core/alarm-overrides';
 import { HOUSE_DEFAULTS } from '../core/defaults';
 import {
   base64Length,
@@ -309,7 +310,7 @@ export class ImageProcessingApi extends Construct {
   }
 
   /** An alarm on 5xx answers (any by default, in 5-minute periods). */
-  public addServerErrorAlarm(id = 'ServerErrorAlarm', props: Partial<cloudwatch.CreateAlarmOptions> = {}): cloudwatch.Alarm {
+  public addServerErrorAlarm(id = 'ServerErrorAlarm', props: AlarmOverrides = {}): cloudwatch.Alarm {
     return this.metricServerErrors({ period: Duration.minutes(5) }).createAlarm(this, id, {
       alarmDescription: `5xx answers from ${this.node.path}: the image function failed or timed out.`,
       threshold: 1,

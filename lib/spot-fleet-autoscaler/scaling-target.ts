@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { ScalingTargetKind } from '../../contracts/spot-fleet-autoscaler/config';
 import type { WorkerSpotFleet } from './worker-spot-fleet';
 
-export { ScalingTargetKind };
+export { ScalingTargetKind } from '../../contracts/spot-fleet-autoscaler/config';
 
 /** What a target tells the autoscaler when bound to it. */
 export interface ScalingTargetConfig {

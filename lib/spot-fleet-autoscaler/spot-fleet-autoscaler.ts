@@ -9,11 +9,13 @@ import { Construct } from 'constructs';
 import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../contracts/queue-depth-policy';
 import { ENV, ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
 import { acknowledgePolicyWildcards, PrebundledFunction, regionMismatches } from '../core';
+import { AlarmOverrides } from '../core/alarm-overrides';
 import { PropsValidator } from '../core/props-validator';
 import { ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
 
-export { ScaleInMode };
+export { ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
+export type { QueueDepthPolicy } from '../../contracts/queue-depth-policy';
 
 /** Props for {@link SpotFleetAutoscaler}. */
 export interface SpotFleetAutoscalerProps {
@@ -239,7 +241,7 @@ export class SpotFleetAutoscaler extends Construct {
   }
 
   /** An alarm that fires when runs fail for `evaluationPeriods` periods in a row (default 3 × 5 min). */
-  public addErrorAlarm(id = 'ErrorAlarm', props: Partial<cloudwatch.CreateAlarmOptions> = {}): cloudwatch.Alarm {
+  public addErrorAlarm(id = 'ErrorAlarm', props: AlarmOverrides = {}): cloudwatch.Alarm {
     return this.metricErrors().createAlarm(this, id, {
       alarmDescription: `The autoscaler ${this.node.path} fails: its pool is no longer sized to the queue.`,
       threshold: 1,

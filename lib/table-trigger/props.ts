@@ -6,7 +6,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { MaskingMode } from '../../contracts/table-trigger/rule-config';
 
-export { MaskingMode };
+// Re-exported with `from`: jsii does not follow a re-export of an imported name.
+export { MaskingMode } from '../../contracts/table-trigger/rule-config';
 
 /** A named format of a validated attribute. */
 export interface AttributeFormat {

@@ -3,7 +3,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as path from 'path';
-import { acknowledgeNag, acknowledgePolicyWildcards, PrebundledFunction, QueueWithDlq, SecureBucket } from '../../lib';
+import { NagAcknowledgements, PrebundledFunction, QueueWithDlq, SecureBucket } from '../../lib';
+import { acknowledgeNag, acknowledgePolicyWildcards } from '../../lib/core';
 import { handlerAssetPath } from '../../lib/core/assets';
 import { expectNoNagFindings, nagFindings, newTestStack, templateOf } from '../helpers/cdk';
 
@@ -106,6 +107,19 @@ describe('core validation', () => {
   it('rejects a vague nag acknowledgement', () => {
     expect(() => acknowledgeNag(new Stack(), { id: 'AwsSolutions-S1', reason: 'not needed' })).toThrow(/too vague/);
     expect(() => acknowledgeNag(new Stack(), { id: 'S1', reason: 'a long enough but misplaced reason' })).toThrow(/malformed/);
+  });
+
+  it('offers the acknowledgement to users as NagAcknowledgements.acknowledge (jsii languages cannot call a function)', () => {
+    const stack = newTestStack('UserAcknowledgement');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    const policy = new iam.Policy(stack, 'Policy', {
+      roles: [role],
+      statements: [new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] })],
+    });
+    expect(() => NagAcknowledgements.acknowledge(policy, { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'fine' })).toThrow(/too vague/);
+    expect(nagFindings(stack).join('\n')).toMatch(/AwsSolutions-IAM5/);
+    NagAcknowledgements.acknowledge(policy, { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeInstances supports no resource-level permissions.' });
+    expect(nagFindings(stack)).toEqual([]);
   });
 
   it('rejects an impossible maxReceiveCount', () => {

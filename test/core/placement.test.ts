@@ -3,7 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { acknowledgePolicyWildcards, otherStackProblem, regionMismatches, SecureBucket } from '../../lib';
+import { SecureBucket } from '../../lib';
+import { acknowledgePolicyWildcards, otherStackProblem, regionMismatches } from '../../lib/core';
 import { nagFindings, TEST_ENV } from '../helpers/cdk';
 
 // These run in plain `new App()`s on purpose: users' apps carry none of our cdk.json flags.

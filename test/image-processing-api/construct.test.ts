@@ -2,8 +2,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ImageApiAuthorization, ImageProcessingApi, IMAGE_API_LIMIT_ENV, IMAGE_API_OPERATIONS } from '../../lib';
-import { DEFAULT_LIMITS, ImageLimits } from '../../contracts/image-processing-api/limits';
+import { ImageApiAuthorization, ImageProcessingApi } from '../../lib';
+import { DEFAULT_LIMITS, IMAGE_API_LIMIT_ENV, IMAGE_API_OPERATIONS, ImageLimits } from '../../contracts/image-processing-api/limits';
 import { expectNoNagFindings, newTestApp, newTestStack, templateOf } from '../helpers/cdk';
 
 describe('ImageProcessingApi construct', () => {

@@ -53,6 +53,8 @@ export function undeclaredRequires(bundleFile: string): string[] {
   return [...missing];
 }
 
+const WORKER_CONTRACT = 'cdk-compute-patterns/contracts/lambda-ecs-worker/render-job';
+
 export const PACKAGE_CHECKS: Check[] = [
   {
     name: 'package: LICENSE holds the Apache-2.0 text that package.json declares',
@@ -95,17 +97,39 @@ export const PACKAGE_CHECKS: Check[] = [
     },
   },
   {
-    name: 'package: the contracts a custom worker image needs are exported from the package root',
+    name: 'package: the contracts a custom worker image needs are its second entry point',
     run: () => {
-      const exported = patterns as unknown as Record<string, unknown>;
+      // Not the root: the root is what jsii carries to other languages, and a constant object is not jsii.
+      const exported = require(WORKER_CONTRACT) as Record<string, unknown>;
       const workerEnv = exported.WORKER_ENV as Record<string, unknown> | undefined;
-      if (!workerEnv || typeof workerEnv !== 'object') throw new Error("WORKER_ENV is not exported from 'cdk-compute-patterns'");
+      if (!workerEnv || typeof workerEnv !== 'object') throw new Error(`WORKER_ENV is not exported from '${WORKER_CONTRACT}'`);
+      for (const name of ['renderJobId', 'renderOutputKeys']) {
+        if (typeof exported[name] !== 'function') throw new Error(`${name} is not exported from '${WORKER_CONTRACT}'`);
+      }
       for (const [key, value] of Object.entries(workerEnv)) {
         if (typeof value !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(value)) throw new Error(`WORKER_ENV.${key} is not an environment variable name (${String(value)})`);
       }
       for (const name of ['queueUrl', 'jobTableName', 'inputPrefix', 'outputPrefix', 'visibilityTimeoutSeconds']) {
         if (!(name in workerEnv)) throw new Error(`WORKER_ENV.${name} is missing`);
       }
+    },
+  },
+  {
+    name: "package: the jsii assembly (.jsii) ships, describes this version, and names only what the root exports",
+    run: () => {
+      const file = path.join(ROOT, '.jsii');
+      if (!fs.existsSync(file)) throw new Error("no .jsii in the package: run 'npm run build:jsii' before packing");
+      const assembly = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (assembly.name !== manifest.name || assembly.version !== manifest.version) {
+        throw new Error(`.jsii describes ${assembly.name}@${assembly.version}, the package is ${manifest.name}@${manifest.version}`);
+      }
+      const exported = patterns as unknown as Record<string, unknown>;
+      const missing = Object.values(assembly.types as Record<string, { kind: string; name: string }>)
+        .filter((type) => type.kind !== 'interface' && exported[type.name] === undefined)
+        .map((type) => type.name);
+      if (missing.length > 0) throw new Error(`.jsii names classes or enums the root does not export (stale assembly?): ${missing.join(', ')}`);
+      const outside = Object.keys(exported).filter((name) => !(`${manifest.name}.${name}` in assembly.types));
+      if (outside.length > 0) throw new Error(`the root exports what jsii languages cannot see: ${outside.join(', ')}`);
     },
   },
 ];
