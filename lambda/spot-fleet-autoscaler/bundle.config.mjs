@@ -2,8 +2,9 @@
 // (the EC2 client alone is several MB as CommonJS).
 //
 // After it, the worker-side helpers (lambda/spot-fleet-autoscaler/worker) are bundled on their own into
-// assets/spot-fleet-worker/index.js for workers to require; the AWS SDK stays external there (the worker
-// brings its own @aws-sdk/client-sqs and passes its client in).
+// assets/spot-fleet-worker/index.js for workers to require, with the SQS commands they use bundled: the package
+// declares no runtime dependency on the AWS SDK (jsii allows only jsii peers), so nothing in assets/ may need one.
+// The worker still passes its own SQSClient in.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ export async function afterBundle({ root }) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    external: ['@aws-sdk/*'],
+    mainFields: ['module', 'main'],
     sourcemap: true,
     sourceRoot: '',
     sourcesContent: false,
