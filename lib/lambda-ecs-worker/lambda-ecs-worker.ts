@@ -81,9 +81,11 @@ export class LambdaEcsWorker extends Construct {
   public readonly launcherDeadLetterAlarm: cloudwatch.Alarm;
   /** Fires when the oldest job has waited longer than `maxJobAge`. */
   public readonly oldestJobAlarm: cloudwatch.Alarm;
-  /** The effective key prefixes and suffixes. */
+  /** The effective key prefix of scenes: uploads under it start jobs. */
   public readonly inputPrefix: string;
+  /** The effective key suffixes of scenes (e.g. `.zip`): other uploads are ignored. */
   public readonly inputSuffixes: string[];
+  /** The effective key prefix the workers write PNGs and logs under. */
   public readonly outputPrefix: string;
   /** Value of the `Pipeline` dimension of the launcher's metrics, and the workers' ECS `startedBy`. */
   public readonly pipelineName: string;
