@@ -23,5 +23,6 @@ const context: HttpContext = {
 };
 
 export async function handler(event: APIGatewayProxyEvent, lambdaContext?: Context): Promise<APIGatewayProxyResult> {
-  return handleApiRequest(event, context, lambdaContext?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown');
+  const secondsLeft = lambdaContext?.getRemainingTimeInMillis ? () => lambdaContext.getRemainingTimeInMillis() / 1000 : undefined;
+  return handleApiRequest(event, { ...context, secondsLeft }, lambdaContext?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown');
 }
