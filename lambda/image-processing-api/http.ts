@@ -117,7 +117,8 @@ function respond(result: OperationResult, wanted: Negotiated, limits: ImageLimit
       isBase64Encoded: true,
     };
   }
-  return json(200, base64, cors);
+  // Base64 needs no JSON escaping: quoting it is JSON.stringify without a second pass over megabytes.
+  return { ...json(200, '', cors), body: `"${base64}"` };
 }
 
 /**
