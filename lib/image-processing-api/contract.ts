@@ -14,6 +14,7 @@ export const IMAGE_API_LIMIT_ENV = {
   maxInputPixels: 'MAX_INPUT_PIXELS',
   maxOutputDimension: 'MAX_OUTPUT_DIMENSION',
   maxResponseBytes: 'MAX_RESPONSE_BYTES',
+  maxOutputPixels: 'MAX_OUTPUT_PIXELS',
 };
 
 /** Lambda's synchronous invocation payload limit (request and response), in bytes. */

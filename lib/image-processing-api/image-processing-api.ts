@@ -79,6 +79,12 @@ export interface ImageProcessingApiProps {
    */
   readonly maxOutputDimension?: number;
   /**
+   * Largest image, in pixels, one request may produce at any step (an enlargement, a rotation's bounding
+   * box); larger results get a 422 before any pixel is decoded. Raise it with `memorySize`.
+   * @default - fitted to `memorySize` by the handler: (memory − 256 MiB) ÷ 24 bytes per pixel, 55924053 at 1536 MiB
+   */
+  readonly maxOutputPixels?: number;
+  /**
    * Memory of the image function in MiB (CPU grows with memory; sharp uses every core).
    * @default 1536
    */
@@ -290,6 +296,7 @@ export class ImageProcessingApi extends Construct {
         [IMAGE_API_LIMIT_ENV.maxInputPixels]: String(limits.maxInputPixels),
         [IMAGE_API_LIMIT_ENV.maxOutputDimension]: String(limits.maxOutputDimension),
         [IMAGE_API_LIMIT_ENV.maxResponseBytes]: String(LAMBDA_PAYLOAD_LIMIT_BYTES - 16 * 1024),
+        ...(props.maxOutputPixels === undefined ? {} : { [IMAGE_API_LIMIT_ENV.maxOutputPixels]: String(props.maxOutputPixels) }),
       },
     });
     this.function = this.handler.function;
@@ -595,6 +602,7 @@ function validateProps(props: ImageProcessingApiProps): ResolvedLimits {
   positive('maxInputBytes', maxInputBytes, maxBytesThatFit, "its base64 must fit in Lambda's 6 MB request payload");
   positive('maxInputPixels', props.maxInputPixels, 268_402_689, "sharp's own ceiling is 0x3FFF × 0x3FFF pixels");
   positive('maxOutputDimension', props.maxOutputDimension, 16384, 'larger outputs cannot be returned within 6 MB anyway');
+  positive('maxOutputPixels', props.maxOutputPixels, 268_402_689, "sharp's own ceiling is 0x3FFF × 0x3FFF pixels");
   positive('throttlingRateLimit', props.throttlingRateLimit, 10000, 'the account default is 10000 requests per second');
   positive('throttlingBurstLimit', props.throttlingBurstLimit, 5000, 'the account default burst is 5000');
   positive('dailyQuotaPerApiKey', props.dailyQuotaPerApiKey, 1_000_000_000, 'use a daily request count');

@@ -27,6 +27,7 @@ describe('ImageProcessingApi construct', () => {
           MAX_INPUT_BYTES: String(DEFAULT_MAX_INPUT_BYTES),
           MAX_INPUT_PIXELS: String(DEFAULT_MAX_INPUT_PIXELS),
           MAX_OUTPUT_DIMENSION: String(DEFAULT_MAX_OUTPUT_DIMENSION),
+          MAX_OUTPUT_PIXELS: Match.absent(), // the handler fits it to the memory Lambda reports
           ALLOWED_ORIGINS: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('Distribution'), 'DomainName'] }]] },
         }),
       },
@@ -211,6 +212,7 @@ describe('ImageProcessingApi options', () => {
       executionLoggingLevel: undefined,
       tracing: false,
       timeout: Duration.seconds(10),
+      maxOutputPixels: 20_000_000,
     });
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     images.grantInvoke(caller);
@@ -220,6 +222,7 @@ describe('ImageProcessingApi options', () => {
       PolicyDocument: { Statement: [Match.objectLike({ Action: 'execute-api:Invoke', Resource: Match.objectLike({ 'Fn::Join': Match.anyValue() }) })] },
     });
     template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MAX_OUTPUT_PIXELS: '20000000' }) } });
     template.resourceCountIs('AWS::S3::Bucket', 2); // site + its access logs, no CloudFront log bucket
     expectNoNagFindings(stack);
   });
@@ -228,6 +231,7 @@ describe('ImageProcessingApi options', () => {
     [{ maxInputBytes: 5_000_000 }, /maxInputBytes must be a whole number from 1 to 4450848.*6 MB/],
     [{ maxInputPixels: 0 }, /maxInputPixels must be a whole number/],
     [{ maxOutputDimension: 100000 }, /maxOutputDimension/],
+    [{ maxOutputPixels: 0 }, /maxOutputPixels must be a whole number from 1 to 268402689/],
     [{ memorySize: 256 }, /too small to decode images/],
     [{ timeout: Duration.seconds(60) }, /at most 29 seconds/],
     [{ dailyQuotaPerApiKey: 10 }, /only with authorization: ImageApiAuthorization.API_KEY/],
