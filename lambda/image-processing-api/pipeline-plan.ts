@@ -194,8 +194,3 @@ export function planStages(filters: readonly Filter[], input: Size): Stage[] {
   }
   return stages;
 }
-
-/** The largest image (in pixels) any stage of the plan produces, starting from `input`. */
-export function largestStage(stages: readonly Stage[], input: Size): Size {
-  return stages.reduce<Size>((largest, s) => (s.width * s.height > largest.width * largest.height ? { width: s.width, height: s.height } : largest), input);
-}
