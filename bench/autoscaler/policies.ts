@@ -1,9 +1,10 @@
 /**
  * The scaling policies the benchmark compares, as simulator policies. "Ours" is NOT a re-implementation:
  * it calls planRun from the deployed handler (lambda/spot-fleet-autoscaler/state.ts), which calls
- * decideWorkers from lambda/shared/queue-depth-policy.ts — the same modules the Lambda runs.
+ * decideWorkers from contracts/queue-depth-policy.ts — the same modules the Lambda runs.
  */
-import { QueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
+import { QueueDepthPolicy } from '../../contracts/queue-depth-policy';
+import { ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
 import { AutoscalerState, planRun } from '../../lambda/spot-fleet-autoscaler/state';
 import { SimPolicy } from './simulator';
 
@@ -110,7 +111,7 @@ export function oursPolicy(policy: QueueDepthPolicy = OURS_POLICY): SimPolicy {
  * message (the IdleExit helper), so scale-in never kills a job in progress.
  */
 export function oursWorkersExitPolicy(policy: QueueDepthPolicy = OURS_POLICY, idleExitSeconds = 180): SimPolicy {
-  return { ...oursPolicy(policy), name: 'ours-workers-exit', scaleIn: 'workers-exit', idleExitSeconds };
+  return { ...oursPolicy(policy), name: 'ours-workers-exit', scaleIn: ScaleInMode.WORKERS_EXIT_WHEN_IDLE, idleExitSeconds };
 }
 
 /** Every policy by name (fresh instances: policies keep state). */

@@ -18,6 +18,8 @@
  *   see the queue as it is.
  */
 
+import { ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
+
 /** One job of a trace. */
 export interface TraceJob {
   /** Seconds from the start of the trace. */
@@ -53,9 +55,9 @@ export interface SimPolicy {
    * ExcessCapacityTerminationPolicy). `workers-exit`: lowering the target terminates nobody
    * (`noTermination`); a worker idle for `idleExitSeconds` shuts its instance down, and the fleet
    * replaces it only while it is below target.
-   * @default 'terminate'
+   * @default ScaleInMode.TERMINATE_INSTANCES
    */
-  readonly scaleIn?: 'terminate' | 'workers-exit';
+  readonly scaleIn?: ScaleInMode;
   /** For `workers-exit`: idle time after which a worker exits. @default 180 */
   readonly idleExitSeconds?: number;
   decide(view: PolicyView): number;
@@ -216,7 +218,7 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
   const interruptRate = (options.interruptionsPerInstanceHour ?? 0.02) / 3600;
   const noticeSeconds = options.noticeSeconds ?? 120;
   const random = prng(options.seed);
-  const workersExit = policy.scaleIn === 'workers-exit';
+  const workersExit = policy.scaleIn === ScaleInMode.WORKERS_EXIT_WHEN_IDLE;
   const idleExitSeconds = policy.idleExitSeconds ?? 180;
 
   const jobs: Job[] = [...trace]

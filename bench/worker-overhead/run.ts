@@ -21,10 +21,10 @@ import { createHash } from 'crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { JOB_TABLE_PARTITION_KEY, RenderJobMessage, renderJobId, WORKER_ENV } from '../../lambda/shared/render-job';
-import { startLocalAws, LocalAws } from '../../test/harness/local-aws';
-import { sceneFiles, zipOf } from '../../test/docker/povray-worker/fixtures';
-import { whichTool } from '../../test/helpers/tools';
+import { JOB_TABLE_PARTITION_KEY, RenderJobMessage, renderJobId, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
+import { startLocalAws, LocalAws } from '../../harness/local-aws';
+import { sceneFiles, zipOf } from '../../harness/povray-scenes';
+import { whichTool } from '../../harness/tools';
 
 const root = path.join(__dirname, '..', '..');
 const WORKER_ENTRY = path.join(root, 'docker', 'povray-worker', 'dist', 'index.js');

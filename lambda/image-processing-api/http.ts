@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describeValue, ImageApiError } from './errors';
 import { formatFromMimeType, ImageFormat, MIME_TYPES } from './formats';
-import { ImageLimits } from './limits';
+import { ImageLimits } from '../../contracts/image-processing-api/limits';
 import { DEFAULT_RUN_OPTIONS, OperationResult, RunOptions, runOperation } from './operations';
 import { ImageRequest, parseRequestBody } from './protocol';
 

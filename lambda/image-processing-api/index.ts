@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import sharp from 'sharp';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handleApiRequest, HttpContext } from './http';
-import { limitsFromEnv } from './limits';
+import { limitsFromEnv } from '../../contracts/image-processing-api/limits';
 
 /**
  * API Gateway (REST, Lambda proxy integration) → image operations with sharp. This file only adapts the

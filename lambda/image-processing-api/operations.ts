@@ -1,8 +1,8 @@
 import sharp, { Matrix3x3, Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp';
 import { ConvertPlan, parseCustomArgs } from './custom-args';
 import { ImageApiError } from './errors';
+import { base64Length, ImageLimits } from '../../contracts/image-processing-api/limits';
 import { detectedFormat, IMAGE_FORMATS, ImageFormat, sniffFormat } from './formats';
-import { ImageLimits } from './limits';
 import { ColourTransform, executionOrder, fitInside, GeometricFilter, planStages, Size } from './pipeline-plan';
 import { ImageRequest } from './protocol';
 import { SAMPLE_HEIGHT, SAMPLE_SVG, SAMPLE_WIDTH } from './sample';
@@ -156,9 +156,6 @@ function encode(pipeline: Sharp, format: ImageFormat, quality: number | undefine
       return pipeline.tiff({ quality: q, compression: hasAlpha ? 'lzw' : 'jpeg' });
   }
 }
-
-/** Characters of base64 for `bytes` bytes. */
-const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
 
 async function finish(pipeline: Sharp, format: ImageFormat, quality: number | undefined, hasAlpha: boolean, limits: ImageLimits, options: RunOptions): Promise<OperationResult> {
   const retry = format === 'jpeg' ? pipeline.clone() : undefined;

@@ -1,13 +1,13 @@
 import { badRequest, describeValue, ImageApiError } from './errors';
 import { formatFromExtension, ImageFormat } from './formats';
-import { ImageLimits } from './limits';
+import { ImageLimits, Operation, OPERATIONS } from '../../contracts/image-processing-api/limits';
 
 /**
  * The original service's protocol: POST a JSON object
  * `{ operation, base64Image, inputExtension, outputExtension, width, height, customArgs }`.
  */
-export const OPERATIONS = ['ping', 'getDimensions', 'identify', 'resize', 'thumbnail', 'convert', 'getSample'] as const;
-export type Operation = (typeof OPERATIONS)[number];
+export { OPERATIONS };
+export type { Operation };
 
 const NEEDS_IMAGE: ReadonlySet<Operation> = new Set(['getDimensions', 'identify', 'resize', 'thumbnail', 'convert']);
 

@@ -1,5 +1,5 @@
 import type { S3EventRecord } from 'aws-lambda';
-import { RenderJobMessage, renderJobId } from '../shared/render-job';
+import { RenderJobMessage, renderJobId } from '../../contracts/lambda-ecs-worker/render-job';
 
 /** Which keys the launcher turns into jobs. */
 export interface KeyFilter {

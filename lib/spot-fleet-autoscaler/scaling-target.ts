@@ -3,17 +3,10 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ScalingTargetKind } from '../../contracts/spot-fleet-autoscaler/config';
 import type { WorkerSpotFleet } from './worker-spot-fleet';
 
-/** The kinds of worker pool the autoscaler can size (the same literals the handler reads). */
-export enum ScalingTargetKind {
-  /** An EC2 Spot Fleet request of type `maintain`: sets its TargetCapacity. */
-  SPOT_FLEET = 'spot-fleet',
-  /** An EC2 Auto Scaling group: sets its DesiredCapacity. */
-  AUTO_SCALING_GROUP = 'auto-scaling-group',
-  /** An ECS service: sets its desiredCount. */
-  ECS_SERVICE = 'ecs-service',
-}
+export { ScalingTargetKind };
 
 /** What a target tells the autoscaler when bound to it. */
 export interface ScalingTargetConfig {

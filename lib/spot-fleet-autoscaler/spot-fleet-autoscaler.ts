@@ -1,4 +1,4 @@
-import { Duration, Names, Stack } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -6,10 +6,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
+import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../contracts/queue-depth-policy';
+import { ENV, ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
 import { acknowledgePolicyWildcards, PrebundledFunction } from '../core';
+import { PropsValidator } from '../core/props-validator';
 import { ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
+
+export { ScaleInMode };
 
 /** Props for {@link SpotFleetAutoscaler}. */
 export interface SpotFleetAutoscalerProps {
@@ -88,21 +92,6 @@ export interface SpotFleetAutoscalerProps {
 
 const SERVICE_NAME = 'spot-fleet-autoscaler';
 
-/** How a Spot Fleet shrinks. */
-export enum ScaleInMode {
-  /**
-   * Lowering the target lets the fleet terminate instances of its choice (its default). A busy worker
-   * gets the 2-minute notice and returns its message (the spot-interruption helper); its work is lost.
-   */
-  TERMINATE_INSTANCES = 'terminate',
-  /**
-   * Lowering the target terminates nobody (ExcessCapacityTerminationPolicy `noTermination`); workers
-   * shut their instances down after an idle period (the IdleExit helper). No job in progress is killed by
-   * a scale-in. Spot Fleet targets only; the workers MUST exit when idle, or the fleet never shrinks.
-   */
-  WORKERS_EXIT_WHEN_IDLE = 'workers-exit',
-}
-
 /**
  * Sizes a worker pool from the depth of the queue it consumes, every minute, with the house's
  * queue-depth policy (backlog-per-worker target tracking, wake from zero at once, scale to zero after an
@@ -137,20 +126,21 @@ export class SpotFleetAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: SpotFleetAutoscalerProps) {
     super(scope, id);
+    const v = new PropsValidator(this, 'SpotFleetAutoscaler');
     this.policy = {
       backlogPerWorker: props.backlogPerWorker ?? DEFAULT_QUEUE_DEPTH_POLICY.backlogPerWorker,
       minWorkers: props.minWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.minWorkers,
       maxWorkers: props.maxWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.maxWorkers,
-      scaleInCooldownSeconds: props.scaleInCooldown?.toSeconds() ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInCooldownSeconds,
-      idleSecondsBeforeScaleIn: props.idleBeforeScaleIn?.toSeconds() ?? DEFAULT_QUEUE_DEPTH_POLICY.idleSecondsBeforeScaleIn,
+      scaleInCooldownSeconds: v.duration('scaleInCooldown', props.scaleInCooldown) ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInCooldownSeconds,
+      idleSecondsBeforeScaleIn: v.duration('idleBeforeScaleIn', props.idleBeforeScaleIn) ?? DEFAULT_QUEUE_DEPTH_POLICY.idleSecondsBeforeScaleIn,
       scaleInHysteresisWorkers: props.scaleInHysteresisWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInHysteresisWorkers,
     };
-    const errors = validateQueueDepthPolicy(this.policy).map(toPropNames);
+    v.problems(validateQueueDepthPolicy(this.policy, Token.isUnresolved).map(toPropNames));
     if ((props.target === undefined) === (props.fleet === undefined)) {
-      errors.push('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
+      v.problem('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
     }
     this.scaleInMode = props.scaleInMode ?? ScaleInMode.TERMINATE_INSTANCES;
-    if (errors.length > 0) throw new Error(`Invalid SpotFleetAutoscaler props at ${this.node.path}: ${errors.join('; ')}`);
+    v.throwIfInvalid();
 
     this.queue = props.queue;
     this.dryRun = props.dryRun ?? false;
@@ -177,14 +167,14 @@ export class SpotFleetAutoscaler extends Construct {
       description: `Sizes ${this.target.kind} ${this.node.path} from queue depth`,
       timeout: Duration.seconds(30),
       environment: {
-        TARGET_KIND: this.target.kind,
-        TARGET_ID: this.target.targetId,
-        ...(this.target.clusterName ? { ECS_CLUSTER: this.target.clusterName } : {}),
-        QUEUE_URL: props.queue.queueUrl,
-        SCALING_POLICY: Stack.of(this).toJsonString(this.policy),
-        DRY_RUN: String(this.dryRun),
-        SCALE_IN_MODE: this.scaleInMode,
-        AUTOSCALER_NAME: this.autoscalerName,
+        [ENV.targetKind]: this.target.kind,
+        [ENV.targetId]: this.target.targetId,
+        ...(this.target.clusterName ? { [ENV.cluster]: this.target.clusterName } : {}),
+        [ENV.queueUrl]: props.queue.queueUrl,
+        [ENV.policy]: Stack.of(this).toJsonString(this.policy),
+        [ENV.dryRun]: String(this.dryRun),
+        [ENV.scaleInMode]: this.scaleInMode,
+        [ENV.autoscalerName]: this.autoscalerName,
         POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       },

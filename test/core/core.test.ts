@@ -3,7 +3,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as path from 'path';
-import { acknowledgeNag, acknowledgePolicyWildcards, handlerAssetPath, PrebundledFunction, QueueWithDlq, SecureBucket } from '../../lib';
+import { acknowledgeNag, acknowledgePolicyWildcards, PrebundledFunction, QueueWithDlq, SecureBucket } from '../../lib';
+import { handlerAssetPath } from '../../lib/core/assets';
 import { expectNoNagFindings, nagFindings, newTestStack, templateOf } from '../helpers/cdk';
 
 const ECHO_ASSET = path.join(__dirname, '..', 'fixtures', 'echo-handler');
@@ -108,7 +109,7 @@ describe('core validation', () => {
   });
 
   it('rejects an impossible maxReceiveCount', () => {
-    expect(() => new QueueWithDlq(newTestStack(), 'Q', { maxReceiveCount: 0 })).toThrow('maxReceiveCount must be a whole number from 1 to 1000 (got 0)');
+    expect(() => new QueueWithDlq(newTestStack(), 'Q', { maxReceiveCount: 0 })).toThrow('`maxReceiveCount` must be a whole number from 1 to 1000 (got 0)');
   });
 
   it('tells the user to build when a handler asset is missing', () => {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { handleApiRequest, HttpContext, negotiate } from '../../lambda/image-processing-api/http';
 import { parseCustomArgs } from '../../lambda/image-processing-api/custom-args';
-import { DEFAULT_LIMITS, ImageLimits, limitsFromEnv } from '../../lambda/image-processing-api/limits';
+import { DEFAULT_LIMITS, ImageLimits, limitsFromEnv } from '../../contracts/image-processing-api/limits';
 import { executionOrder } from '../../lambda/image-processing-api/pipeline-plan';
 import { SAMPLE_HEIGHT, SAMPLE_WIDTH } from '../../lambda/image-processing-api/sample';
 import { halves, pixel, pngBomb, postEvent, rotatedJpeg, solid } from './images';

@@ -2,7 +2,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHash } from 'crypto';
 import sharp from 'sharp';
 import { handleApiRequest, HttpContext } from '../../lambda/image-processing-api/http';
-import { DEFAULT_LIMITS, ImageLimits, limitsFromEnv, outputPixelsFor } from '../../lambda/image-processing-api/limits';
+import { DEFAULT_LIMITS, ImageLimits, limitsFromEnv, outputPixelsFor } from '../../contracts/image-processing-api/limits';
 import { pngBomb, postEvent, solid } from './images';
 
 /**

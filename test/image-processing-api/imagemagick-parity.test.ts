@@ -4,9 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import { handleApiRequest, HttpContext } from '../../lambda/image-processing-api/http';
-import { DEFAULT_LIMITS } from '../../lambda/image-processing-api/limits';
+import { DEFAULT_LIMITS } from '../../contracts/image-processing-api/limits';
 import { colourTransformOf } from '../../lambda/image-processing-api/pipeline-plan';
-import { describeWithTools } from '../helpers/tools';
+import { describeWithTools } from '../../harness/tools';
 import { postEvent } from './images';
 
 /**

@@ -103,7 +103,7 @@ describe('LambdaEcsWorker with defaults', () => {
     });
   });
 
-  it('runs the worker image as non-root with logs, a 120 s stop timeout and the WORKER_ENV contract', () => {
+  it('runs the worker image as non-root, read-only with a /tmp scratch volume and no capabilities, with logs, a 120 s stop timeout and the WORKER_ENV contract', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'],
       Cpu: '1024',
@@ -113,10 +113,14 @@ describe('LambdaEcsWorker with defaults', () => {
         Match.objectLike({
           User: '1000:1000',
           StopTimeout: 120,
+          ReadonlyRootFilesystem: true,
+          LinuxParameters: { Capabilities: { Drop: ['ALL'] } },
+          MountPoints: [{ SourceVolume: 'worker-scratch', ContainerPath: '/tmp', ReadOnly: false }],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
           Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') },
         }),
       ],
+      Volumes: [{ Name: 'worker-scratch' }],
     });
     expect(containerEnv(template)).toMatchObject({
       INPUT_PREFIX: 'scenes/',
@@ -204,6 +208,7 @@ describe('LambdaEcsWorker customized: existing bucket and cluster, custom image,
     outputPrefix: 'out/',
     workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/renderer:1.2.3'),
     workerUser: 'renderer',
+    workerReadonlyRootFilesystem: false,
     capacity: WorkerCapacity.ON_DEMAND_ONLY,
     jobTable: false,
     maxWorkers: 4,
@@ -260,6 +265,8 @@ describe('LambdaEcsWorker customized: existing bucket and cluster, custom image,
         Match.objectLike({
           Image: 'public.ecr.aws/example/renderer:1.2.3',
           User: 'renderer',
+          ReadonlyRootFilesystem: false,
+          MountPoints: [{ SourceVolume: 'worker-scratch', ContainerPath: '/tmp', ReadOnly: false }],
         }),
       ],
     });
@@ -295,11 +302,11 @@ describe('LambdaEcsWorker prop validation', () => {
     ['overlapping suffixes', { inputSuffixes: ['.zip', 'scene.zip'] }, /'scene\.zip' and '\.zip' overlap/],
     ['a wildcard prefix', { inputPrefix: 'scenes/*' }, /literal prefix/],
     ['a leading slash', { inputPrefix: '/scenes/' }, /no leading slash/],
-    ['maxWorkers 0', { maxWorkers: 0 }, /maxWorkers must be a whole number from 1/],
+    ['maxWorkers 0', { maxWorkers: 0 }, /`maxWorkers` must be a whole number from 1/],
     ['a fractional jobsPerWorker', { jobsPerWorker: 1.5 }, /jobsPerWorker/],
-    ['a too short visibility timeout', { visibilityTimeout: Duration.seconds(10) }, /visibilityTimeout must be from 30s/],
-    ['a bad Fargate size', { workerCpu: 1024, workerMemoryMiB: 512 }, /workerMemoryMiB for workerCpu 1024 must be from 2048 to 8192/],
-    ['an unknown cpu', { workerCpu: 1000 }, /workerCpu must be one of/],
+    ['a too short visibility timeout', { visibilityTimeout: Duration.seconds(10) }, /`visibilityTimeout` must be from 30 seconds to 12 hours \(got 10 seconds\)/],
+    ['a bad Fargate size', { workerCpu: 1024, workerMemoryMiB: 512 }, /`workerMemoryMiB` for workerCpu 1024 must be from 2048 to 8192/],
+    ['an unknown cpu', { workerCpu: 1000 }, /`workerCpu` must be one of/],
     ['root', { workerUser: '0:0' }, /must not be root/],
     ['TTL without table', { jobTable: false, jobRecordRetention: Duration.days(3) }, /no effect with jobTable: false/],
   ])('rejects %s', (_name, props, message) => {
@@ -314,7 +321,7 @@ describe('LambdaEcsWorker prop validation', () => {
   });
 
   it('lists every problem at once', () => {
-    expect(make({ maxWorkers: -1, outputPrefix: '' })).toThrow(/outputPrefix must not be empty.*; maxWorkers/);
+    expect(make({ maxWorkers: -1, outputPrefix: '' })).toThrow(/Invalid LambdaEcsWorker props at Default\/R:\n- outputPrefix must not be empty.*\n- `maxWorkers`/);
   });
 
   it('accepts overlapping prefixes when no output can match the suffixes', () => {

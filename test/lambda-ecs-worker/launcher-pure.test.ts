@@ -4,7 +4,7 @@ import { classifyEvent } from '../../lambda/lambda-ecs-worker/events';
 import { markDeadLetteredUpdate, newJobRecord, parseJobMessage, reclaimJobUpdate } from '../../lambda/lambda-ecs-worker/jobs';
 import { classifyRecord, decodeS3EventKey, jobMessage, KeyFilter } from '../../lambda/lambda-ecs-worker/s3-records';
 import { planWakeUp, runTaskBatches } from '../../lambda/lambda-ecs-worker/wake-up';
-import { DEFAULT_QUEUE_DEPTH_POLICY } from '../../lambda/shared/queue-depth-policy';
+import { DEFAULT_QUEUE_DEPTH_POLICY } from '../../contracts/queue-depth-policy';
 import { s3Record } from './s3-record';
 
 const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');

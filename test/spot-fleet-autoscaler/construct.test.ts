@@ -222,7 +222,7 @@ describe('prop validation', () => {
   it('names the construct and every problem at once', () => {
     const { stack, queue } = setup();
     expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, maxWorkers: 0 })).toThrow(
-      /Invalid SpotFleetAutoscaler props at Invalid\/A: .*maxWorkers.*give exactly one of `target` .* and `fleet`/,
+      /Invalid SpotFleetAutoscaler props at Invalid\/A:\n- .*maxWorkers.*\n- give exactly one of `target` .* and `fleet`/,
     );
   });
 

@@ -8,7 +8,7 @@ import {
   returnMessages,
   SpotInterruptionWatcher,
 } from '../../lambda/spot-fleet-autoscaler/worker/spot-interruption';
-import { useLocalAws } from '../harness/local-aws';
+import { useLocalAws } from '../../harness/local-aws';
 
 /** A fake IMDSv2 on 127.0.0.1: token via PUT, instance-action 404 until `notice` is set. */
 class FakeImds {

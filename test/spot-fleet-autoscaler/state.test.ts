@@ -1,6 +1,6 @@
-import { QueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
+import { QueueDepthPolicy } from '../../contracts/queue-depth-policy';
 import { AutoscalerState, planRun, RunReadings, stateFromTags, STATE_TAGS, tagChanges } from '../../lambda/spot-fleet-autoscaler/state';
-import { readConfig } from '../../lambda/spot-fleet-autoscaler/config';
+import { readConfig } from '../../contracts/spot-fleet-autoscaler/config';
 
 const policy: QueueDepthPolicy = {
   backlogPerWorker: 1,

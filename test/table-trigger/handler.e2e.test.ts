@@ -9,12 +9,12 @@ import {
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { TableTrigger } from '../../lib';
-import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../lib/table-trigger/rule-config';
-import { useLocalAws } from '../harness/local-aws';
+import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
+import { useLocalAws } from '../../harness/local-aws';
 import { newTestStack } from '../helpers/cdk';
 import { SSN_RULE } from './fixtures';
-import { createTriggerResources } from './local-resources';
-import { StreamBridge } from './stream-bridge';
+import { createTriggerResources } from '../../harness/table-trigger/local-resources';
+import { StreamBridge } from '../../harness/table-trigger/stream-bridge';
 
 type Image = Record<string, AttributeValue>;
 type Handler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;

@@ -5,11 +5,11 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { rmSync } from 'fs';
 import { PNG } from 'pngjs';
-import { WORKER_ENV } from '../../../lambda/shared/render-job';
-import { useLocalAws } from '../../harness/local-aws';
-import { describeWithTools } from '../../helpers/tools';
-import { sceneFiles, slowSceneFiles, zipOf } from './fixtures';
-import { Scenario, WorkerTestbed } from './worker-harness';
+import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
+import { useLocalAws } from '../../../harness/local-aws';
+import { describeWithTools } from '../../../harness/tools';
+import { sceneFiles, slowSceneFiles, zipOf } from '../../../harness/povray-scenes';
+import { Scenario, WorkerTestbed } from '../../../harness/povray-worker';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 /** A second worker renders the slow scene small, so completing a job takes a moment, not seconds. */

@@ -7,11 +7,11 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PNG } from 'pngjs';
-import { WORKER_ENV } from '../../../lambda/shared/render-job';
-import { useLocalAws } from '../../harness/local-aws';
-import { describeWithTools } from '../../helpers/tools';
-import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from './fixtures';
-import { Scenario, WorkerTestbed } from './worker-harness';
+import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
+import { useLocalAws } from '../../../harness/local-aws';
+import { describeWithTools } from '../../../harness/tools';
+import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from '../../../harness/povray-scenes';
+import { Scenario, WorkerTestbed } from '../../../harness/povray-worker';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 
