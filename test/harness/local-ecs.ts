@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
+import { assertBundleCurrent } from './bundles';
 
 /**
  * A local stand-in for the few ECS API calls the LambdaEcsWorker launcher makes (RunTask, ListTasks,
@@ -94,6 +95,7 @@ class EcsError extends Error {
 }
 
 export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs> {
+  if (Object.values(options.taskDefinitions).some((d) => !d.command)) assertBundleCurrent('povray-worker');
   const tasks: LocalTask[] = [];
   const children = new Map<string, ChildProcess>();
   const calls: Record<string, number> = {};

@@ -3,10 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
+import { assertBundleCurrent } from '../harness/bundles';
 
 const ROOT = path.join(__dirname, '..', '..');
 const ASSET = path.join(ROOT, 'assets', 'image-processing-api');
-const SOURCES = path.join(ROOT, 'lambda', 'image-processing-api');
 
 /**
  * The Lambda asset must run on its own: sharp is not bundled by esbuild, so the asset carries sharp, its
@@ -15,9 +15,7 @@ const SOURCES = path.join(ROOT, 'lambda', 'image-processing-api');
 describe('image-processing-api Lambda asset', () => {
   let dir: string;
   beforeAll(() => {
-    const built = fs.statSync(path.join(ASSET, 'index.js')).mtimeMs;
-    const newest = Math.max(...fs.readdirSync(SOURCES).map((f) => fs.statSync(path.join(SOURCES, f)).mtimeMs));
-    if (newest > built) throw new Error(`assets/image-processing-api is older than lambda/image-processing-api: run 'npm run build:assets'`);
+    assertBundleCurrent('image-processing-api');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-api-asset-'));
     fs.cpSync(ASSET, dir, { recursive: true });
   });

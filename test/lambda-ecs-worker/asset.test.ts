@@ -3,9 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { handlerAssetPath } from '../../lib/core/assets';
+import { assertBundleCurrent } from '../harness/bundles';
 import { LAUNCHER_TEST_ENV } from './launcher-env-fixture';
 
 describe('the prebundled launcher asset (assets/lambda-ecs-worker)', () => {
+  beforeAll(() => assertBundleCurrent('lambda-ecs-worker'));
   it('loads and runs in a fresh process outside the repo, with no node_modules', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lew-asset-'));
     try {

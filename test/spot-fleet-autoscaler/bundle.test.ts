@@ -2,10 +2,12 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { assertBundleCurrent } from '../harness/bundles';
 
 const root = path.join(__dirname, '..', '..');
 
 describe('bundled assets', () => {
+  beforeAll(() => assertBundleCurrent('spot-fleet-autoscaler'));
   it('the handler runs in a fresh process without the repository', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfa-bundle-'));
     try {

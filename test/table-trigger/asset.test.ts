@@ -4,9 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { handlerAssetPath } from '../../lib';
 import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../lib/table-trigger/rule-config';
+import { assertBundleCurrent } from '../harness/bundles';
 import { SSN_CONFIG } from './fixtures';
 
 describe('the prebundled table-trigger asset', () => {
+  beforeAll(() => assertBundleCurrent('table-trigger'));
   it('runs in a fresh process without node_modules: skips REMOVE records and fails a malformed one by sequence number', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'table-trigger-asset-'));
     try {

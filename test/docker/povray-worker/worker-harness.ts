@@ -17,6 +17,7 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { JOB_TABLE_PARTITION_KEY, RenderJobMessage, RenderJobRecord, renderJobId, WORKER_ENV } from '../../../lambda/shared/render-job';
+import { assertBundleCurrent } from '../../harness/bundles';
 import { LocalAws } from '../../harness/local-aws';
 
 export const WORKER_ENTRY = path.join(__dirname, '..', '..', '..', 'docker', 'povray-worker', 'dist', 'index.js');
@@ -52,6 +53,7 @@ export class WorkerTestbed {
   private readonly workers: RunningWorker[] = [];
 
   constructor(private readonly local: LocalAws) {
+    assertBundleCurrent('povray-worker');
     this.sqs = new SQSClient(local.clientConfig('sqs'));
     this.s3 = new S3Client(local.clientConfig('s3'));
     this.dynamodb = new DynamoDBClient(local.clientConfig('dynamodb'));
