@@ -1,7 +1,8 @@
 // Emulated AWS on 127.0.0.1, in a child process of the test (or demo) that forked it:
 //   fauxqs  - SQS (long polling, visibility, DLQ redrive) and SNS
 //   s3rver  - S3, emitting S3 event records, forwarded to the parent over IPC
-//   dynalite - DynamoDB
+//   dynalite - DynamoDB, counting the requests it receives by operation (asked for over IPC), so a test can
+//              count the writes a handler made whatever client it used
 // A child process because fauxqs is ESM-only and its servers must not share the test's event loop.
 // It exits when the parent says 'stop', when the IPC channel closes (parent died), or on SIGTERM.
 import { buildApp } from 'fauxqs';
@@ -17,6 +18,7 @@ const HOST = '127.0.0.1';
 const services = new Set((process.env.LOCAL_AWS_SERVICES ?? 'sqs,sns,s3,dynamodb').split(','));
 const closers = [];
 const endpoints = {};
+const requestCounts = { dynamodb: {} };
 
 if (services.has('sqs') || services.has('sns')) {
   // Queue URLs must have the SQS endpoint's origin (http://127.0.0.1:<port>/...), as real AWS queue URLs
@@ -46,6 +48,11 @@ if (services.has('s3')) {
 
 if (services.has('dynamodb')) {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.on('request', (req) => {
+    // X-Amz-Target: DynamoDB_20120810.<Operation>
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() || 'unknown';
+    requestCounts.dynamodb[operation] = (requestCounts.dynamodb[operation] ?? 0) + 1;
+  });
   await new Promise((resolve, reject) => server.listen(0, HOST, (err) => (err ? reject(err) : resolve())));
   endpoints.dynamodb = `http://${HOST}:${server.address().port}`;
   closers.push(() => new Promise((resolve) => server.close(() => resolve())));
@@ -58,7 +65,10 @@ async function stop() {
   await Promise.allSettled(closers.map((close) => close()));
   process.exit(0);
 }
-process.on('message', (message) => message?.type === 'stop' && stop());
+process.on('message', (message) => {
+  if (message?.type === 'stop') stop();
+  if (message?.type === 'request-counts') process.send?.({ type: 'request-counts', id: message.id, counts: { ...requestCounts[message.service] } });
+});
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
