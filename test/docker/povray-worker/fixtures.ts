@@ -80,28 +80,6 @@ ${options.povExtra ?? ''}`;
   ];
 }
 
-/**
- * A scene that takes seconds to render even when small: nine samples a pixel of glassy, reflective
- * spheres, one thread. About 1.5 s of CPU at 32×18 and 6 s at 64×36 on these machines.
- */
-export function slowSceneFiles(base: string, size = { width: 64, height: 36 }): ZipEntrySpec[] {
-  const ini = `Input_File_Name=${base}.pov\n+W${size.width} +H${size.height}\nAntialias=on\nAntialias_Depth=3\nAntialias_Threshold=0.0\nSampling_Method=1\nWork_Threads=1\n`;
-  const pov = `#version 3.7;
-global_settings { assumed_gamma 1.0 max_trace_level 40 }
-camera { location <0, 0, -4> look_at 0 }
-light_source { <5, 5, -5> color rgb 1 }
-#for (I, 0, 24)
-  sphere { <mod(I, 5) - 2, div(I, 5) - 2, 0>, 0.45
-    pigment { color rgbf <1, 0.9, 0.9, 0.9> } finish { reflection 0.5 } interior { ior 1.5 } }
-#end
-plane { y, -3 pigment { checker color rgb 1 color rgb 0 } finish { reflection 0.3 } }
-`;
-  return [
-    { name: `${base}.ini`, data: ini },
-    { name: `${base}.pov`, data: pov },
-  ];
-}
-
 export function seedSceneZip(): Buffer {
   return readFileSync(seedSceneZipPath());
 }
