@@ -31,9 +31,10 @@ export interface LocalAws {
   nextS3Event(predicate?: (event: S3Event) => boolean, timeoutMs?: number): Promise<S3Event>;
   /**
    * Requests the emulator has received so far, by operation (`{ UpdateItem: 5, GetItem: 12 }`), from any
-   * client or process. Only DynamoDB is counted.
+   * client or process: DynamoDB's, or SQS's for one queue (`requestCounts('sqs', queueUrl)`).
    */
   requestCounts(service: 'dynamodb'): Promise<Record<string, number>>;
+  requestCounts(service: 'sqs', queueUrl: string): Promise<Record<string, number>>;
   /** Stops every server and waits for the process to exit (kills it by PID if it lingers). */
   stop(): Promise<void>;
 }
@@ -76,7 +77,7 @@ export async function startLocalAws(services: LocalAwsService[] = ['sqs', 'sns',
   });
 
   let countRequests = 0;
-  const requestCounts = (service: 'dynamodb') => {
+  const requestCounts = (service: 'dynamodb' | 'sqs', queueUrl?: string) => {
     endpointOf(service);
     const id = ++countRequests;
     return new Promise<Record<string, number>>((resolve, reject) => {
@@ -88,7 +89,7 @@ export async function startLocalAws(services: LocalAwsService[] = ['sqs', 'sns',
         resolve(message.counts);
       };
       child.on('message', onMessage);
-      child.send({ type: 'request-counts', id, service });
+      child.send({ type: 'request-counts', id, service, queueUrl });
     });
   };
 

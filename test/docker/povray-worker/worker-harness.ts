@@ -186,6 +186,15 @@ export class WorkerTestbed {
     return result.Item as RenderJobRecord | undefined;
   }
 
+  /** Resolves once `condition` holds (checked every 50 ms), or rejects after `timeoutMs`, naming `what`. */
+  async waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async waitForRecord(s: Scenario, jobId: string, predicate: (r: RenderJobRecord) => boolean, timeoutMs = 30_000): Promise<RenderJobRecord> {
     const deadline = Date.now() + timeoutMs;
     let last: RenderJobRecord | undefined;

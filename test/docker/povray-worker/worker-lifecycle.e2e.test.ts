@@ -200,8 +200,8 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
   it.concurrent('on SIGTERM while idle, stops polling and exits 0 at once', async () => {
     const s = await scenario('idle-sigterm');
     const worker = bed.startWorker(s, { [WORKER_ENV.idleExitSeconds]: '60', [WORKER_ENV.pollWaitSeconds]: '20' });
-    await worker.waitForLog((l) => l.message === 'worker started');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Stop it while its 20 s long poll is open, not before.
+    await bed.waitFor(async () => ((await local().requestCounts('sqs', s.queueUrl)).ReceiveMessage ?? 0) >= 1, 'the worker polling its queue');
     const stoppedAt = Date.now();
     worker.process.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
