@@ -16,8 +16,8 @@
 //
 // Out of date: the bundle is missing, or older than any file esbuild read to make it (the exact set, from
 // its metafile, recorded in dist/bundle-inputs/ at build time; outside the asset so its hash is
-// unchanged), or than the target's bundle.config.mjs, this script or package-lock.json. Jest's global
-// set-up runs --stale, so no test runs stale code.
+// unchanged), or than any source file of the target's own directory (bundle.config.mjs included), this
+// script or package-lock.json. Jest's global set-up runs --stale, so no test runs stale code.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -143,7 +143,10 @@ if (flags.has('--check')) {
   for (const { t, why } of stale) console.error(`${t.name}: out of date: ${why}; run 'node scripts/build-assets.mjs ${t.name}'`);
   process.exit(stale.length > 0 ? 1 : 0);
 }
-const list = flags.has('--stale') ? all.filter((t) => staleness(t)) : all;
+let list = all;
+if (flags.has('--stale')) {
+  list = all.map((t) => ({ ...t, why: staleness(t) })).filter((t) => t.why);
+  for (const t of list) console.log(`${t.name} is out of date: ${t.why}`);
+}
 if (all.length === 0) console.log('no handler or worker entry points yet');
-if (flags.has('--stale')) for (const t of list) console.log(`${t.name} is out of date: ${staleness(t)}`);
 await Promise.all(list.map(bundle));
