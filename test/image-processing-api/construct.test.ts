@@ -204,7 +204,8 @@ describe('ImageProcessingApi options', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ALLOWED_ORIGINS: 'https://app.example.com' }) },
     });
-    expect(images.apiKey).toBeDefined();
+    // The key the construct exposes is the one the usage plan admits.
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyId: stack.resolve(images.apiKey!.keyId), KeyType: 'API_KEY' });
     expectNoNagFindings(stack);
   });
 
