@@ -21,6 +21,8 @@ import { assertBundleCurrent } from './bundles';
 import { LocalAws } from './local-aws';
 
 export const WORKER_ENTRY = path.join(__dirname, '..', 'docker', 'povray-worker', 'dist', 'index.js');
+/** The confinement launcher `npm run build` compiles beside the bundle (where the worker looks for it). */
+export const WORKER_JAIL = path.join(path.dirname(WORKER_ENTRY), 'povray-jail');
 
 const sha256Hex = (input: string) => createHash('sha256').update(input).digest('hex');
 

@@ -21,7 +21,7 @@ const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 const FAST = { [WORKER_ENV.renderWidth]: '16', [WORKER_ENV.renderHeight]: '9' };
 const standIns = new PovrayStandIns();
 /** Worker environment whose renders take at least `seconds` (real POV-Ray, paced). */
-const renderTaking = (seconds: number) => ({ [WORKER_ENV.povrayCommand]: standIns.paced(seconds) });
+const renderTaking = (seconds: number) => standIns.paced(seconds);
 /** Long enough never to end by itself within a test: the worker is stopped or killed first. */
 const ENDLESS = 600;
 
@@ -144,7 +144,7 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
     const s = await scenario('crash', { visibilityTimeoutSeconds: 30, maxReceiveCount: 2 });
     const jobId = await bed.submit(s, 'crash.zip', await zipOf(sceneFiles('crash')));
     // Idle long enough to outwait the retry back-off (5 s after the first failure).
-    const worker = bed.startWorker(s, { [WORKER_ENV.povrayCommand]: standIns.crashing(), [WORKER_ENV.idleExitSeconds]: '8' });
+    const worker = bed.startWorker(s, { ...standIns.crashing(), [WORKER_ENV.idleExitSeconds]: '8' });
     const requeued = await bed.waitForRecord(s, jobId, (r) => r.attempts === 1 && r.status === 'QUEUED');
     expect(requeued.lastError).toBe('attempt 1 failed: POV-Ray was killed by SIGSEGV (out of memory?)');
     const failed = await bed.waitForRecord(s, jobId, (r) => r.status === 'FAILED', 20_000);

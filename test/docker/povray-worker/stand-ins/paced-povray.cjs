@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Test stand-in for `povray` whose render takes at least MIN_SECONDS, whatever the machine's speed: it runs
-// the real POV-Ray on the real arguments, holds back POV-Ray's output and reports paced progress lines
+// Test stand-in whose render takes at least MIN_SECONDS, whatever the machine's speed: it runs the real
+// renderer command (the confinement launcher, which runs the real POV-Ray) on the real arguments, holds back POV-Ray's output and reports paced progress lines
 // ("Rendered k of 100 pixels") until MIN_SECONDS have passed and POV-Ray has exited, then writes POV-Ray's
 // output and exits as POV-Ray did. The worker's lifecycle tests (SIGTERM/SIGKILL mid-render, heartbeat,
 // grace period) need a render that is still running when they act, by construction rather than by CPU.
 //
-//   paced-povray.cjs <MIN_SECONDS> <povray arguments...>
+//   paced-povray.cjs <MIN_SECONDS> <command> <arguments...>
 'use strict';
 const { spawn } = require('child_process');
 
@@ -20,13 +20,13 @@ process.stderr.on('error', () => process.exit(1));
 
 const started = Date.now();
 process.stderr.write(`paced-povray (test stand-in): real POV-Ray, output held for at least ${minMs / 1000} s\n`);
-const povray = spawn('povray', process.argv.slice(3), { stdio: ['ignore', 'pipe', 'pipe'] });
+const povray = spawn(process.argv[3], process.argv.slice(4), { stdio: ['ignore', 'pipe', 'pipe'] });
 const held = [];
 povray.stdout.on('data', (chunk) => held.push([process.stdout, chunk]));
 povray.stderr.on('data', (chunk) => held.push([process.stderr, chunk]));
 let ended;
 povray.once('error', (error) => {
-  process.stderr.write(`paced-povray: cannot run povray: ${error.message}\n`);
+  process.stderr.write(`paced-povray: cannot run ${process.argv[3]}: ${error.message}\n`);
   process.exit(127);
 });
 povray.once('close', (code, signal) => {
