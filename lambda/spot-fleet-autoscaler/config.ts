@@ -9,11 +9,20 @@ export type TargetKind = 'spot-fleet' | 'auto-scaling-group' | 'ecs-service';
 export const TARGET_KINDS: readonly TargetKind[] = ['spot-fleet', 'auto-scaling-group', 'ecs-service'];
 
 /**
- * How a Spot Fleet shrinks: `terminate` lets the fleet terminate instances (its default); `workers-exit`
- * lowers the target with ExcessCapacityTerminationPolicy `noTermination`, and idle workers shut down.
+ * How the pool shrinks (the construct's ScaleInMode literals). `workers-exit` (Spot Fleet): lower the
+ * target with ExcessCapacityTerminationPolicy `noTermination`; idle workers shut down. `protect-busy`
+ * (Auto Scaling group, ECS service): busy workers hold scale-in protection, so the target removes idle ones;
+ * the handler's calls are the same as for `terminate`. `terminate`: the target picks, busy or not.
  */
-export type ScaleInMode = 'terminate' | 'workers-exit';
-export const SCALE_IN_MODES: readonly ScaleInMode[] = ['terminate', 'workers-exit'];
+export type ScaleInMode = 'terminate' | 'workers-exit' | 'protect-busy';
+export const SCALE_IN_MODES: readonly ScaleInMode[] = ['terminate', 'workers-exit', 'protect-busy'];
+
+/** The mode each kind supports besides `terminate`, and its default (no scale-in kills). */
+const SAFE_MODE: Record<TargetKind, ScaleInMode> = {
+  'spot-fleet': 'workers-exit',
+  'auto-scaling-group': 'protect-busy',
+  'ecs-service': 'protect-busy',
+};
 
 export interface AutoscalerConfig {
   readonly targetKind: TargetKind;
@@ -68,10 +77,10 @@ export function readConfig(env: Record<string, string | undefined>): AutoscalerC
   }
   const dryRunRaw = (env[ENV.dryRun] ?? 'false').toLowerCase();
   if (dryRunRaw !== 'true' && dryRunRaw !== 'false') errors.push(`${ENV.dryRun} must be 'true' or 'false' (got '${env[ENV.dryRun]}')`);
-  const scaleInMode = (env[ENV.scaleInMode] || 'terminate') as ScaleInMode;
+  const scaleInMode = (env[ENV.scaleInMode] || SAFE_MODE[targetKind] || 'terminate') as ScaleInMode;
   if (!SCALE_IN_MODES.includes(scaleInMode)) errors.push(`${ENV.scaleInMode} must be one of ${SCALE_IN_MODES.join(', ')} (got '${scaleInMode}')`);
-  else if (scaleInMode === 'workers-exit' && targetKind && targetKind !== 'spot-fleet') {
-    errors.push(`${ENV.scaleInMode} 'workers-exit' needs a spot-fleet target (got ${targetKind})`);
+  else if (scaleInMode !== 'terminate' && SAFE_MODE[targetKind] && scaleInMode !== SAFE_MODE[targetKind]) {
+    errors.push(`${ENV.scaleInMode} '${scaleInMode}' does not apply to a ${targetKind} target (use '${SAFE_MODE[targetKind]}' or 'terminate')`);
   }
   if (errors.length > 0) throw new Error(`Invalid autoscaler configuration: ${errors.join('; ')}`);
   return {
