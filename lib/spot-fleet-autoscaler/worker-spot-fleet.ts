@@ -57,6 +57,12 @@ export interface WorkerFleetOptions {
 export interface WorkerSpotFleetProps extends WorkerFleetOptions {
   /** The queue the workers consume; their role may receive, delete and return (change visibility of) its messages. */
   readonly queue: sqs.IQueue;
+  /**
+   * More variables the user data exports before `workerCommands` (the autoscaler passes its
+   * `workerEnvironment`: WORKER_SCALE_IN, WORKER_IDLE_SECONDS, WORKER_SHUTDOWN_ON_IDLE).
+   * @default - none
+   */
+  readonly workerEnvironment?: { [name: string]: string };
 }
 
 const DEFAULT_INSTANCE_TYPES = ['c7g.large', 'c6g.large', 'm7g.large', 'm6g.large', 'r7g.large'];
@@ -111,6 +117,7 @@ export class WorkerSpotFleet extends Construct {
     this.userData.addCommands(
       `export QUEUE_URL='${props.queue.queueUrl}'`,
       `export AWS_REGION='${stack.region}' AWS_DEFAULT_REGION='${stack.region}'`,
+      ...Object.entries(props.workerEnvironment ?? {}).map(([name, value]) => `export ${name}='${value}'`),
       ...props.workerCommands,
     );
 
@@ -208,6 +215,10 @@ function validate(scope: Construct, props: WorkerSpotFleetProps, types: ec2.Inst
   const size = props.rootVolumeSizeGiB;
   if (size !== undefined && (!Number.isInteger(size) || size < 8 || size > 16384)) {
     errors.push(`\`rootVolumeSizeGiB\` must be a whole number from 8 to 16384 (got ${size})`);
+  }
+  for (const [name, value] of Object.entries(props.workerEnvironment ?? {})) {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) errors.push(`\`workerEnvironment\` names must be shell variable names in capitals (got '${name}')`);
+    if (value.includes("'")) errors.push(`\`workerEnvironment\` values must not contain a single quote (${name})`);
   }
   const initial = props.initialCapacity;
   if (initial !== undefined && (!Number.isInteger(initial) || initial < 0)) errors.push(`\`initialCapacity\` must be a whole number ≥ 0 (got ${initial})`);
