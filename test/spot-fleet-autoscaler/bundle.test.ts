@@ -24,11 +24,28 @@ describe('bundled assets', () => {
     }
   });
 
-  it('ships the worker helpers as one CommonJS file for workers to require', () => {
-    const file = path.join(root, 'assets', 'spot-fleet-worker', 'index.js');
-    const out = execFileSync(process.execPath, ['-e', `console.log(Object.keys(require(${JSON.stringify(file)})).sort().join(','))`], {
-      encoding: 'utf8',
-    });
-    expect(out.trim()).toBe('DEFAULT_INTERVAL_MS,IdleExit,SpotInterruptionWatcher,parseInstanceAction,returnMessages');
+  it('ships the worker helpers as one self-contained CommonJS file (no dependency the package does not declare)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfa-worker-'));
+    try {
+      // A directory with no node_modules anywhere above it that has the AWS SDK: a require of anything
+      // not bundled would fail here.
+      fs.copyFileSync(path.join(root, 'assets', 'spot-fleet-worker', 'index.js'), path.join(dir, 'index.js'));
+      const out = execFileSync(process.execPath, ['-e', "console.log(Object.keys(require('./index.js')).sort().join(','))"], { cwd: dir, encoding: 'utf8' });
+      expect(out.trim().split(',')).toEqual([
+        'AutoScalingInstanceProtection',
+        'DEFAULT_INTERVAL_MS',
+        'EcsTaskProtection',
+        'IdleExit',
+        'Imds',
+        'ScaleInGuard',
+        'SpotInterruptionWatcher',
+        'checkTaskProtectionResponse',
+        'parseInstanceAction',
+        'returnMessages',
+        'startQueueWorker',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
