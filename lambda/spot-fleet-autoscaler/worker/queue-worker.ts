@@ -91,6 +91,8 @@ export function startQueueWorker(options: QueueWorkerOptions): RunningQueueWorke
         });
 
   const loop = async (): Promise<QueueWorkerResult> => {
+    // A worker (re)started during the notice period must not take work: look before the first receive.
+    await watcher?.check();
     idle?.start();
     watcher?.start();
     while (!stoppedBecause) {
