@@ -294,6 +294,32 @@ describe('startQueueWorker on every target, against fauxqs and the stand-ins', (
     },
   );
 
+  it('does not delete a returned message when a job that ignores the abort finishes after the notice', async () => {
+    const queueUrl = await newQueue();
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'stubborn' }));
+    let started!: () => void;
+    const jobStarted = new Promise<void>((resolve) => (started = resolve));
+    const worker = startQueueWorker({
+      ...common(queueUrl),
+      // Finishes 300 ms after the abort, as if it had not noticed.
+      handle: (_message, signal) =>
+        new Promise<void>((resolve) => {
+          started();
+          signal.addEventListener('abort', () => setTimeout(resolve, 300));
+        }),
+    });
+    await jobStarted;
+    imds.notice = { action: 'terminate', time: '2026-12-01T15:00:00Z' };
+    try {
+      expect(await worker.done).toMatchObject({ stoppedBecause: 'interrupted', processed: 0, returned: 1 });
+      await new Promise((r) => setTimeout(r, 500)); // the job's late end has passed
+    } finally {
+      imds.notice = undefined;
+    }
+    // Another worker owns it now: still in the queue.
+    expect(await depth(queueUrl)).toEqual({ visible: 1, inFlight: 0 });
+  });
+
   it('gives the message back and stops, without working on it, when protection cannot be set', async () => {
     const queueUrl = await newQueue();
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'unsafe' }));
