@@ -2,7 +2,7 @@
  * The autoscaler handler's configuration, read from its environment (the construct sets every variable).
  * Pure: takes the environment as a plain object so tests pass their own.
  */
-import { QueueDepthPolicy, validateQueueDepthPolicy } from '../shared/queue-depth-policy';
+import { QUEUE_DEPTH_PRESETS, QueueDepthPolicy, QueueDepthPresetName, validateQueueDepthPolicy } from '../shared/queue-depth-policy';
 
 /** Which kind of worker pool the handler sizes. The construct and the handler share these literals. */
 export type TargetKind = 'spot-fleet' | 'auto-scaling-group' | 'ecs-service';
@@ -35,6 +35,8 @@ export interface AutoscalerConfig {
   /** Only log and emit metrics; never change capacity or write state. */
   readonly dryRun: boolean;
   readonly scaleInMode: ScaleInMode;
+  /** The preset the construct built the policy from (logged with each decision); undefined if none was named. */
+  readonly preset?: QueueDepthPresetName;
   /** Value of the `Autoscaler` metric dimension. */
   readonly autoscalerName: string;
 }
@@ -49,6 +51,7 @@ export const ENV = {
   dryRun: 'DRY_RUN',
   autoscalerName: 'AUTOSCALER_NAME',
   scaleInMode: 'SCALE_IN_MODE',
+  preset: 'SCALING_PRESET',
 } as const;
 
 /** Parses and validates the environment; throws one error naming every problem. */
@@ -82,6 +85,10 @@ export function readConfig(env: Record<string, string | undefined>): AutoscalerC
   else if (scaleInMode !== 'terminate' && SAFE_MODE[targetKind] && scaleInMode !== SAFE_MODE[targetKind]) {
     errors.push(`${ENV.scaleInMode} '${scaleInMode}' does not apply to a ${targetKind} target (use '${SAFE_MODE[targetKind]}' or 'terminate')`);
   }
+  const preset = (env[ENV.preset] || undefined) as QueueDepthPresetName | undefined;
+  if (preset !== undefined && !QUEUE_DEPTH_PRESETS[preset]) {
+    errors.push(`${ENV.preset} must be one of ${Object.keys(QUEUE_DEPTH_PRESETS).join(', ')} (got '${preset}')`);
+  }
   if (errors.length > 0) throw new Error(`Invalid autoscaler configuration: ${errors.join('; ')}`);
   return {
     targetKind,
@@ -91,6 +98,7 @@ export function readConfig(env: Record<string, string | undefined>): AutoscalerC
     policy,
     dryRun: dryRunRaw === 'true',
     scaleInMode,
+    preset,
     autoscalerName: env[ENV.autoscalerName] || targetId,
   };
 }

@@ -66,8 +66,6 @@ export interface ScalingTargetConfig {
   readonly defaultScaleInMode: ScaleInMode;
   /** The modes this kind of target supports. */
   readonly scaleInModes: ScaleInMode[];
-  /** The value of WORKER_SCALE_IN the workers' queue-worker needs in `mode`. */
-  readonly workerScaleIn: (mode: ScaleInMode) => string;
 }
 
 /** Options for {@link ScalingTarget.bind}. */
@@ -151,7 +149,6 @@ class SpotFleetRequestTarget extends ScalingTarget {
       wildcardReason: 'ec2:DescribeSpotFleetRequests supports no resource-level permissions (AWS requires "*"); modify and tag are scoped to the one fleet.',
       defaultScaleInMode: ScaleInMode.WORKERS_EXIT_WHEN_IDLE,
       scaleInModes: SPOT_FLEET_MODES,
-      workerScaleIn: (mode) => (mode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE ? 'workers-exit' : 'none'),
     };
   }
 }
@@ -205,7 +202,6 @@ class AutoScalingGroupTarget extends ScalingTarget {
       wildcardReason: GROUP_WILDCARD_REASON,
       defaultScaleInMode: ScaleInMode.PROTECT_BUSY_WORKERS,
       scaleInModes: PROTECTING_MODES,
-      workerScaleIn: (mode) => (mode === ScaleInMode.PROTECT_BUSY_WORKERS ? 'protect-instance' : 'none'),
     };
   }
 }
@@ -247,7 +243,6 @@ class EcsServiceTarget extends ScalingTarget {
       ],
       defaultScaleInMode: ScaleInMode.PROTECT_BUSY_WORKERS,
       scaleInModes: PROTECTING_MODES,
-      workerScaleIn: (mode) => (mode === ScaleInMode.PROTECT_BUSY_WORKERS ? 'protect-task' : 'none'),
     };
   }
 }

@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_QUEUE_DEPTH_POLICY, QUEUE_DEPTH_PRESETS, QueueDepthPolicy, validateQueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
 import { acknowledgePolicyWildcards, PrebundledFunction } from '../core';
-import { ScaleInMode, ScalingTarget, ScalingTargetConfig } from './scaling-target';
+import { ScaleInMode, ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
 
 /** Props for {@link SpotFleetAutoscaler}. */
@@ -223,7 +223,7 @@ export class SpotFleetAutoscaler extends Construct {
         initialCapacity: props.fleet.initialCapacity ?? this.policy.minWorkers,
         queue: props.queue,
         workerEnvironment: {
-          WORKER_SCALE_IN: fleetMode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE ? 'workers-exit' : 'none',
+          WORKER_SCALE_IN: workerScaleIn(ScalingTargetKind.SPOT_FLEET, fleetMode),
           WORKER_IDLE_SECONDS: String(this.workerIdleSeconds),
           WORKER_SHUTDOWN_ON_IDLE: String(fleetMode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE),
         },
@@ -241,7 +241,7 @@ export class SpotFleetAutoscaler extends Construct {
     }
     target.prepareWorkers(this, this.scaleInMode);
     this.workerEnvironment = {
-      WORKER_SCALE_IN: this.target.workerScaleIn(this.scaleInMode),
+      WORKER_SCALE_IN: workerScaleIn(this.target.kind, this.scaleInMode),
       WORKER_IDLE_SECONDS: String(this.workerIdleSeconds),
     };
 
@@ -257,6 +257,7 @@ export class SpotFleetAutoscaler extends Construct {
         SCALING_POLICY: Stack.of(this).toJsonString(this.policy),
         DRY_RUN: String(this.dryRun),
         SCALE_IN_MODE: this.scaleInMode,
+        // The preset is already resolved into SCALING_POLICY; the handler logs its name with each decision.
         SCALING_PRESET: this.preset,
         AUTOSCALER_NAME: this.autoscalerName,
         POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
@@ -328,6 +329,13 @@ export class SpotFleetAutoscaler extends Construct {
       ...props,
     });
   }
+}
+
+/** What the shipped queue worker must do (its WORKER_SCALE_IN) for a target kind in a mode. */
+function workerScaleIn(kind: ScalingTargetKind, mode: ScaleInMode): string {
+  if (mode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE) return 'workers-exit';
+  if (mode === ScaleInMode.PROTECT_BUSY_WORKERS) return kind === ScalingTargetKind.ECS_SERVICE ? 'protect-task' : 'protect-instance';
+  return 'none';
 }
 
 const modeName = (mode: ScaleInMode) => Object.entries(ScaleInMode).find(([, value]) => value === mode)?.[0] ?? String(mode);

@@ -174,11 +174,12 @@ describe('spot fleet target', () => {
   });
 
   it("only the explicit opt-in 'terminate' lets the fleet terminate instances of its choice", async () => {
-    configure({ [ENV.targetKind]: 'spot-fleet', [ENV.targetId]: 'sfr-1', [ENV.scaleInMode]: 'terminate' });
+    configure({ [ENV.targetKind]: 'spot-fleet', [ENV.targetId]: 'sfr-1', [ENV.scaleInMode]: 'terminate', [ENV.preset]: 'cost-first' });
     queue(2, 2);
     fleet(8, 'active', { [STATE_TAGS.lastChange]: String(NOW_SECONDS - 3600), [STATE_TAGS.lastDesired]: '8' });
     await handler({}, {}, now);
     expect(ec2).toHaveReceivedCommandWith(ModifySpotFleetRequestCommand, { TargetCapacity: 2, ExcessCapacityTerminationPolicy: 'default' });
+    expect(decisionLines()[0]).toMatchObject({ scaleInMode: 'terminate', preset: 'cost-first' });
   });
 
   it.each([
