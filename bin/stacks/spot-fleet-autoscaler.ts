@@ -2,13 +2,15 @@ import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { acknowledgeNag, QueueWithDlq, ScalingPreset, ScalingTarget, SpotFleetAutoscaler } from '../../lib';
 
-/** The shipped command-line worker (assets/spot-fleet-worker/queue-worker.js: the helpers and the SDK, no dependencies). */
-const QUEUE_WORKER = path.join(__dirname, '..', '..', 'assets', 'spot-fleet-worker', 'queue-worker.js');
+/** The shipped worker helpers: queue-worker.js (the helpers and the SDK, no dependencies) and its Dockerfile. */
+const WORKER_ASSETS = path.join(__dirname, '..', '..', 'assets', 'spot-fleet-worker');
+const QUEUE_WORKER = path.join(WORKER_ASSETS, 'queue-worker.js');
 
 /** Read access to the one worker file (GetObject on its key: no wildcard, unlike Asset.grantRead). */
 function grantWorkerDownload(asset: Asset, role: iam.IRole): void {
@@ -84,10 +86,49 @@ function addWorkerGroup(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq, ass
   return autoscaler;
 }
 
+/** An ECS service (Fargate Spot) of queue workers: the shipped worker image; busy tasks protect themselves. */
+function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): SpotFleetAutoscaler {
+  const cluster = new ecs.Cluster(scope, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED, enableFargateCapacityProviders: true });
+  const taskDefinition = new ecs.FargateTaskDefinition(scope, 'WorkerTask', { cpu: 256, memoryLimitMiB: 512 });
+  const container = taskDefinition.addContainer('worker', {
+    image: ecs.ContainerImage.fromAsset(WORKER_ASSETS),
+    // The job: print the message body (real workers put their own command here).
+    command: ['sh', '-c', 'cat; echo'],
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'queue-worker' }),
+    environment: { QUEUE_URL: jobs.queue.queueUrl },
+  });
+  acknowledgeNag(taskDefinition, {
+    id: 'AwsSolutions-ECS2',
+    reason: 'The worker environment holds only non-secret configuration (queue URL, scale-in mode, idle time).',
+  });
+  jobs.queue.grantConsumeMessages(taskDefinition.taskRole);
+  acknowledgeNag(taskDefinition.obtainExecutionRole(), {
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'ecr:GetAuthorizationToken, which pulls the worker image, supports no resource-level permissions (AWS requires "*").',
+  });
+  const service = new ecs.FargateService(scope, 'WorkerService', {
+    cluster,
+    taskDefinition,
+    desiredCount: 0,
+    capacityProviderStrategies: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+    circuitBreaker: { rollback: true },
+    minHealthyPercent: 100,
+  });
+  const autoscaler = new SpotFleetAutoscaler(scope, 'ServiceAutoscaler', {
+    queue: jobs.queue,
+    target: ScalingTarget.ecsService(service),
+    maxWorkers: 10,
+  });
+  // protect-task: the worker sets its task's scale-in protection through the ECS agent while busy.
+  for (const [name, value] of Object.entries(autoscaler.workerEnvironment)) container.addEnvironment(name, value);
+  return autoscaler;
+}
+
 /**
- * A queue with two pools sized from it: a Spot Fleet the construct creates (workers exit when idle, the
- * default) and an Auto Scaling group of Spot instances (busy workers protect their instance, the default).
- * Both run the shipped queue-worker.js.
+ * A queue with three pools sized from it, one per target: a Spot Fleet the construct creates (workers exit
+ * when idle, the default), an Auto Scaling group of Spot instances (busy workers protect their instance,
+ * the default) and an ECS service on Fargate Spot (busy tasks protect themselves, the default). All run the
+ * shipped queue-worker.js. (Three pools on one queue only show the three targets; use one.)
  */
 export function addSpotFleetAutoscalerExample(app: App): Stack {
   const stack = new Stack(app, 'SpotFleetAutoscalerExample', {
@@ -122,5 +163,6 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
   autoscaler.addErrorAlarm();
 
   addWorkerGroup(stack, vpc, jobs, worker).addErrorAlarm();
+  addWorkerService(stack, vpc, jobs).addErrorAlarm();
   return stack;
 }

@@ -4,9 +4,10 @@
 // After it, the worker-side helpers (lambda/spot-fleet-autoscaler/worker) are bundled on their own into
 // assets/spot-fleet-worker/: index.js (the helpers, to require) and queue-worker.js (the command-line
 // worker). Both carry the SDK clients they use: the package declares no runtime dependency on the AWS SDK,
-// so nothing shipped in assets/ may need one.
+// so nothing shipped in assets/ may need one. A Dockerfile beside them makes the directory a container
+// image of the command-line worker (for ECS services: ecs.ContainerImage.fromAsset on it).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const esbuildOptions = {
@@ -33,4 +34,15 @@ export async function afterBundle({ root }) {
       logLevel: 'warning',
     });
   }
+  writeFileSync(
+    join(outDir, 'Dockerfile'),
+    [
+      '# The queue worker as a container: docker build assets/spot-fleet-worker; the job command is the CMD.',
+      'FROM public.ecr.aws/docker/library/node:22-slim',
+      'COPY queue-worker.js /opt/queue-worker/queue-worker.js',
+      'USER node',
+      'ENTRYPOINT ["node", "/opt/queue-worker/queue-worker.js"]',
+      '',
+    ].join('\n'),
+  );
 }

@@ -44,6 +44,10 @@ describe('bundled assets', () => {
         'returnMessages',
         'startQueueWorker',
       ]);
+      // The command-line worker ships with a Dockerfile, so the directory is also its container image (ECS).
+      const dockerfile = fs.readFileSync(path.join(root, 'assets', 'spot-fleet-worker', 'Dockerfile'), 'utf8');
+      expect(dockerfile).toMatch(/^COPY queue-worker\.js \/opt\/queue-worker\/queue-worker\.js$/m);
+      expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/opt\/queue-worker\/queue-worker\.js"\]$/m);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
