@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // test/image builds and runs the worker image with podman: `npm run test:image` (jest.image.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/image/'],
   // tsconfig.json sets isolatedModules, so ts-jest transpiles file by file without type-checking
   // (several times faster); `npm test` runs `tsc --noEmit` first for that.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { PNG } from 'pngjs';
 import type { LauncherResult } from '../lambda/lambda-ecs-worker/index';
-import type { RenderJobRecord } from '../lambda/shared/render-job';
+import type { RenderJobRecord } from '../contracts/lambda-ecs-worker/render-job';
 
 /**
  * What the demo uses of test/lambda-ecs-worker/local-pipeline.ts (which reuses the test harness). That module is

@@ -1,7 +1,7 @@
 /**
  * The scaling policies the benchmark compares, as simulator policies. "Ours" is NOT a re-implementation:
  * it calls planRun from the deployed handler (lambda/spot-fleet-autoscaler/state.ts), which calls
- * decideWorkers from lambda/shared/queue-depth-policy.ts — the same modules the Lambda runs — with the
+ * decideWorkers from contracts/queue-depth-policy.ts — the same modules the Lambda runs — with the
  * presets from that module. Each baseline is modelled as its original does it, once per setting a user
  * could reasonably pick (one row each).
  */
@@ -11,7 +11,8 @@ import {
   QUEUE_DEPTH_PRESETS,
   QueueDepthPolicy,
   QueueDepthPresetName,
-} from '../../lambda/shared/queue-depth-policy';
+} from '../../contracts/queue-depth-policy';
+import { SAFE_SCALE_IN_MODE } from '../../contracts/spot-fleet-autoscaler/config';
 import { AutoscalerState, planRun } from '../../lambda/spot-fleet-autoscaler/state';
 import { ScaleInModel, SimPolicy } from './simulator';
 
@@ -116,11 +117,7 @@ export function ecsPatternsPolicy(cpuScaling: boolean): SimPolicy {
 }
 
 /** Which targets ours runs on in the bench, and how each shrinks by default (the construct's defaults). */
-export const TARGET_SCALE_IN: Readonly<Record<string, ScaleInModel>> = {
-  'spot-fleet': 'workers-exit',
-  'auto-scaling-group': 'protect-busy',
-  'ecs-service': 'protect-busy',
-};
+export const TARGET_SCALE_IN: Readonly<Record<string, ScaleInModel>> = SAFE_SCALE_IN_MODE;
 
 /** Ours: the deployed handler's decision step, run every minute on a direct SQS read. */
 export function oursPolicy(

@@ -30,6 +30,8 @@
  *   after the first arrival, never interrupted: no scaling policy with at most that capacity can do better.
  */
 
+import { ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
+
 /** One job of a trace. */
 export interface TraceJob {
   /** Seconds from the start of the trace. */
@@ -57,8 +59,8 @@ export interface PolicyView {
 /** The CloudWatch metrics the simulator records (1-minute datapoints). */
 export type CloudWatchMetric = 'ApproximateNumberOfMessagesVisible' | 'CPUUtilization';
 
-/** How a target shrinks (see the model above). */
-export type ScaleInModel = 'terminate' | 'workers-exit' | 'protect-busy';
+/** How a target shrinks (see the model above): the construct's ScaleInMode values. */
+export type ScaleInModel = `${ScaleInMode}`;
 
 /** A scaling policy under test: runs every `intervalSeconds`, returns the new target capacity. */
 export interface SimPolicy {

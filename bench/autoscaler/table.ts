@@ -10,7 +10,7 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import { DEFAULT_QUEUE_DEPTH_PRESET, QUEUE_DEPTH_PRESETS, QueueDepthPresetName } from '../../lambda/shared/queue-depth-policy';
+import { DEFAULT_QUEUE_DEPTH_PRESET, QUEUE_DEPTH_PRESETS, QueueDepthPresetName } from '../../contracts/queue-depth-policy';
 import { run } from './cli';
 import { check, CheckResult, medians, TraceMedians } from './criterion';
 import { SHIPPED_TRACES } from './generate-traces';

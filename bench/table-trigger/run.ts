@@ -19,10 +19,10 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as zlib from 'zlib';
 import { buildTriggerConfig } from '../../lib/table-trigger/build-config';
-import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../lib/table-trigger/rule-config';
-import { startLocalAws } from '../../test/harness/local-aws';
-import { createTriggerResources } from '../../test/table-trigger/local-resources';
-import { StreamBridge } from '../../test/table-trigger/stream-bridge';
+import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
+import { startLocalAws } from '../../harness/local-aws';
+import { createTriggerResources } from '../../harness/table-trigger/local-resources';
+import { StreamBridge } from '../../harness/table-trigger/stream-bridge';
 import { median } from '../stats';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -1,6 +1,6 @@
-import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../shared/queue-depth-policy';
+import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../contracts/queue-depth-policy';
 
-import { LAUNCHER_ENV } from '../../lib/lambda-ecs-worker/launcher-env';
+import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
 
 export { LAUNCHER_ENV };
 

@@ -4,16 +4,17 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { ECSClient, ListTasksCommand, RunTaskCommand, RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { S3Event } from 'aws-lambda';
 import { createHash } from 'crypto';
 import { LauncherConfig, readLauncherConfig } from './config';
 import { classifyEvent } from './events';
 import { CREATE_JOB_CONDITION, markDeadLetteredUpdate, markEnqueuedUpdate, newJobRecord, parseJobMessage, reclaimJobUpdate } from './jobs';
-import { classifyRecord, jobMessage, SceneObject } from './s3-records';
+import { classifyObjectCreated, classifyRecord, jobMessage, RecordDecision, SceneObject } from './s3-records';
 import { planWakeUp, runTaskBatches } from './wake-up';
 
-// The launcher of the LambdaEcsWorker pattern. One code path for both triggers:
-//  - an S3 notification: every record becomes at most one job (recorded, then queued), then workers wake;
+// The launcher of the LambdaEcsWorker pattern. One code path for every trigger:
+//  - an S3 notification or an EventBridge 'Object Created' event: every object becomes at most one job
+//    (recorded, then queued), then workers wake; null or malformed records are logged, counted and skipped;
+//  - S3's s3:TestEvent (sent when a notification is configured): acknowledged, nothing else;
 //  - the reconciler's scheduled event (every minute): jobs dead-lettered are marked FAILED, then workers
 //    wake if messages wait and too few run (after a Spot interruption, a crash, a failed RunTask).
 // Decisions live in the pure modules beside this file; this one only adapts events and SDK clients.
@@ -43,13 +44,15 @@ function setup(): { clients: Clients; config: LauncherConfig } {
 const sha256Hex = (input: string) => createHash('sha256').update(input, 'utf8').digest('hex');
 
 export interface LauncherResult {
-  readonly kind: 's3' | 'schedule';
+  readonly kind: 's3' | 's3-test-event' | 'object-created' | 'schedule';
   /** Jobs whose message this invocation sent. */
   readonly submitted: string[];
   /** Records that were duplicates of a job already queued. */
   readonly duplicates: string[];
   /** Records skipped, with the reason. */
   readonly skipped: Array<{ key: string; reason: string }>;
+  /** Why each unreadable record (null, no bucket or key...) was dropped; the other records still ran. */
+  readonly malformed: string[];
   /** Jobs marked FAILED because their message is in the dead-letter queue. */
   readonly deadLettered: string[];
   readonly runningWorkers: number;
@@ -58,34 +61,42 @@ export interface LauncherResult {
 
 export async function handler(event: unknown): Promise<LauncherResult> {
   const { clients, config } = setup();
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'launcher', defaultDimensions: { Pipeline: config.pipelineName } });
   const kind = classifyEvent(event);
   const result = {
     kind: kind.kind,
     submitted: [] as string[],
     duplicates: [] as string[],
     skipped: [] as Array<{ key: string; reason: string }>,
+    malformed: [] as string[],
     deadLettered: [] as string[],
     runningWorkers: 0,
     workersStarted: 0,
   };
+  if (kind.kind === 's3-test-event') {
+    // Nothing to queue and nothing to retry: a failure here would only park the test event in the DLQ.
+    logger.info('S3 test event acknowledged: the bucket notification reaches the launcher', { bucket: kind.bucket });
+    return result;
+  }
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'launcher', defaultDimensions: { Pipeline: config.pipelineName } });
   let failure: Error | undefined;
   try {
-    if (kind.kind === 's3') {
-      failure = await submitRecords(clients, config, kind.event, result);
-    } else {
+    if (kind.kind === 'schedule') {
       result.deadLettered = await failDeadLetteredJobs(clients, config);
+    } else {
+      const decisions = kind.kind === 's3' ? kind.records.map((record) => classifyRecord(record, config)) : [classifyObjectCreated(kind.event, config)];
+      failure = await submitObjects(clients, config, decisions, result);
     }
     const wake = await wakeWorkers(clients, config, result.submitted.length);
     result.runningWorkers = wake.running + wake.started;
     result.workersStarted = wake.started;
-    // On the S3 path a failed wake-up is repaired by the reconciler within a minute; it only fails the
+    // On the upload path a failed wake-up is repaired by the reconciler within a minute; it only fails the
     // reconciler itself, so its error metric shows it.
     if (wake.error && kind.kind === 'schedule') failure ??= wake.error;
   } finally {
     metrics.addMetric('JobsSubmitted', MetricUnit.Count, result.submitted.length);
     metrics.addMetric('DuplicateDeliveries', MetricUnit.Count, result.duplicates.length);
     metrics.addMetric('ScenesSkipped', MetricUnit.Count, result.skipped.length);
+    metrics.addMetric('MalformedRecords', MetricUnit.Count, result.malformed.length);
     metrics.addMetric('JobsDeadLettered', MetricUnit.Count, result.deadLettered.length);
     metrics.addMetric('WorkersStarted', MetricUnit.Count, result.workersStarted);
     metrics.addMetric('WorkersRunning', MetricUnit.Count, result.runningWorkers);
@@ -96,11 +107,15 @@ export async function handler(event: unknown): Promise<LauncherResult> {
   return result;
 }
 
-/** Submits every record of the event; returns an error (for a Lambda retry) if any could not be queued. */
-async function submitRecords(clients: Clients, config: LauncherConfig, event: S3Event, result: LauncherResult): Promise<Error | undefined> {
+/** Submits every object the event names; returns an error (for a Lambda retry) if any could not be queued. */
+async function submitObjects(clients: Clients, config: LauncherConfig, decisions: RecordDecision[], result: LauncherResult): Promise<Error | undefined> {
   const failed: string[] = [];
-  for (const record of event.Records) {
-    const decision = classifyRecord(record, config);
+  for (const [index, decision] of decisions.entries()) {
+    if (decision.action === 'malformed') {
+      logger.warn('malformed S3 event record skipped', { record: index, reason: decision.reason });
+      result.malformed.push(decision.reason);
+      continue;
+    }
     if (decision.action === 'skip') {
       logger.info('skipped S3 record', { key: decision.key, reason: decision.reason });
       result.skipped.push({ key: decision.key, reason: decision.reason });
@@ -117,7 +132,7 @@ async function submitRecords(clients: Clients, config: LauncherConfig, event: S3
   }
   if (failed.length === 0) return undefined;
   // Lambda retries the whole event; records already queued are recognised as duplicates then.
-  return new Error(`Could not queue ${failed.length} of ${event.Records.length} scene(s): ${failed.join(', ')}`);
+  return new Error(`Could not queue ${failed.length} of ${decisions.length} scene(s): ${failed.join(', ')}`);
 }
 
 /** Records the job (once per object version) and sends its message. */

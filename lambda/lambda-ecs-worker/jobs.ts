@@ -1,4 +1,4 @@
-import { RenderJobMessage, RenderJobRecord } from '../shared/render-job';
+import { RenderJobMessage, RenderJobRecord } from '../../contracts/lambda-ecs-worker/render-job';
 
 /**
  * Bookkeeping attributes the launcher adds to a job record, beyond the shared {@link RenderJobRecord}.

@@ -1,5 +1,4 @@
-import type { S3EventRecord } from 'aws-lambda';
-import { RenderJobMessage, renderJobId } from '../shared/render-job';
+import { RenderJobMessage, renderJobId } from '../../contracts/lambda-ecs-worker/render-job';
 
 /** Which keys the launcher turns into jobs. */
 export interface KeyFilter {
@@ -20,12 +19,19 @@ export interface SceneObject {
 
 export type RecordDecision =
   | { readonly action: 'submit'; readonly object: SceneObject }
-  | { readonly action: 'skip'; readonly key: string; readonly reason: string };
+  | { readonly action: 'skip'; readonly key: string; readonly reason: string }
+  /** Not a record the launcher can read (null, missing bucket or key...): logged and counted, never fatal. */
+  | { readonly action: 'malformed'; readonly reason: string };
 
 /**
- * Decodes a key as S3 notifications carry it: form-style URL encoding, where `+` is a space and a real
- * `+` is `%2B` (`scenes/my+scene%2B1+%C3%BC.zip` → `scenes/my scene+1 ü.zip`). Throws on malformed
+ * Decodes a key as S3 event notifications carry it: form-style URL encoding, where `+` is a space and a
+ * real `+` is `%2B` (`scenes/my+scene%2B1+%C3%BC.zip` → `scenes/my scene+1 ü.zip`). Throws on malformed
  * percent-encoding.
+ *
+ * Only notification records are encoded ("The object key name value is URL encoded", S3 user guide,
+ * notification-content-structure). EventBridge `Object Created` events carry the key as it is: their
+ * page (ev-events) says nothing of encoding, and captured events show `:` and `=` as such, where a
+ * notification has `%3A` and `%3D`. See docs/lambda-ecs-worker.md.
  */
 export function decodeS3EventKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
@@ -45,30 +51,67 @@ export function skipReason(key: string, filter: KeyFilter): string | undefined {
   return undefined;
 }
 
-/** Decides what to do with one record of an S3 event. */
-export function classifyRecord(record: S3EventRecord, filter: KeyFilter): RecordDecision {
-  const rawKey = record?.s3?.object?.key ?? '';
-  if (!record?.eventName?.startsWith('ObjectCreated:')) {
-    return { action: 'skip', key: rawKey, reason: `event '${record?.eventName}' is not an object creation` };
+/** Decides what to do with one record of an S3 notification; never throws, whatever the record holds. */
+export function classifyRecord(record: unknown, filter: KeyFilter): RecordDecision {
+  if (!isObject(record)) return { action: 'malformed', reason: `the record is ${describe(record)}, not an S3 event record` };
+  if (record.eventSource !== undefined && record.eventSource !== 'aws:s3') {
+    return { action: 'malformed', reason: `the record's eventSource is '${String(record.eventSource)}', not 'aws:s3'` };
   }
-  let key: string;
-  try {
-    key = decodeS3EventKey(rawKey);
-  } catch {
-    return { action: 'skip', key: rawKey, reason: 'key is not valid form-style URL encoding' };
+  const s3 = isObject(record.s3) ? record.s3 : {};
+  const object = isObject(s3.object) ? s3.object : {};
+  const bucket = isObject(s3.bucket) ? s3.bucket.name : undefined;
+  if (typeof record.eventName !== 'string') return { action: 'malformed', reason: 'the record has no eventName' };
+  if (!record.eventName.startsWith('ObjectCreated:')) {
+    return { action: 'skip', key: typeof object.key === 'string' ? object.key : '', reason: `event '${record.eventName}' is not an object creation` };
   }
+  const rawKey = object.key;
+  let key: unknown = rawKey;
+  if (typeof rawKey === 'string') {
+    try {
+      key = decodeS3EventKey(rawKey);
+    } catch {
+      return { action: 'skip', key: rawKey, reason: 'key is not valid form-style URL encoding' };
+    }
+  }
+  return decideObject(bucket, key, object.versionId, object.eTag, filter);
+}
+
+/**
+ * Decides what to do with an EventBridge `Object Created` event from `aws.s3` (its key is not encoded);
+ * never throws.
+ */
+export function classifyObjectCreated(event: unknown, filter: KeyFilter): RecordDecision {
+  const detail = isObject(event) && isObject(event.detail) ? event.detail : undefined;
+  if (!detail) return { action: 'malformed', reason: "the 'Object Created' event has no detail" };
+  const object = isObject(detail.object) ? detail.object : {};
+  const bucket = isObject(detail.bucket) ? detail.bucket.name : undefined;
+  return decideObject(bucket, object.key, object['version-id'], object.etag, filter);
+}
+
+/** The shared tail of both event shapes: bucket and (decoded) key present, filters applied. */
+function decideObject(bucket: unknown, key: unknown, versionId: unknown, eTag: unknown, filter: KeyFilter): RecordDecision {
+  if (typeof bucket !== 'string' || bucket === '') return { action: 'malformed', reason: 'the event names no bucket' };
+  if (typeof key !== 'string' || key === '') return { action: 'malformed', reason: 'the event names no object key' };
   const reason = skipReason(key, filter);
   if (reason) return { action: 'skip', key, reason };
-  const { versionId, eTag } = record.s3.object;
   return {
     action: 'submit',
     object: {
-      bucket: record.s3.bucket.name,
+      bucket,
       key,
-      ...(versionId ? { versionId } : {}),
-      ...(eTag ? { eTag } : {}),
+      ...(typeof versionId === 'string' && versionId !== '' ? { versionId } : {}),
+      ...(typeof eTag === 'string' && eTag !== '' ? { eTag } : {}),
     },
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 /** The job message for `object`; the same object version always gets the same job id. */

@@ -1,4 +1,4 @@
-import { decideWorkers, QueueDepthPolicy, ScalingDecision, workersToStart } from '../shared/queue-depth-policy';
+import { decideWorkers, QueueDepthPolicy, ScalingDecision, workersToStart } from '../../contracts/queue-depth-policy';
 
 /** What the launcher saw before deciding to start workers. */
 export interface WakeUpObservation {

@@ -9,7 +9,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { AutoscalerConfig, readConfig } from './config';
+import { AutoscalerConfig, readConfig, ScaleInMode, ScalingTargetKind } from '../../contracts/spot-fleet-autoscaler/config';
 import { AutoscalerState, planRun, RunPlan, stateFromTags, tagChanges } from './state';
 import { AutoScalingGroupTarget, CapacityTarget, EcsServiceTarget, SpotFleetTarget } from './targets';
 
@@ -33,11 +33,11 @@ let dryRunState: AutoscalerState = {};
 
 function targetFor(config: AutoscalerConfig): CapacityTarget {
   switch (config.targetKind) {
-    case 'spot-fleet':
-      return new SpotFleetTarget(ec2, config.targetId, config.scaleInMode === 'terminate');
-    case 'auto-scaling-group':
+    case ScalingTargetKind.SPOT_FLEET:
+      return new SpotFleetTarget(ec2, config.targetId, config.scaleInMode === ScaleInMode.TERMINATE_INSTANCES);
+    case ScalingTargetKind.AUTO_SCALING_GROUP:
       return new AutoScalingGroupTarget(autoscaling, config.targetId);
-    case 'ecs-service':
+    case ScalingTargetKind.ECS_SERVICE:
       return new EcsServiceTarget(ecs, config.cluster!, config.targetId);
   }
 }

@@ -8,7 +8,7 @@
  * inheriting a stale cooldown). A missing or garbled tag is read as "unknown", which the policy treats
  * conservatively: no idle timer yet, and the cooldown starts now.
  */
-import { decideWorkers, QueueDepthPolicy, ScalingDecision } from '../shared/queue-depth-policy';
+import { decideWorkers, QueueDepthPolicy, ScalingDecision } from '../../contracts/queue-depth-policy';
 
 export const STATE_TAGS = {
   /** Epoch seconds of the last capacity change (by us or anyone else). */

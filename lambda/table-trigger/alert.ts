@@ -1,5 +1,5 @@
 import type { AttributeValue } from 'aws-lambda';
-import type { MaskingConfig } from '../../lib/table-trigger/rule-config';
+import { MaskingConfig, MaskingMode } from '../../contracts/table-trigger/rule-config';
 import type { AttributeType, ItemEvaluation, RuleOutcome } from './rules-engine';
 
 /** An SNS message about one invalid item. */
@@ -27,11 +27,11 @@ const MAX_PLAIN_CHARACTERS = 256;
 export function maskValue(text: string, masking: MaskingConfig): string {
   const chars = Array.from(text);
   switch (masking.mode) {
-    case 'NONE':
+    case MaskingMode.NONE:
       return JSON.stringify(chars.length > MAX_PLAIN_CHARACTERS ? `${chars.slice(0, MAX_PLAIN_CHARACTERS).join('')}…` : text);
-    case 'REDACT':
+    case MaskingMode.REDACT:
       return `[redacted, ${chars.length} character${chars.length === 1 ? '' : 's'}]`;
-    case 'LAST_CHARACTERS': {
+    case MaskingMode.LAST_CHARACTERS: {
       const visible = Math.min(masking.visibleCharacters, Math.floor(chars.length / 2));
       const hidden = chars.length - visible;
       const stars = hidden > MAX_STARS ? `…${'*'.repeat(MAX_STARS)}` : '*'.repeat(hidden);

@@ -1,5 +1,5 @@
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { compileFormat, FormatConfig, RuleConfig, TriggerConfig } from '../../lib/table-trigger/rule-config';
+import { compileFormat, FormatConfig, RuleConfig, TriggerConfig } from '../../contracts/table-trigger/rule-config';
 
 /** A DynamoDB item image as a stream record carries it (typed attribute values). */
 export type Image = Record<string, AttributeValue>;

@@ -1,6 +1,7 @@
-export * from './assets';
-export * from './defaults';
+// lib/core's public exports. Internal helpers (assets.ts: packageRoot, handlerAssetPath; defaults.ts:
+// HOUSE_DEFAULTS; builders.ts; props-validator.ts) are imported by path inside the package, never exported.
 export * from './nag';
+export * from './placement';
 export * from './prebundled-function';
 export * from './queue-with-dlq';
 export * from './secure-bucket';

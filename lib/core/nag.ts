@@ -38,6 +38,19 @@ export function acknowledgeNag(scope: IConstruct, ...acknowledgements: NagAcknow
  * cdk-nag builds them (resolved document, CloudFormation references flattened to `<LogicalId>`).
  */
 export function acknowledgePolicyWildcards(policy: iam.Policy, reason: string): string[] {
+  const ids = acknowledgeCurrentWildcards(policy, reason);
+  // A reference to another stack resolves to its final form (an import) only once the app is prepared, and
+  // cdk-nag reports that form: acknowledge again then, from the validation phase that precedes the plugins.
+  policy.node.addValidation({
+    validate: () => {
+      acknowledgeCurrentWildcards(policy, reason);
+      return [];
+    },
+  });
+  return ids;
+}
+
+function acknowledgeCurrentWildcards(policy: iam.Policy, reason: string): string[] {
   const document = Stack.of(policy).resolve(policy.document) as { Statement?: any[] };
   const findings = new Set<string>();
   for (const statement of document.Statement ?? []) {

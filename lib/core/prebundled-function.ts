@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { handlerAssetPath } from './assets';
+import { newLogOnlyLambdaRole } from './builders';
 import { HOUSE_DEFAULTS } from './defaults';
 import { acknowledgeNag } from './nag';
 
@@ -83,18 +84,7 @@ export class PrebundledFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? HOUSE_DEFAULTS.logRetention,
     });
-    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy, whose logs:* grant
-    // covers every log group in the account.
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: props.description,
-    });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
+    this.role = newLogOnlyLambdaRole(this, 'Role', this.logGroup, props.description);
     const tracing = props.tracing ?? lambda.Tracing.ACTIVE;
     this.function = new lambda.Function(this, 'Function', {
       description: props.description,

@@ -2,7 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SECURE_QUEUE_PROPS } from './builders';
 import { HOUSE_DEFAULTS } from './defaults';
+import { PropsValidator } from './props-validator';
 
 /** Props for {@link QueueWithDlq}. */
 export interface QueueWithDlqProps {
@@ -48,16 +50,13 @@ export class QueueWithDlq extends Construct {
   constructor(scope: Construct, id: string, props: QueueWithDlqProps = {}) {
     super(scope, id);
     this.maxReceiveCount = props.maxReceiveCount ?? HOUSE_DEFAULTS.maxReceiveCount;
-    if (!Number.isInteger(this.maxReceiveCount) || this.maxReceiveCount < 1 || this.maxReceiveCount > 1000) {
-      throw new Error(`maxReceiveCount must be a whole number from 1 to 1000 (got ${this.maxReceiveCount})`);
-    }
-    const secure: sqs.QueueProps = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true };
+    new PropsValidator(this, 'QueueWithDlq').wholeNumber('maxReceiveCount', props.maxReceiveCount, 1, 1000).throwIfInvalid();
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      ...secure,
+      ...SECURE_QUEUE_PROPS,
       retentionPeriod: props.deadLetterRetentionPeriod ?? HOUSE_DEFAULTS.deadLetterRetention,
     });
     this.queue = new sqs.Queue(this, 'Queue', {
-      ...secure,
+      ...SECURE_QUEUE_PROPS,
       visibilityTimeout: props.visibilityTimeout,
       retentionPeriod: props.retentionPeriod ?? HOUSE_DEFAULTS.queueRetention,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './nag';
 
@@ -42,6 +43,11 @@ export class SecureBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
+    // Without this flag CDK grants log delivery through the LogDeliveryWrite ACL, which the bucket-owner-enforced
+    // ownership of the log bucket forbids, and synth fails in any app whose cdk.json lacks the flag (a plain
+    // `new App()`). Setting it on this construct alone makes CDK grant delivery with a bucket policy instead, the
+    // same template in every app, without touching the user's other buckets.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const userProps = props.bucketProps ?? {};
     if (props.serverAccessLogs !== false && !userProps.serverAccessLogsBucket) {
       this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {

@@ -6,7 +6,6 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,188 +14,24 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../lambda/shared/render-job';
+import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
 import { packageRoot } from '../core/assets';
+import { newOnFailureQueue } from '../core/builders';
 import { HOUSE_DEFAULTS } from '../core/defaults';
 import { acknowledgeNag } from '../core/nag';
 import { PrebundledFunction } from '../core/prebundled-function';
 import { deadLetterAlarm, QueueWithDlq } from '../core/queue-with-dlq';
 import { SecureBucket } from '../core/secure-bucket';
-import { LAUNCHER_ENV } from './launcher-env';
-import { validateKeyLayout } from './validation';
+import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
+import { acknowledgeBucketNotificationsHandler, grantLauncherAccess, grantWorkerAccess } from './permissions';
+import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
+import { validateProps } from './validation';
 
-/** Where worker tasks run. */
-export enum WorkerCapacity {
-  /** FARGATE_SPOT first; what Spot cannot place right now is started on on-demand FARGATE. */
-  SPOT_WITH_ON_DEMAND_FALLBACK = 'SPOT_WITH_ON_DEMAND_FALLBACK',
-  /** FARGATE_SPOT only (cheapest; tasks wait for Spot capacity, the reconciler retries every minute). */
-  SPOT_ONLY = 'SPOT_ONLY',
-  /** On-demand FARGATE only. */
-  ON_DEMAND_ONLY = 'ON_DEMAND_ONLY',
-}
-
-/** Props for {@link LambdaEcsWorker}. Every prop is optional. */
-export interface LambdaEcsWorkerProps {
-  /**
-   * The bucket scenes are uploaded to and renders are written to.
-   * @default - a new bucket with secure defaults (SecureBucket)
-   */
-  readonly bucket?: s3.IBucket;
-  /**
-   * Key prefix of scene uploads that start jobs. `''` watches the whole bucket.
-   * @default 'scenes/'
-   */
-  readonly inputPrefix?: string;
-  /**
-   * Key endings that start jobs (case-sensitive); one S3 notification per suffix.
-   * @default ['.zip']
-   */
-  readonly inputSuffixes?: string[];
-  /**
-   * Key prefix the worker writes `<name>.png` and `<name>.log` under. Must not let outputs match the
-   * input filters.
-   * @default 'renders/'
-   */
-  readonly outputPrefix?: string;
-  /**
-   * Visibility timeout of the job queue. The worker extends it (heartbeat) while it renders, so it
-   * only bounds how soon the job of a dead worker is retried.
-   * @default Duration.minutes(5)
-   */
-  readonly visibilityTimeout?: Duration;
-  /**
-   * Deliveries of a job before its message moves to the dead-letter queue and the job is FAILED.
-   * @default 3
-   */
-  readonly maxReceiveCount?: number;
-  /**
-   * Alarm when the oldest job message has been on the queue longer than this.
-   * @default Duration.hours(1)
-   */
-  readonly maxJobAge?: Duration;
-  /**
-   * Keep a job table (status, progress, output key, error reason per job). Without it duplicate S3
-   * deliveries cannot be recognised and may render twice.
-   * @default true
-   */
-  readonly jobTable?: boolean;
-  /**
-   * How long job records are kept (DynamoDB TTL on `expiresAt`).
-   * @default Duration.days(30)
-   */
-  readonly jobRecordRetention?: Duration;
-  /**
-   * ECS cluster to run workers in. It must have the FARGATE and FARGATE_SPOT capacity providers that
-   * `capacity` uses.
-   * @default - a new Fargate cluster with Container Insights, in `vpc`
-   */
-  readonly cluster?: ecs.ICluster;
-  /**
-   * VPC for a new cluster (not allowed with `cluster`, whose VPC is used).
-   * @default - a new VPC: 2 AZs, public subnets only, no NAT gateways, S3 and DynamoDB gateway endpoints, flow logs
-   */
-  readonly vpc?: ec2.IVpc;
-  /**
-   * Subnets worker tasks run in.
-   * @default - public subnets when `assignPublicIp`, else private subnets with egress
-   */
-  readonly subnets?: ec2.SubnetSelection;
-  /**
-   * Give worker tasks a public IP (needed in public subnets without NAT to reach ECR, SQS and logs).
-   * Tasks accept no inbound traffic either way.
-   * @default - true when the construct creates the VPC, false otherwise
-   */
-  readonly assignPublicIp?: boolean;
-  /**
-   * Security groups of worker tasks.
-   * @default - a new group with no inbound rules
-   */
-  readonly securityGroups?: ec2.ISecurityGroup[];
-  /**
-   * Spot or on-demand Fargate capacity.
-   * @default WorkerCapacity.SPOT_WITH_ON_DEMAND_FALLBACK
-   */
-  readonly capacity?: WorkerCapacity;
-  /**
-   * The worker image. It receives its configuration in the environment variables of `WORKER_ENV`.
-   * @default - the POV-Ray worker built from this package's docker/povray-worker
-   */
-  readonly workerImage?: ecs.ContainerImage;
-  /**
-   * Linux user (name or uid[:gid]) the worker container runs as; never root.
-   * @default '1000:1000'
-   */
-  readonly workerUser?: string;
-  /**
-   * vCPU units of one worker task (256, 512, 1024, 2048, 4096, 8192 or 16384).
-   * @default 1024
-   */
-  readonly workerCpu?: number;
-  /**
-   * Memory of one worker task in MiB (must suit `workerCpu`, see Fargate task sizes).
-   * @default 2048
-   */
-  readonly workerMemoryMiB?: number;
-  /**
-   * CPU architecture of worker tasks (the default image is built for it).
-   * @default ecs.CpuArchitecture.X86_64
-   */
-  readonly cpuArchitecture?: ecs.CpuArchitecture;
-  /**
-   * Most worker tasks running at once.
-   * @default 10
-   */
-  readonly maxWorkers?: number;
-  /**
-   * Backlog (waiting + in-progress jobs) one worker is expected to own.
-   * @default 1
-   */
-  readonly jobsPerWorker?: number;
-  /**
-   * A worker exits after polling an empty queue this long, so idle cost is zero.
-   * @default Duration.minutes(1)
-   */
-  readonly workerIdleTimeout?: Duration;
-  /**
-   * Hard limit on one render.
-   * @default Duration.hours(1)
-   */
-  readonly renderTimeout?: Duration;
-  /**
-   * Largest width × height a scene may render.
-   * @default 3840 × 2160
-   */
-  readonly maxPixels?: number;
-  /**
-   * Further environment variables for the worker container (non-secret configuration).
-   * @default - none
-   */
-  readonly workerEnvironment?: { [key: string]: string };
-  /**
-   * Retention of the worker's and the launcher's logs.
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * How often the reconciler runs (restarts workers, fails dead-lettered jobs).
-   * @default Duration.minutes(1)
-   */
-  readonly reconcileInterval?: Duration;
-}
-
+/** The task's writable scratch volume, mounted at /tmp in the worker container. */
+const WORKER_SCRATCH_VOLUME = 'worker-scratch';
 const METRICS_NAMESPACE = 'CdkComputePatterns/LambdaEcsWorker';
 
 const DEFAULT_WORKER_IMAGE_DIR = (): string => path.join(packageRoot(), 'docker', 'povray-worker');
-const FARGATE_SIZES: Record<number, [number, number]> = {
-  256: [512, 2048],
-  512: [1024, 4096],
-  1024: [2048, 8192],
-  2048: [4096, 16384],
-  4096: [8192, 30720],
-  8192: [16384, 61440],
-  16384: [32768, 122880],
-};
-
 /**
  * S3 → launcher Lambda → SQS (+DLQ) → ECS Fargate workers. Uploading `scenes/<name>.zip` queues one job
  * per object version and wakes only the workers the backlog needs; the default worker renders the
@@ -224,6 +59,8 @@ export class LambdaEcsWorker extends Construct {
   public readonly launcherDeadLetterQueue: sqs.Queue;
   /** The scheduled rule running the reconciler. */
   public readonly reconcileRule: events.Rule;
+  /** The rule sending the bucket's `Object Created` events to the launcher, with `SceneTrigger.EVENTBRIDGE`. */
+  public readonly sceneUploadRule?: events.Rule;
   /** The cluster worker tasks run in. */
   public readonly cluster: ecs.ICluster;
   /** The VPC worker tasks run in. */
@@ -256,7 +93,7 @@ export class LambdaEcsWorker extends Construct {
     this.inputPrefix = props.inputPrefix ?? 'scenes/';
     this.inputSuffixes = [...(props.inputSuffixes ?? ['.zip'])];
     this.outputPrefix = props.outputPrefix ?? 'renders/';
-    validateProps(props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
+    validateProps(this, props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
 
     const visibilityTimeout = props.visibilityTimeout ?? Duration.minutes(5);
     const logRetention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
@@ -333,6 +170,8 @@ export class LambdaEcsWorker extends Construct {
       runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.workerLogGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logRetention });
+    const workerLinuxParameters = new ecs.LinuxParameters(this, 'WorkerLinuxParameters');
+    workerLinuxParameters.dropCapabilities(ecs.Capability.ALL);
     this.container = this.taskDefinition.addContainer('Worker', {
       image: props.workerImage ?? defaultWorkerImage(cpuArchitecture),
       user: props.workerUser ?? '1000:1000',
@@ -352,12 +191,20 @@ export class LambdaEcsWorker extends Construct {
         [WORKER_ENV.renderTimeoutSeconds]: String((props.renderTimeout ?? Duration.hours(1)).toSeconds()),
         [WORKER_ENV.maxPixels]: String(props.maxPixels ?? 3840 * 2160),
       },
+      // The worker needs no Linux capabilities and no writable image: scenes are untrusted input, so a
+      // renderer that is subverted anyway can change nothing outside its scratch volume.
+      readonlyRootFilesystem: props.workerReadonlyRootFilesystem ?? true,
+      linuxParameters: workerLinuxParameters,
     });
+    // A task-scoped bind mount (Fargate ephemeral storage). The image declares VOLUME /tmp, so Fargate
+    // copies the image's /tmp (mode 1777) into it and the non-root user can write there.
+    this.taskDefinition.addVolume({ name: WORKER_SCRATCH_VOLUME });
+    this.container.addMountPoints({ sourceVolume: WORKER_SCRATCH_VOLUME, containerPath: '/tmp', readOnly: false });
     acknowledgeNag(this.taskDefinition, {
       id: 'AwsSolutions-ECS2',
       reason: 'The worker environment holds only non-secret configuration (queue URL, table name, key prefixes, limits); it needs no secrets.',
     });
-    this.grantWorkerAccess(this.taskDefinition.taskRole);
+    grantWorkerAccess(this, this.taskDefinition.taskRole);
     if (this.taskDefinition.executionRole) {
       acknowledgeNag(this.taskDefinition.executionRole, {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -366,15 +213,11 @@ export class LambdaEcsWorker extends Construct {
     }
 
     // --- launcher and reconciler ---------------------------------------------------------------
-    this.launcherDeadLetterQueue = new sqs.Queue(this, 'LauncherDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: HOUSE_DEFAULTS.deadLetterRetention,
-    });
-    acknowledgeNag(this.launcherDeadLetterQueue, {
-      id: 'AwsSolutions-SQS3',
-      reason: "This queue is the launcher function's dead-letter queue (S3 events that failed every attempt); it needs no DLQ of its own.",
-    });
+    this.launcherDeadLetterQueue = newOnFailureQueue(
+      this,
+      'LauncherDeadLetterQueue',
+      "This queue is the launcher function's dead-letter queue (S3 events that failed every attempt); it needs no DLQ of its own.",
+    );
     this.launcherDeadLetterAlarm = deadLetterAlarm(this, 'LauncherDeadLetterAlarm', this.launcherDeadLetterQueue, {
       alarmDescription:
         `Events ${this.node.path}'s launcher failed on every retry: S3 uploads it could not queue (re-drive them to the launcher), ` +
@@ -412,15 +255,13 @@ export class LambdaEcsWorker extends Construct {
       functionProps: { deadLetterQueue: this.launcherDeadLetterQueue, retryAttempts: 2 },
     });
     this.launcherFunction = this.launcher.function;
-    this.grantLauncherAccess(this.launcher.role, taskDefinitionArn);
+    grantLauncherAccess(this, this.launcher.role, taskDefinitionArn);
 
-    for (const suffix of this.inputSuffixes) {
-      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.launcherFunction), {
-        prefix: this.inputPrefix || undefined,
-        suffix,
-      });
-    }
+    this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
+    // CDK puts the notifications custom resource in the bucket's stack, which is another one for an
+    // EventBridge trigger on a bucket of another stack.
     acknowledgeBucketNotificationsHandler(this);
+    if (Stack.of(this.bucket) !== Stack.of(this)) acknowledgeBucketNotificationsHandler(this.bucket);
 
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
       description: `Every minute: restarts ${this.node.path}'s workers when jobs wait, fails dead-lettered jobs`,
@@ -486,6 +327,40 @@ export class LambdaEcsWorker extends Construct {
     });
   }
 
+  /**
+   * Sends uploads under the input prefix with an input suffix to the launcher. Returns the EventBridge
+   * rule when that is the trigger.
+   */
+  private addSceneTrigger(trigger: SceneTrigger): events.Rule | undefined {
+    if (trigger === SceneTrigger.BUCKET_NOTIFICATION) {
+      for (const suffix of this.inputSuffixes) {
+        this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.launcherFunction), {
+          prefix: this.inputPrefix || undefined,
+          suffix,
+        });
+      }
+      return undefined;
+    }
+    this.bucket.enableEventBridgeNotification();
+    // The S3 guide does not document how events encode keys (notifications form-encode them), so the pattern
+    // uses only the part of the prefix and of each suffix that reads the same either way; the launcher
+    // applies the exact filters to the key. With plain prefixes and suffixes (`scenes/`, `.zip`) that is all of them.
+    const leadingPlain = (text: string) => /^[A-Za-z0-9._\/-]*/.exec(text)![0];
+    const trailingPlain = (text: string) => /[A-Za-z0-9._\/-]*$/.exec(text)![0];
+    const patterns = [...new Set(this.inputSuffixes.map((suffix) => `${leadingPlain(this.inputPrefix)}*${trailingPlain(suffix)}`))];
+    return new events.Rule(this, 'SceneUploadRule', {
+      description: `Sends scene uploads of ${this.node.path}'s bucket to its launcher`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [this.bucket.bucketName] }, object: { key: patterns.flatMap((pattern) => events.Match.wildcard(pattern)) } },
+      },
+      // Lambda's own retries (2) and the launcher's dead-letter queue cover failed invocations; this queue
+      // catches events EventBridge itself could not deliver.
+      targets: [new targets.LambdaFunction(this.launcherFunction, { deadLetterQueue: this.launcherDeadLetterQueue })],
+    });
+  }
+
   /** A VPC that costs nothing while idle: public subnets (tasks get public IPs, no inbound), no NAT. */
   private newVpc(flowLogs: logs.LogGroup): ec2.Vpc {
     return new ec2.Vpc(this, 'Vpc', {
@@ -503,121 +378,6 @@ export class LambdaEcsWorker extends Construct {
     });
   }
 
-  /** Least privilege for the worker: read scenes, write outputs, consume this queue, update this table. */
-  private grantWorkerAccess(role: iam.IRole): void {
-    const policy = new iam.Policy(this, 'WorkerPolicy', {
-      roles: [role],
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'ReadScenes',
-          actions: ['s3:GetObject', 's3:GetObjectVersion'],
-          resources: [this.bucket.arnForObjects(`${this.inputPrefix}*`)],
-        }),
-        new iam.PolicyStatement({
-          sid: 'WriteOutputs',
-          actions: ['s3:PutObject'],
-          resources: [this.bucket.arnForObjects(`${this.outputPrefix}*`)],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ConsumeJobs',
-          actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-          resources: [this.queue.queueArn],
-        }),
-        ...(this.jobTable
-          ? [new iam.PolicyStatement({ sid: 'UpdateJobs', actions: ['dynamodb:UpdateItem'], resources: [this.jobTable.tableArn] })]
-          : []),
-      ],
-    });
-    this.bucket.encryptionKey?.grantDecrypt(role);
-    this.bucket.encryptionKey?.grantEncrypt(role);
-    acknowledgeNag(policy, {
-      id: `AwsSolutions-IAM5[Resource::${objectArnPattern(this, this.bucket, this.inputPrefix)}]`,
-      reason: `The worker reads only scene objects, scoped to the input prefix '${this.inputPrefix}' of this bucket.`,
-    });
-    acknowledgeNag(policy, {
-      id: `AwsSolutions-IAM5[Resource::${objectArnPattern(this, this.bucket, this.outputPrefix)}]`,
-      reason: `The worker writes only its outputs, scoped to the output prefix '${this.outputPrefix}' of this bucket.`,
-    });
-  }
-
-  /** Least privilege for the launcher: queue jobs, record them, read the DLQ, start this task definition. */
-  private grantLauncherAccess(role: iam.IRole, taskDefinitionArn: string): void {
-    const statements = [
-      new iam.PolicyStatement({ sid: 'QueueJobs', actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [this.queue.queueArn] }),
-      // Received with visibility 0 and never deleted: dead letters stay as evidence.
-      new iam.PolicyStatement({ sid: 'ReadDeadLetters', actions: ['sqs:ReceiveMessage'], resources: [this.deadLetterQueue.queueArn] }),
-      new iam.PolicyStatement({
-        sid: 'StartWorkers',
-        actions: ['ecs:RunTask'],
-        resources: [taskDefinitionArn],
-        conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'PassWorkerRoles',
-        actions: ['iam:PassRole'],
-        resources: [this.taskDefinition.taskRole.roleArn, ...(this.taskDefinition.executionRole ? [this.taskDefinition.executionRole.roleArn] : [])],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    ];
-    if (this.jobTable) {
-      statements.push(new iam.PolicyStatement({ sid: 'RecordJobs', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [this.jobTable.tableArn] }));
-    }
-    new iam.Policy(this, 'LauncherPolicy', { roles: [role], statements });
-    // ListTasks takes no resource ARN; it lives in a policy of its own so its "*" is acknowledged alone.
-    const listTasks = new iam.Policy(this, 'LauncherListTasksPolicy', {
-      roles: [role],
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'CountWorkers',
-          actions: ['ecs:ListTasks'],
-          resources: ['*'],
-          conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
-        }),
-      ],
-    });
-    acknowledgeNag(listTasks, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecs:ListTasks supports no resource ARN; the grant is limited to this cluster by the ecs:cluster condition.',
-    });
-  }
-}
-
-function validateProps(props: LambdaEcsWorkerProps, inputPrefix: string, inputSuffixes: string[], outputPrefix: string): void {
-  const errors = validateKeyLayout({ inputPrefix, inputSuffixes, outputPrefix });
-  const whole = (name: string, value: number | undefined, min: number, max: number) => {
-    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-      errors.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
-    }
-  };
-  whole('maxWorkers', props.maxWorkers, 1, 1000);
-  whole('jobsPerWorker', props.jobsPerWorker, 1, 10_000);
-  whole('maxReceiveCount', props.maxReceiveCount, 1, 1000);
-  whole('maxPixels', props.maxPixels, 1, 2 ** 40);
-  const seconds = (name: string, value: Duration | undefined, min: number, max: number, unit = 's') => {
-    if (value === undefined) return;
-    const s = value.toSeconds();
-    if (s < min || s > max) errors.push(`${name} must be from ${min}${unit} to ${max}${unit} (got ${value.toHumanString()})`);
-  };
-  seconds('visibilityTimeout', props.visibilityTimeout, 30, 43_200);
-  seconds('maxJobAge', props.maxJobAge, 60, 14 * 86_400);
-  seconds('workerIdleTimeout', props.workerIdleTimeout, 0, 86_400);
-  seconds('renderTimeout', props.renderTimeout, 1, 7 * 86_400);
-  seconds('reconcileInterval', props.reconcileInterval, 60, 3600);
-  if (props.jobRecordRetention !== undefined && props.jobRecordRetention.toSeconds() < 86_400) {
-    errors.push(`jobRecordRetention must be at least 1 day (got ${props.jobRecordRetention.toHumanString()})`);
-  }
-  if (props.jobRecordRetention !== undefined && props.jobTable === false) {
-    errors.push('jobRecordRetention has no effect with jobTable: false: remove one of them');
-  }
-  if (props.cluster && props.vpc) errors.push("give either cluster or vpc, not both: workers run in the cluster's own VPC");
-  const cpu = props.workerCpu ?? 1024;
-  const memory = props.workerMemoryMiB ?? 2048;
-  const range = FARGATE_SIZES[cpu];
-  if (!range) errors.push(`workerCpu must be one of ${Object.keys(FARGATE_SIZES).join(', ')} (got ${cpu})`);
-  else if (memory < range[0] || memory > range[1]) errors.push(`workerMemoryMiB for workerCpu ${cpu} must be from ${range[0]} to ${range[1]} (got ${memory})`);
-  if (props.workerUser !== undefined && /^(root|0)(:|$)/.test(props.workerUser)) errors.push(`workerUser must not be root (got '${props.workerUser}')`);
-  if (props.securityGroups && props.securityGroups.length === 0) errors.push('securityGroups must not be empty: leave it out for a new group without inbound rules');
-  if (errors.length > 0) throw new Error(`Invalid LambdaEcsWorker props: ${errors.join('; ')}`);
 }
 
 function capacityProvidersOf(capacity: WorkerCapacity): string[] {
@@ -643,32 +403,4 @@ function defaultWorkerImage(cpuArchitecture: ecs.CpuArchitecture): ecs.Container
   return ecs.ContainerImage.fromAsset(dir, {
     platform: cpuArchitecture === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
   });
-}
-
-/** How cdk-nag prints the object ARN `bucket/prefix*` in finding ids. */
-function objectArnPattern(scope: Construct, bucket: s3.IBucket, prefix: string): string {
-  const cfn = bucket.node.defaultChild as s3.CfnBucket | undefined;
-  const bucketArn = cfn && Stack.of(cfn) === Stack.of(scope) ? `<${Stack.of(scope).getLogicalId(cfn)}.Arn>` : bucket.bucketArn;
-  return `${bucketArn}/${prefix}*`;
-}
-
-/**
- * S3 notifications are configured by CDK's stack-wide BucketNotificationsHandler custom resource; its
- * findings are CDK's, not this pattern's, and are acknowledged on it with the reason.
- */
-function acknowledgeBucketNotificationsHandler(scope: Construct): void {
-  const stack = Stack.of(scope);
-  for (const handler of stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'))) {
-    acknowledgeNag(
-      handler,
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "CDK's BucketNotificationsHandler custom resource uses the basic execution role to write its own deployment logs.",
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: "CDK's BucketNotificationsHandler sets s3:PutBucketNotification at deploy time; CDK's own policy uses '*' for it.",
-      },
-    );
-  }
 }

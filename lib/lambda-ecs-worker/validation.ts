@@ -1,3 +1,9 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { otherStackProblem } from '../core/placement';
+import { PropsValidator } from '../core/props-validator';
+import { LambdaEcsWorkerProps, SceneTrigger } from './props';
+
 /** Key endings of everything the worker writes under the output prefix (see renderOutputKeys). */
 export const OUTPUT_SUFFIXES: ReadonlyArray<string> = ['.png', '.log'];
 
@@ -59,4 +65,69 @@ export function validateKeyLayout(layout: KeyLayout): string[] {
     }
   }
   return errors;
+}
+
+const FARGATE_SIZES: Record<number, [number, number]> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16384],
+  4096: [8192, 30720],
+  8192: [16384, 61440],
+  16384: [32768, 122880],
+};
+
+/** Checks every prop and throws one error listing every problem, phrased as what to change. */
+export function validateProps(
+  scope: IConstruct,
+  props: LambdaEcsWorkerProps,
+  inputPrefix: string,
+  inputSuffixes: string[],
+  outputPrefix: string,
+): void {
+  const v = new PropsValidator(scope, 'LambdaEcsWorker');
+  v.problems(validateKeyLayout({ inputPrefix, inputSuffixes, outputPrefix }));
+  // Only bucket notifications are configured in the bucket's stack and point back at the launcher; an
+  // EventBridge rule lives in the worker's stack and references the bucket one way.
+  const notifies = (props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION) === SceneTrigger.BUCKET_NOTIFICATION;
+  const crossStackBucket =
+    notifies &&
+    props.bucket &&
+    otherStackProblem(
+      scope,
+      'bucket',
+      props.bucket,
+      "CDK configures S3 notifications in the bucket's stack, and a launcher in another stack makes a dependency cycle between the two stacks",
+      "Create the LambdaEcsWorker in the bucket's stack, import the bucket into this stack by name " +
+        "(s3.Bucket.fromBucketName(this, 'Scenes', name)), or trigger the launcher from EventBridge (`trigger: SceneTrigger.EVENTBRIDGE`)",
+    );
+  if (crossStackBucket) v.problem(crossStackBucket);
+  v.wholeNumber('maxWorkers', props.maxWorkers, 1, 1000);
+  v.wholeNumber('jobsPerWorker', props.jobsPerWorker, 1, 10_000);
+  v.wholeNumber('maxReceiveCount', props.maxReceiveCount, 1, 1000);
+  v.wholeNumber('maxPixels', props.maxPixels, 1, 2 ** 40);
+  v.duration('visibilityTimeout', props.visibilityTimeout, { min: Duration.seconds(30), max: Duration.hours(12) });
+  v.duration('maxJobAge', props.maxJobAge, { min: Duration.minutes(1), max: Duration.days(14) });
+  v.duration('workerIdleTimeout', props.workerIdleTimeout, { min: Duration.seconds(0), max: Duration.days(1) });
+  v.duration('renderTimeout', props.renderTimeout, { min: Duration.seconds(1), max: Duration.days(7) });
+  // EventBridge rates are whole minutes.
+  v.duration('reconcileInterval', props.reconcileInterval, { min: Duration.minutes(1), max: Duration.hours(1), unit: 'minutes' });
+  // The launcher's TTL setting is in whole days.
+  v.duration('jobRecordRetention', props.jobRecordRetention, { min: Duration.days(1), unit: 'days' });
+  if (props.jobRecordRetention !== undefined && props.jobTable === false) {
+    v.problem('jobRecordRetention has no effect with jobTable: false: remove one of them');
+  }
+  if (props.cluster && props.vpc) v.problem("give either cluster or vpc, not both: workers run in the cluster's own VPC");
+  const cpu = props.workerCpu ?? 1024;
+  const memory = props.workerMemoryMiB ?? 2048;
+  if (!Token.isUnresolved(cpu) && !Token.isUnresolved(memory)) {
+    const range = FARGATE_SIZES[cpu];
+    if (!range) v.problem(`\`workerCpu\` must be one of ${Object.keys(FARGATE_SIZES).join(', ')} (got ${cpu})`);
+    else if (memory < range[0] || memory > range[1]) {
+      v.problem(`\`workerMemoryMiB\` for workerCpu ${cpu} must be from ${range[0]} to ${range[1]} (got ${memory})`);
+    }
+  }
+  if (props.workerUser !== undefined && /^(root|0)(:|$)/.test(props.workerUser)) v.problem(`workerUser must not be root (got '${props.workerUser}')`);
+  if (props.securityGroups && props.securityGroups.length === 0) v.problem('securityGroups must not be empty: leave it out for a new group without inbound rules');
+  v.throwIfInvalid();
 }

@@ -3,43 +3,12 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { SAFE_SCALE_IN_MODE, ScaleInMode, scaleInModesOf, ScalingTargetKind } from '../../contracts/spot-fleet-autoscaler/config';
 import { acknowledgePolicyWildcards } from '../core';
 import type { WorkerSpotFleet } from './worker-spot-fleet';
 
-/** The kinds of worker pool the autoscaler can size (the same literals the handler reads). */
-export enum ScalingTargetKind {
-  /** An EC2 Spot Fleet request of type `maintain`: sets its TargetCapacity. */
-  SPOT_FLEET = 'spot-fleet',
-  /** An EC2 Auto Scaling group: sets its DesiredCapacity. */
-  AUTO_SCALING_GROUP = 'auto-scaling-group',
-  /** An ECS service: sets its desiredCount. */
-  ECS_SERVICE = 'ecs-service',
-}
-
-/** How a pool shrinks when the autoscaler lowers its capacity. */
-export enum ScaleInMode {
-  /**
-   * Spot Fleet only (its default): lowering the target terminates nobody (ExcessCapacityTerminationPolicy
-   * `noTermination`); each worker shuts its instance down after an idle period (queue-worker.js, or the
-   * IdleExit helper). No job in progress is killed by a scale-in. The workers MUST exit when idle, or the
-   * fleet never shrinks.
-   */
-  WORKERS_EXIT_WHEN_IDLE = 'workers-exit',
-  /**
-   * Auto Scaling group and ECS service only (their default): each worker protects itself from scale-in
-   * while it holds a message and releases the protection when idle (instance scale-in protection through
-   * `SetInstanceProtection`; ECS task scale-in protection through the ECS agent), so the target removes
-   * only idle workers. The construct grants the workers that right, scoped to the group or cluster.
-   */
-  PROTECT_BUSY_WORKERS = 'protect-busy',
-  /**
-   * Explicit opt-in, for workers that cannot cooperate: lowering capacity lets the target stop workers of
-   * its choice, busy or not. A busy one gets the 2-minute Spot notice (a SIGTERM on ECS) and, with the
-   * interruption helper, returns its message; the job runs again from the start. Its cost in the
-   * benchmark: 4–16 % of job runs redone (docs/spot-fleet-autoscaler.md).
-   */
-  TERMINATE_INSTANCES = 'terminate',
-}
+// One definition each, in the contract the handler reads; the library's users import them from here.
+export { ScaleInMode, ScalingTargetKind };
 
 /** What a target tells the autoscaler when bound to it. */
 export interface ScalingTargetConfig {
@@ -114,9 +83,6 @@ export abstract class ScalingTarget {
   public abstract prepareWorkers(scope: Construct, mode: ScaleInMode): void;
 }
 
-const SPOT_FLEET_MODES = [ScaleInMode.WORKERS_EXIT_WHEN_IDLE, ScaleInMode.TERMINATE_INSTANCES];
-const PROTECTING_MODES = [ScaleInMode.PROTECT_BUSY_WORKERS, ScaleInMode.TERMINATE_INSTANCES];
-
 class SpotFleetRequestTarget extends ScalingTarget {
   /** @param created the fleet is a WorkerSpotFleet of this app, whose user data the autoscaler sets */
   constructor(
@@ -147,8 +113,8 @@ class SpotFleetRequestTarget extends ScalingTarget {
         new iam.PolicyStatement({ actions: ['ec2:ModifySpotFleetRequest', ...EC2_TAG_ACTIONS], resources: [arn] }),
       ],
       wildcardReason: 'ec2:DescribeSpotFleetRequests supports no resource-level permissions (AWS requires "*"); modify and tag are scoped to the one fleet.',
-      defaultScaleInMode: ScaleInMode.WORKERS_EXIT_WHEN_IDLE,
-      scaleInModes: SPOT_FLEET_MODES,
+      defaultScaleInMode: SAFE_SCALE_IN_MODE[ScalingTargetKind.SPOT_FLEET],
+      scaleInModes: scaleInModesOf(ScalingTargetKind.SPOT_FLEET),
     };
   }
 }
@@ -200,8 +166,8 @@ class AutoScalingGroupTarget extends ScalingTarget {
         }),
       ],
       wildcardReason: GROUP_WILDCARD_REASON,
-      defaultScaleInMode: ScaleInMode.PROTECT_BUSY_WORKERS,
-      scaleInModes: PROTECTING_MODES,
+      defaultScaleInMode: SAFE_SCALE_IN_MODE[ScalingTargetKind.AUTO_SCALING_GROUP],
+      scaleInModes: scaleInModesOf(ScalingTargetKind.AUTO_SCALING_GROUP),
     };
   }
 }
@@ -241,8 +207,8 @@ class EcsServiceTarget extends ScalingTarget {
           resources: [this.service.serviceArn],
         }),
       ],
-      defaultScaleInMode: ScaleInMode.PROTECT_BUSY_WORKERS,
-      scaleInModes: PROTECTING_MODES,
+      defaultScaleInMode: SAFE_SCALE_IN_MODE[ScalingTargetKind.ECS_SERVICE],
+      scaleInModes: scaleInModesOf(ScalingTargetKind.ECS_SERVICE),
     };
   }
 }

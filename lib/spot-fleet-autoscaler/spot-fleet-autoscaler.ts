@@ -1,4 +1,4 @@
-import { Duration, Names, Stack } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -6,8 +6,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_QUEUE_DEPTH_POLICY, QUEUE_DEPTH_PRESETS, QueueDepthPolicy, validateQueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
-import { acknowledgePolicyWildcards, PrebundledFunction } from '../core';
+import { DEFAULT_QUEUE_DEPTH_POLICY, QUEUE_DEPTH_PRESETS, QueueDepthPolicy, validateQueueDepthPolicy } from '../../contracts/queue-depth-policy';
+import { ENV } from '../../contracts/spot-fleet-autoscaler/config';
+import { WORKER_CLI_ENV, workerScaleIn } from '../../contracts/spot-fleet-autoscaler/worker-env';
+import { acknowledgePolicyWildcards, PrebundledFunction, regionMismatches } from '../core';
+import { PropsValidator } from '../core/props-validator';
 import { ScaleInMode, ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
 
@@ -188,27 +191,29 @@ export class SpotFleetAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: SpotFleetAutoscalerProps) {
     super(scope, id);
+    const v = new PropsValidator(this, 'SpotFleetAutoscaler');
     this.preset = props.preset ?? ScalingPreset.BALANCED;
     const preset = QUEUE_DEPTH_PRESETS[this.preset];
-    const errors: string[] = [];
-    if (!preset) errors.push(`\`preset\` must be one of ${Object.values(ScalingPreset).join(', ')} (got '${props.preset}')`);
+    if (!preset) v.problem(`\`preset\` must be one of ${Object.values(ScalingPreset).join(', ')} (got '${props.preset}')`);
     this.policy = {
       backlogPerWorker: props.backlogPerWorker ?? preset?.backlogPerWorker,
       minWorkers: props.minWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.minWorkers,
       maxWorkers: props.maxWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.maxWorkers,
-      scaleInCooldownSeconds: props.scaleInCooldown?.toSeconds() ?? preset?.scaleInCooldownSeconds,
-      idleSecondsBeforeScaleIn: props.idleBeforeScaleIn?.toSeconds() ?? preset?.idleSecondsBeforeScaleIn,
+      scaleInCooldownSeconds: v.duration('scaleInCooldown', props.scaleInCooldown) ?? preset?.scaleInCooldownSeconds,
+      idleSecondsBeforeScaleIn: v.duration('idleBeforeScaleIn', props.idleBeforeScaleIn) ?? preset?.idleSecondsBeforeScaleIn,
       scaleInHysteresisWorkers: props.scaleInHysteresisWorkers ?? preset?.scaleInHysteresisWorkers,
     };
-    this.workerIdleSeconds = props.workerIdleTimeout ? props.workerIdleTimeout.toMilliseconds() / 1000 : preset?.workerIdleSeconds;
-    if (preset) errors.push(...validateQueueDepthPolicy(this.policy).map(toPropNames));
-    if (!Number.isInteger(this.workerIdleSeconds) || this.workerIdleSeconds < 1) {
-      errors.push(`\`workerIdleTimeout\` must be at least 1 second, in whole seconds (got ${this.workerIdleSeconds})`);
-    }
+    this.workerIdleSeconds = v.duration('workerIdleTimeout', props.workerIdleTimeout, { min: Duration.seconds(1) }) ?? preset?.workerIdleSeconds;
+    if (preset) v.problems(validateQueueDepthPolicy(this.policy, Token.isUnresolved).map(toPropNames));
+    v.problems(
+      regionMismatches(this, [
+        { prop: 'queue', arn: props.queue.queueArn, why: "the autoscaler reads the queue's depth with an SQS client of its own region" },
+      ]),
+    );
     if ((props.target === undefined) === (props.fleet === undefined)) {
-      errors.push('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
+      v.problem('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
     }
-    if (errors.length > 0) throw new Error(`Invalid SpotFleetAutoscaler props at ${this.node.path}: ${errors.join('; ')}`);
+    v.throwIfInvalid();
 
     this.queue = props.queue;
     this.dryRun = props.dryRun ?? false;
@@ -223,9 +228,9 @@ export class SpotFleetAutoscaler extends Construct {
         initialCapacity: props.fleet.initialCapacity ?? this.policy.minWorkers,
         queue: props.queue,
         workerEnvironment: {
-          WORKER_SCALE_IN: workerScaleIn(ScalingTargetKind.SPOT_FLEET, fleetMode),
-          WORKER_IDLE_SECONDS: String(this.workerIdleSeconds),
-          WORKER_SHUTDOWN_ON_IDLE: String(fleetMode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE),
+          [WORKER_CLI_ENV.scaleIn]: workerScaleIn(ScalingTargetKind.SPOT_FLEET, fleetMode),
+          [WORKER_CLI_ENV.idleSeconds]: String(this.workerIdleSeconds),
+          [WORKER_CLI_ENV.shutdownOnIdle]: String(fleetMode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE),
         },
       });
     }
@@ -233,16 +238,18 @@ export class SpotFleetAutoscaler extends Construct {
     this.target = target.bind(this);
     this.scaleInMode = props.scaleInMode ?? this.target.defaultScaleInMode;
     if (!this.target.scaleInModes.includes(this.scaleInMode)) {
-      throw new Error(
-        `Invalid SpotFleetAutoscaler props at ${this.node.path}: \`scaleInMode\` ${modeName(this.scaleInMode)} does not apply to a ${this.target.kind} target ` +
+      v.problem(
+        `\`scaleInMode\` ${modeName(this.scaleInMode)} does not apply to a ${this.target.kind} target ` +
           `(use ${this.target.scaleInModes.map(modeName).join(' or ')}): a Spot Fleet shrinks by workers exiting when idle, ` +
           'an Auto Scaling group or ECS service by protecting busy workers',
       );
     }
+    // The target's kind (and so the allowed modes) is known only once it is bound.
+    v.throwIfInvalid();
     target.prepareWorkers(this, this.scaleInMode);
     this.workerEnvironment = {
-      WORKER_SCALE_IN: workerScaleIn(this.target.kind, this.scaleInMode),
-      WORKER_IDLE_SECONDS: String(this.workerIdleSeconds),
+      [WORKER_CLI_ENV.scaleIn]: workerScaleIn(this.target.kind, this.scaleInMode),
+      [WORKER_CLI_ENV.idleSeconds]: String(this.workerIdleSeconds),
     };
 
     this.handler = new PrebundledFunction(this, 'Handler', {
@@ -250,16 +257,16 @@ export class SpotFleetAutoscaler extends Construct {
       description: `Sizes ${this.target.kind} ${this.node.path} from queue depth`,
       timeout: Duration.seconds(30),
       environment: {
-        TARGET_KIND: this.target.kind,
-        TARGET_ID: this.target.targetId,
-        ...(this.target.clusterName ? { ECS_CLUSTER: this.target.clusterName } : {}),
-        QUEUE_URL: props.queue.queueUrl,
-        SCALING_POLICY: Stack.of(this).toJsonString(this.policy),
-        DRY_RUN: String(this.dryRun),
-        SCALE_IN_MODE: this.scaleInMode,
-        // The preset is already resolved into SCALING_POLICY; the handler logs its name with each decision.
-        SCALING_PRESET: this.preset,
-        AUTOSCALER_NAME: this.autoscalerName,
+        [ENV.targetKind]: this.target.kind,
+        [ENV.targetId]: this.target.targetId,
+        ...(this.target.clusterName ? { [ENV.cluster]: this.target.clusterName } : {}),
+        [ENV.queueUrl]: props.queue.queueUrl,
+        [ENV.policy]: Stack.of(this).toJsonString(this.policy),
+        [ENV.dryRun]: String(this.dryRun),
+        [ENV.scaleInMode]: this.scaleInMode,
+        // The preset is already resolved into the policy; the handler logs its name with each decision.
+        [ENV.preset]: this.preset,
+        [ENV.autoscalerName]: this.autoscalerName,
         POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       },
@@ -329,13 +336,6 @@ export class SpotFleetAutoscaler extends Construct {
       ...props,
     });
   }
-}
-
-/** What the shipped queue worker must do (its WORKER_SCALE_IN) for a target kind in a mode. */
-function workerScaleIn(kind: ScalingTargetKind, mode: ScaleInMode): string {
-  if (mode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE) return 'workers-exit';
-  if (mode === ScaleInMode.PROTECT_BUSY_WORKERS) return kind === ScalingTargetKind.ECS_SERVICE ? 'protect-task' : 'protect-instance';
-  return 'none';
 }
 
 const modeName = (mode: ScaleInMode) => Object.entries(ScaleInMode).find(([, value]) => value === mode)?.[0] ?? String(mode);

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgePolicyWildcards } from '../core';
+import { PropsValidator } from '../core/props-validator';
 
 /** How to build a worker Spot Fleet (everything but the queue, which the autoscaler supplies). */
 export interface WorkerFleetOptions {
@@ -203,24 +204,20 @@ export class WorkerSpotFleet extends Construct {
 }
 
 function validate(scope: Construct, props: WorkerSpotFleetProps, types: ec2.InstanceType[]): void {
-  const errors: string[] = [];
+  const v = new PropsValidator(scope, 'WorkerSpotFleet');
   if (props.workerCommands.length === 0 || props.workerCommands.every((c) => c.trim() === '')) {
-    errors.push('`workerCommands` must hold at least one command that starts the worker');
+    v.problem('`workerCommands` must hold at least one command that starts the worker');
   }
-  if (types.length === 0) errors.push('`instanceTypes` must name at least one instance type (several are better: more Spot pools)');
+  if (types.length === 0) v.problem('`instanceTypes` must name at least one instance type (several are better: more Spot pools)');
   const archs = new Set(types.map((t) => t.architecture));
   if (archs.size > 1) {
-    errors.push(`\`instanceTypes\` mix architectures (${types.map((t) => `${t}: ${t.architecture}`).join(', ')}): one AMI cannot boot them all; use one architecture`);
+    v.problem(`\`instanceTypes\` mix architectures (${types.map((t) => `${t}: ${t.architecture}`).join(', ')}): one AMI cannot boot them all; use one architecture`);
   }
-  const size = props.rootVolumeSizeGiB;
-  if (size !== undefined && (!Number.isInteger(size) || size < 8 || size > 16384)) {
-    errors.push(`\`rootVolumeSizeGiB\` must be a whole number from 8 to 16384 (got ${size})`);
-  }
+  v.wholeNumber('rootVolumeSizeGiB', props.rootVolumeSizeGiB, 8, 16384);
   for (const [name, value] of Object.entries(props.workerEnvironment ?? {})) {
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) errors.push(`\`workerEnvironment\` names must be shell variable names in capitals (got '${name}')`);
-    if (value.includes("'")) errors.push(`\`workerEnvironment\` values must not contain a single quote (${name})`);
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) v.problem(`\`workerEnvironment\` names must be shell variable names in capitals (got '${name}')`);
+    if (value.includes("'")) v.problem(`\`workerEnvironment\` values must not contain a single quote (${name})`);
   }
-  const initial = props.initialCapacity;
-  if (initial !== undefined && (!Number.isInteger(initial) || initial < 0)) errors.push(`\`initialCapacity\` must be a whole number ≥ 0 (got ${initial})`);
-  if (errors.length > 0) throw new Error(`Invalid WorkerSpotFleet props at ${scope.node.path}: ${errors.join('; ')}`);
+  v.wholeNumber('initialCapacity', props.initialCapacity, 0);
+  v.throwIfInvalid();
 }

@@ -1,5 +1,5 @@
 import { MaskingMode, MaskingOptions, ValidationRule } from './props';
-import { TriggerConfig } from './rule-config';
+import { TriggerConfig } from '../../contracts/table-trigger/rule-config';
 
 /** Alerts show stars and the last 4 characters (at most half the value) unless told otherwise. */
 export const DEFAULT_MASKING = { mode: MaskingMode.LAST_CHARACTERS, visibleCharacters: 4 } as const;

@@ -4,6 +4,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { MaskingMode } from '../../contracts/table-trigger/rule-config';
+
+export { MaskingMode };
 
 /** A named format of a validated attribute. */
 export interface AttributeFormat {
@@ -14,16 +17,6 @@ export interface AttributeFormat {
    * anchored for you, so `\d{9}` means exactly nine digits.
    */
   readonly pattern: string;
-}
-
-/** How an invalid value is shown in an alert. */
-export enum MaskingMode {
-  /** Stars, then the last few characters (never more than half the value): `*******6789`. */
-  LAST_CHARACTERS = 'LAST_CHARACTERS',
-  /** Only the value's length: `[redacted, 11 characters]`. */
-  REDACT = 'REDACT',
-  /** The value itself. Only for attributes that are not sensitive. */
-  NONE = 'NONE',
 }
 
 /** Masking of invalid values in alerts. */

@@ -8,16 +8,19 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeNag, deadLetterAlarm, HOUSE_DEFAULTS, PrebundledFunction } from '../core';
+import { deadLetterAlarm, PrebundledFunction, regionMismatches } from '../core';
+import { newOnFailureQueue } from '../core/builders';
+import { PropsValidator } from '../core/props-validator';
 import { buildTriggerConfig, DEFAULT_MASKING } from './build-config';
 import { TableTriggerProps, TriggerEventName } from './props';
 import {
   MAX_TRIGGER_CONFIG_BYTES,
+  STREAM_ARN_ENV,
   TABLE_NAME_ENV,
   TOPIC_ARN_ENV,
   TRIGGER_CONFIG_ENV,
   triggerConfigErrors,
-} from './rule-config';
+} from '../../contracts/table-trigger/rule-config';
 
 /** The defaults the event source mapping gets, in one place for the docs and the tests. */
 export const TABLE_TRIGGER_DEFAULTS = {
@@ -63,7 +66,7 @@ export class TableTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: TableTriggerProps) {
     super(scope, id);
-    validateProps(props);
+    validateProps(this, props);
     this.invalidValue = props.invalidValue ?? TABLE_TRIGGER_DEFAULTS.invalidValue;
 
     this.table = props.table ?? this.createTable(props);
@@ -101,16 +104,11 @@ export class TableTrigger extends Construct {
     if (props.deadLetterQueue) {
       this.deadLetterQueue = props.deadLetterQueue;
     } else {
-      const queue = new sqs.Queue(this, 'DeadLetterQueue', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: HOUSE_DEFAULTS.deadLetterRetention,
-      });
-      acknowledgeNag(queue, {
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself the on-failure destination of the stream trigger; a dead-letter queue of it would have no consumer.',
-      });
-      this.deadLetterQueue = queue;
+      this.deadLetterQueue = newOnFailureQueue(
+        this,
+        'DeadLetterQueue',
+        'This queue is itself the on-failure destination of the stream trigger; a dead-letter queue of it would have no consumer.',
+      );
     }
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, {
       alarmDescription: `Stream records of ${this.table.node.path} failed every retry of TableTrigger ${this.node.path}; their shard and sequence numbers are in the on-failure queue.`,
@@ -126,6 +124,7 @@ export class TableTrigger extends Construct {
         timeout: props.timeout,
         environment: {
           [TABLE_NAME_ENV]: this.table.tableName,
+          [STREAM_ARN_ENV]: this.table.tableStreamArn,
           [TOPIC_ARN_ENV]: this.topic.topicArn,
           [TRIGGER_CONFIG_ENV]: this.handlerConfiguration!,
           POWERTOOLS_SERVICE_NAME: 'table-trigger',
@@ -166,7 +165,9 @@ export class TableTrigger extends Construct {
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
       resourceArns: [this.table.tableStreamArn!],
     });
-    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
+    // GetItem: before alerting, the built-in handler reads the item's key back to skip items deleted since their record.
+    const tableActions = this.builtInHandler ? ['dynamodb:GetItem', 'dynamodb:UpdateItem'] : ['dynamodb:UpdateItem'];
+    iam.Grant.addToPrincipal({ grantee, actions: tableActions, resourceArns: [this.table.tableArn] });
     this.table.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
     iam.Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] });
     // The AWS-managed alias/aws/sns key needs no grant (its key policy admits SNS callers of this account).
@@ -215,43 +216,51 @@ export class TableTrigger extends Construct {
   }
 }
 
-function validateProps(props: TableTriggerProps): void {
-  const errors: string[] = [];
-  if (props.rules && props.handler) errors.push('give either rules (built-in handler) or handler (your own function), not both');
-  if (!props.rules && !props.handler) errors.push('give rules (to use the built-in handler) or handler (your own function)');
+function validateProps(scope: Construct, props: TableTriggerProps): void {
+  const v = new PropsValidator(scope, 'TableTrigger');
+  v.problems(
+    regionMismatches(scope, [
+      { prop: 'table', arn: props.table?.tableStreamArn, why: "Lambda reads a DynamoDB stream only in the function's own region" },
+      {
+        prop: 'deadLetterQueue',
+        arn: props.deadLetterQueue?.queueArn,
+        why: "the trigger's dead-letter alarm watches the queue's metrics in the stack's region, where a queue of another region has none",
+      },
+    ]),
+  );
+  if (props.rules && props.handler) v.problem('give either rules (built-in handler) or handler (your own function), not both');
+  if (!props.rules && !props.handler) v.problem('give rules (to use the built-in handler) or handler (your own function)');
   if (props.table) {
     for (const name of ['partitionKey', 'sortKey', 'removalPolicy'] as const) {
-      if (props[name] !== undefined) errors.push(`${name} applies only to a new table; remove it or remove table`);
+      if (props[name] !== undefined) v.problem(`${name} applies only to a new table; remove it or remove table`);
     }
+  }
+  if (props.handler && !props.handler.role) {
+    v.problem(
+      `handler ${props.handler.node.path} has no role this construct can grant stream, table and topic access to (an imported function ` +
+        "without one): import it with lambda.Function.fromFunctionAttributes(this, 'Handler', { functionArn, role: iam.Role.fromRoleArn(...) })",
+    );
   }
   if (props.handler) {
     for (const name of ['memorySize', 'timeout', 'alertMasking', 'invalidValue'] as const) {
-      if (props[name] !== undefined) errors.push(`${name} configures the built-in handler; with your own handler, configure your function instead`);
+      if (props[name] !== undefined) v.problem(`${name} configures the built-in handler; with your own handler, configure your function instead`);
     }
   }
-  if (props.alertTopic && props.alertTopicKey) errors.push('alertTopicKey applies only to a new topic; remove it or remove alertTopic');
-  if (props.invalidValue !== undefined && props.invalidValue.length === 0) errors.push("invalidValue must not be empty (default 'INVALID')");
+  if (props.alertTopic && props.alertTopicKey) v.problem('alertTopicKey applies only to a new topic; remove it or remove alertTopic');
+  if (props.invalidValue !== undefined && props.invalidValue.length === 0) v.problem("invalidValue must not be empty (default 'INVALID')");
   const eventNames = props.eventNames;
   if (eventNames !== undefined) {
-    if (eventNames.length === 0) errors.push('eventNames must name at least one event (INSERT, MODIFY, REMOVE)');
-    if (new Set(eventNames).size !== eventNames.length) errors.push('eventNames lists an event twice');
+    if (eventNames.length === 0) v.problem('eventNames must name at least one event (INSERT, MODIFY, REMOVE)');
+    if (new Set(eventNames).size !== eventNames.length) v.problem('eventNames lists an event twice');
     if (eventNames.includes(TriggerEventName.REMOVE) && props.rules) {
-      errors.push('eventNames includes REMOVE, but a deleted item has nothing to validate; REMOVE is only for your own handler');
+      v.problem('eventNames includes REMOVE, but a deleted item has nothing to validate; REMOVE is only for your own handler');
     }
   }
-  checkRange(errors, 'batchSize', props.batchSize, 1, 10000);
-  checkRange(errors, 'retryAttempts', props.retryAttempts, 0, 10000);
-  checkRange(errors, 'parallelizationFactor', props.parallelizationFactor, 1, 10);
-  if (props.maxRecordAge && !props.maxRecordAge.isUnresolved()) {
-    const seconds = props.maxRecordAge.toSeconds();
-    if (seconds < 60 || seconds > 7 * 24 * 3600) errors.push(`maxRecordAge must be from 60 seconds to 7 days (got ${seconds} s)`);
-  }
-  if (errors.length > 0) throw new Error(`Invalid TableTrigger props:\n- ${errors.join('\n- ')}`);
-}
-
-function checkRange(errors: string[], name: string, value: number | undefined, min: number, max: number): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) errors.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
+  v.wholeNumber('batchSize', props.batchSize, 1, 10000);
+  v.wholeNumber('retryAttempts', props.retryAttempts, 0, 10000);
+  v.wholeNumber('parallelizationFactor', props.parallelizationFactor, 1, 10);
+  v.duration('maxRecordAge', props.maxRecordAge, { min: Duration.minutes(1), max: Duration.days(7) });
+  v.throwIfInvalid();
 }
 
 /** What can be known at synth time about a table: its key attributes and stream view type. */

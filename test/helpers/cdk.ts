@@ -1,19 +1,12 @@
-import { App, AppProps, Stack, StackProps } from 'aws-cdk-lib';
+import { Stack, StackProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import * as path from 'path';
-
-// The same feature flags `cdk synth` uses, so tests see the templates users deploy.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const CDK_CONTEXT: Record<string, unknown> = require(path.join(__dirname, '..', '..', 'cdk.json')).context;
+import { newTestApp } from '../../harness/cdk-app';
 
 export const TEST_ENV = { account: '123456789012', region: 'us-east-1' };
 
-/** An App with the project's cdk.json context. */
-export function newTestApp(props: AppProps = {}): App {
-  return new App({ ...props, context: { ...CDK_CONTEXT, ...props.context } });
-}
+export { newTestApp };
 
 /** A stack in a fresh test App, in a fixed account and region so templates are stable. */
 export function newTestStack(id = 'TestStack', props: StackProps = {}): Stack {

@@ -1,29 +1,21 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
+import { AssetCopy } from '../helpers/fresh-asset';
 
 const ROOT = path.join(__dirname, '..', '..');
 const ASSET = path.join(ROOT, 'assets', 'image-processing-api');
-const SOURCES = path.join(ROOT, 'lambda', 'image-processing-api');
 
 /**
  * The Lambda asset must run on its own: sharp is not bundled by esbuild, so the asset carries sharp, its
  * linux-x64 binaries and its dependencies. Prove it in a fresh Node process that cannot see this repo.
  */
 describe('image-processing-api Lambda asset', () => {
-  let dir: string;
+  let copy: AssetCopy;
   beforeAll(() => {
-    const built = fs.statSync(path.join(ASSET, 'index.js')).mtimeMs;
-    const newest = Math.max(...fs.readdirSync(SOURCES).map((f) => fs.statSync(path.join(SOURCES, f)).mtimeMs));
-    if (newest > built) throw new Error(`assets/image-processing-api is older than lambda/image-processing-api: run 'npm run build:assets'`);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-api-asset-'));
-    fs.cpSync(ASSET, dir, { recursive: true });
+    copy = new AssetCopy('image-processing-api');
   });
-  afterAll(() => {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => copy?.remove());
 
   it('keeps sharp out of the bundle and ships it with its platform packages', () => {
     const bundle = fs.readFileSync(path.join(ASSET, 'index.js'), 'utf8');
@@ -36,27 +28,24 @@ describe('image-processing-api Lambda asset', () => {
   });
 
   it('loads in a fresh process outside the repo (no NODE_PATH) and resizes an image', async () => {
-    expect(path.relative(ROOT, dir).startsWith('..')).toBe(true);
+    expect(path.relative(ROOT, copy.dir).startsWith('..')).toBe(true);
     const input = await sharp({ create: { width: 120, height: 60, channels: 3, background: { r: 250, g: 10, b: 10 } } })
       .png()
       .toBuffer();
-    fs.writeFileSync(path.join(dir, 'input.png'), input);
-    const script = `
-      const fs = require('fs');
-      const sharpPath = require.resolve('sharp');
-      const { handler } = require('./index.js');
-      const event = { httpMethod: 'POST', headers: { Accept: 'image/png' }, body: JSON.stringify({
-        operation: 'resize', base64Image: fs.readFileSync('input.png').toString('base64'), width: 30 }) };
-      handler(event, { awsRequestId: 'asset-test' }).then((r) => {
-        process.stdout.write(JSON.stringify({ sharpPath, status: r.statusCode, type: r.headers['Content-Type'], body: r.body, b64: r.isBase64Encoded }));
-      }, (e) => { console.error(e); process.exit(1); });`;
-    const env = { ...process.env, AWS_LAMBDA_LOG_LEVEL: 'ERROR', POWERTOOLS_LOG_LEVEL: 'ERROR' } as NodeJS.ProcessEnv;
-    delete env.NODE_PATH;
-    delete env.NODE_OPTIONS;
-    const out = execFileSync(process.execPath, ['-e', script], { cwd: dir, env, encoding: 'utf8', timeout: 30_000 });
-    const result = JSON.parse(out.slice(out.indexOf('{"sharpPath"')));
-    expect(result.sharpPath.startsWith(fs.realpathSync(dir))).toBe(true);
-    expect(result).toMatchObject({ status: 200, type: 'image/png', b64: true });
+    const event = {
+      httpMethod: 'POST',
+      headers: { Accept: 'image/png' },
+      body: JSON.stringify({ operation: 'resize', base64Image: input.toString('base64'), width: 30 }),
+    };
+    const outcome = copy.invoke({
+      event,
+      context: { awsRequestId: 'asset-test' },
+      env: { AWS_LAMBDA_LOG_LEVEL: 'ERROR', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      resolve: ['sharp'],
+    });
+    expect(outcome.modules.sharp.startsWith(fs.realpathSync(copy.dir))).toBe(true);
+    const result = (outcome as { resolved: { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean } }).resolved;
+    expect(result).toMatchObject({ statusCode: 200, headers: expect.objectContaining({ 'Content-Type': 'image/png' }), isBase64Encoded: true });
     const png = Buffer.from(result.body, 'base64');
     expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 30, height: 15 });
     const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });

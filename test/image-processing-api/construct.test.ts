@@ -3,9 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ImageApiAuthorization, ImageProcessingApi, IMAGE_API_LIMIT_ENV, IMAGE_API_OPERATIONS } from '../../lib';
-import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_OUTPUT_DIMENSION } from '../../lib/image-processing-api/contract';
-import { DEFAULT_LIMITS, LIMIT_ENV } from '../../lambda/image-processing-api/limits';
-import { OPERATIONS } from '../../lambda/image-processing-api/protocol';
+import { DEFAULT_LIMITS, ImageLimits, outputPixelsFor } from '../../contracts/image-processing-api/limits';
 import { expectNoNagFindings, newTestApp, newTestStack, templateOf } from '../helpers/cdk';
 
 describe('ImageProcessingApi construct', () => {
@@ -24,9 +22,10 @@ describe('ImageProcessingApi construct', () => {
       TracingConfig: { Mode: 'Active' },
       Environment: {
         Variables: Match.objectLike({
-          MAX_INPUT_BYTES: String(DEFAULT_MAX_INPUT_BYTES),
-          MAX_INPUT_PIXELS: String(DEFAULT_MAX_INPUT_PIXELS),
-          MAX_OUTPUT_DIMENSION: String(DEFAULT_MAX_OUTPUT_DIMENSION),
+          MAX_INPUT_BYTES: String(DEFAULT_LIMITS.maxInputBytes),
+          MAX_INPUT_PIXELS: String(DEFAULT_LIMITS.maxInputPixels),
+          MAX_OUTPUT_DIMENSION: String(DEFAULT_LIMITS.maxOutputDimension),
+          MAX_OUTPUT_PIXELS: String(outputPixelsFor(1536)), // fitted to the default memory
           ALLOWED_ORIGINS: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('Distribution'), 'DomainName'] }]] },
         }),
       },
@@ -63,7 +62,7 @@ describe('ImageProcessingApi construct', () => {
         required: ['operation'],
         properties: Match.objectLike({
           operation: { type: 'string', enum: IMAGE_API_OPERATIONS },
-          base64Image: { type: 'string', maxLength: Math.ceil(DEFAULT_MAX_INPUT_BYTES / 3) * 4 + 64 },
+          base64Image: { type: 'string', maxLength: Math.ceil(DEFAULT_LIMITS.maxInputBytes / 3) * 4 + 64 },
         }),
       }),
     });
@@ -166,12 +165,15 @@ describe('ImageProcessingApi construct', () => {
     expectNoNagFindings(stack);
   });
 
-  it('repeats the handler contract exactly (operations, limit variables, defaults)', () => {
-    expect(IMAGE_API_OPERATIONS).toEqual([...OPERATIONS]);
-    expect(IMAGE_API_LIMIT_ENV).toEqual(LIMIT_ENV);
-    expect(DEFAULT_MAX_INPUT_BYTES).toBe(DEFAULT_LIMITS.maxInputBytes);
-    expect(DEFAULT_MAX_INPUT_PIXELS).toBe(DEFAULT_LIMITS.maxInputPixels);
-    expect(DEFAULT_MAX_OUTPUT_DIMENSION).toBe(DEFAULT_LIMITS.maxOutputDimension);
+  it('hands the handler every limit of the contract, with the contract defaults', () => {
+    const expected = Object.fromEntries(
+      (Object.keys(DEFAULT_LIMITS) as Array<keyof ImageLimits>).map((key) => [IMAGE_API_LIMIT_ENV[key], String(DEFAULT_LIMITS[key])]),
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike(expected) },
+    });
+    expect(IMAGE_API_OPERATIONS).toEqual(['ping', 'getDimensions', 'identify', 'resize', 'thumbnail', 'convert', 'getSample']);
   });
 });
 
@@ -184,8 +186,11 @@ describe('ImageProcessingApi options', () => {
       throttlingRateLimit: 5,
       throttlingBurstLimit: 10,
       allowedOrigins: ['https://app.example.com'],
+      memorySize: 1024,
     });
     const template = templateOf(stack);
+    // The output-pixel budget follows the memory when not set.
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Environment: { Variables: Match.objectLike({ MAX_OUTPUT_PIXELS: String(outputPixelsFor(1024)) }) } });
     template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', ApiKeyRequired: true });
     const preflight = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }));
     expect(preflight).toHaveLength(1);
@@ -199,7 +204,8 @@ describe('ImageProcessingApi options', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ALLOWED_ORIGINS: 'https://app.example.com' }) },
     });
-    expect(images.apiKey).toBeDefined();
+    // The key the construct exposes is the one the usage plan admits.
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyId: stack.resolve(images.apiKey!.keyId), KeyType: 'API_KEY' });
     expectNoNagFindings(stack);
   });
 
@@ -211,6 +217,7 @@ describe('ImageProcessingApi options', () => {
       executionLoggingLevel: undefined,
       tracing: false,
       timeout: Duration.seconds(10),
+      maxOutputPixels: 20_000_000,
     });
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     images.grantInvoke(caller);
@@ -220,16 +227,18 @@ describe('ImageProcessingApi options', () => {
       PolicyDocument: { Statement: [Match.objectLike({ Action: 'execute-api:Invoke', Resource: Match.objectLike({ 'Fn::Join': Match.anyValue() }) })] },
     });
     template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MAX_OUTPUT_PIXELS: '20000000' }) } });
     template.resourceCountIs('AWS::S3::Bucket', 2); // site + its access logs, no CloudFront log bucket
     expectNoNagFindings(stack);
   });
 
   it.each([
-    [{ maxInputBytes: 5_000_000 }, /maxInputBytes must be a whole number from 1 to 4450848.*6 MB/],
-    [{ maxInputPixels: 0 }, /maxInputPixels must be a whole number/],
+    [{ maxInputBytes: 5_000_000 }, /`maxInputBytes` must be a whole number from 1 to 4450848.*6 MB/],
+    [{ maxInputPixels: 0 }, /`maxInputPixels` must be a whole number/],
     [{ maxOutputDimension: 100000 }, /maxOutputDimension/],
-    [{ memorySize: 256 }, /too small to decode images/],
-    [{ timeout: Duration.seconds(60) }, /at most 29 seconds/],
+    [{ maxOutputPixels: 0 }, /`maxOutputPixels` must be a whole number from 1 to 268402689/],
+    [{ memorySize: 256 }, /`memorySize` must be a whole number from 512 .*at least 512 MiB to decode images/],
+    [{ timeout: Duration.seconds(60) }, /`timeout` must be from 1 second to 29 seconds \(got 1 minute\)/],
     [{ dailyQuotaPerApiKey: 10 }, /only with authorization: ImageApiAuthorization.API_KEY/],
     [{ allowedOrigins: [] }, /must not be empty/],
     [{ allowedOrigins: ['https://example.com/page'] }, /must look like https:\/\/example.com/],

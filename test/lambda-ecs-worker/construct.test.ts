@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -27,8 +27,10 @@ describe('LambdaEcsWorker with defaults', () => {
   const template = templateOf(stack);
 
   it('creates a secure versioned bucket with one notification per suffix, filtered to the input prefix', () => {
-    expect(render.secureBucket).toBeDefined();
+    // The bucket the construct made and exposes is the one notifications are set on.
+    expect(render.bucket).toBe(render.secureBucket!.bucket);
     template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: stack.resolve(render.bucket.bucketName),
       NotificationConfiguration: {
         LambdaFunctionConfigurations: [
           {
@@ -41,10 +43,12 @@ describe('LambdaEcsWorker with defaults', () => {
   });
 
   it('queues jobs with a DLQ after 3 deliveries, a heartbeat-sized visibility timeout and alarms', () => {
-    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 300, RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.anyValue() } });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 300,
+      RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: stack.resolve(render.deadLetterQueue.queueArn) },
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 3600 });
-    expect(render.deadLetterQueue).toBeDefined();
   });
 
   it('keeps a job table: on-demand, PITR, encrypted, TTL on expiresAt', () => {
@@ -79,9 +83,16 @@ describe('LambdaEcsWorker with defaults', () => {
       JOB_RECORD_TTL_DAYS: '30',
     });
     expect(render.pipelineName.length).toBeLessThanOrEqual(36);
-    for (const name of ['QUEUE_URL', 'DEAD_LETTER_QUEUE_URL', 'JOB_TABLE_NAME', 'CLUSTER_ARN', 'TASK_DEFINITION_ARN', 'SUBNET_IDS', 'SECURITY_GROUP_IDS']) {
-      expect(env[name]).toBeDefined();
-    }
+    // The resources the construct exposes are the ones the launcher is pointed at.
+    expect(env).toMatchObject({
+      QUEUE_URL: stack.resolve(render.queue.queueUrl),
+      DEAD_LETTER_QUEUE_URL: stack.resolve(render.deadLetterQueue.queueUrl),
+      JOB_TABLE_NAME: stack.resolve(render.jobTable!.tableName),
+      CLUSTER_ARN: stack.resolve(render.cluster.clusterArn),
+      TASK_DEFINITION_ARN: stack.resolve(render.taskDefinition.taskDefinitionArn),
+      SUBNET_IDS: stack.resolve(render.vpc.publicSubnets.map((s) => s.subnetId).join(',')),
+      SECURITY_GROUP_IDS: stack.resolve(render.securityGroups.map((sg) => sg.securityGroupId).join(',')),
+    });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
     template.hasResourceProperties('AWS::Lambda::Function', { DeadLetterConfig: { TargetArn: Match.anyValue() }, Timeout: 60 });
   });
@@ -92,8 +103,7 @@ describe('LambdaEcsWorker with defaults', () => {
     });
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
-    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
-    expect(render.vpcFlowLogGroup).toBeDefined();
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', LogGroupName: stack.resolve(render.vpcFlowLogGroup!.logGroupName) });
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
     // Workers accept nothing and may only speak HTTPS out.
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
@@ -103,7 +113,7 @@ describe('LambdaEcsWorker with defaults', () => {
     });
   });
 
-  it('runs the worker image as non-root with logs, a 120 s stop timeout and the WORKER_ENV contract', () => {
+  it('runs the worker image as non-root, read-only with a /tmp scratch volume and no capabilities, with logs, a 120 s stop timeout and the WORKER_ENV contract', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'],
       Cpu: '1024',
@@ -113,10 +123,14 @@ describe('LambdaEcsWorker with defaults', () => {
         Match.objectLike({
           User: '1000:1000',
           StopTimeout: 120,
+          ReadonlyRootFilesystem: true,
+          LinuxParameters: { Capabilities: { Drop: ['ALL'] } },
+          MountPoints: [{ SourceVolume: 'worker-scratch', ContainerPath: '/tmp', ReadOnly: false }],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
           Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') },
         }),
       ],
+      Volumes: [{ Name: 'worker-scratch' }],
     });
     expect(containerEnv(template)).toMatchObject({
       INPUT_PREFIX: 'scenes/',
@@ -204,6 +218,7 @@ describe('LambdaEcsWorker customized: existing bucket and cluster, custom image,
     outputPrefix: 'out/',
     workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/renderer:1.2.3'),
     workerUser: 'renderer',
+    workerReadonlyRootFilesystem: false,
     capacity: WorkerCapacity.ON_DEMAND_ONLY,
     jobTable: false,
     maxWorkers: 4,
@@ -260,6 +275,8 @@ describe('LambdaEcsWorker customized: existing bucket and cluster, custom image,
         Match.objectLike({
           Image: 'public.ecr.aws/example/renderer:1.2.3',
           User: 'renderer',
+          ReadonlyRootFilesystem: false,
+          MountPoints: [{ SourceVolume: 'worker-scratch', ContainerPath: '/tmp', ReadOnly: false }],
         }),
       ],
     });
@@ -295,11 +312,11 @@ describe('LambdaEcsWorker prop validation', () => {
     ['overlapping suffixes', { inputSuffixes: ['.zip', 'scene.zip'] }, /'scene\.zip' and '\.zip' overlap/],
     ['a wildcard prefix', { inputPrefix: 'scenes/*' }, /literal prefix/],
     ['a leading slash', { inputPrefix: '/scenes/' }, /no leading slash/],
-    ['maxWorkers 0', { maxWorkers: 0 }, /maxWorkers must be a whole number from 1/],
+    ['maxWorkers 0', { maxWorkers: 0 }, /`maxWorkers` must be a whole number from 1/],
     ['a fractional jobsPerWorker', { jobsPerWorker: 1.5 }, /jobsPerWorker/],
-    ['a too short visibility timeout', { visibilityTimeout: Duration.seconds(10) }, /visibilityTimeout must be from 30s/],
-    ['a bad Fargate size', { workerCpu: 1024, workerMemoryMiB: 512 }, /workerMemoryMiB for workerCpu 1024 must be from 2048 to 8192/],
-    ['an unknown cpu', { workerCpu: 1000 }, /workerCpu must be one of/],
+    ['a too short visibility timeout', { visibilityTimeout: Duration.seconds(10) }, /`visibilityTimeout` must be from 30 seconds to 12 hours \(got 10 seconds\)/],
+    ['a bad Fargate size', { workerCpu: 1024, workerMemoryMiB: 512 }, /`workerMemoryMiB` for workerCpu 1024 must be from 2048 to 8192/],
+    ['an unknown cpu', { workerCpu: 1000 }, /`workerCpu` must be one of/],
     ['root', { workerUser: '0:0' }, /must not be root/],
     ['TTL without table', { jobTable: false, jobRecordRetention: Duration.days(3) }, /no effect with jobTable: false/],
   ])('rejects %s', (_name, props, message) => {
@@ -313,8 +330,16 @@ describe('LambdaEcsWorker prop validation', () => {
     expect(() => new LambdaEcsWorker(stack, 'R', { cluster, vpc, workerImage: ecs.ContainerImage.fromRegistry('x') })).toThrow(/either cluster or vpc/);
   });
 
+  it('refuses a bucket of another stack (an S3 notification cycle) and says what to do', () => {
+    const app = new App();
+    const bucket = new s3.Bucket(new Stack(app, 'Storage'), 'Scenes');
+    expect(() => new LambdaEcsWorker(new Stack(app, 'Render'), 'R', { bucket, workerImage: ecs.ContainerImage.fromRegistry('x') })).toThrow(
+      /`bucket` \(Storage\/Scenes\) belongs to stack Storage.*dependency cycle.*in the bucket's stack.*fromBucketName/,
+    );
+  });
+
   it('lists every problem at once', () => {
-    expect(make({ maxWorkers: -1, outputPrefix: '' })).toThrow(/outputPrefix must not be empty.*; maxWorkers/);
+    expect(make({ maxWorkers: -1, outputPrefix: '' })).toThrow(/Invalid LambdaEcsWorker props at Default\/R:\n- outputPrefix must not be empty.*\n- `maxWorkers`/);
   });
 
   it('accepts overlapping prefixes when no output can match the suffixes', () => {

@@ -4,6 +4,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { QueueWithDlq, ScaleInMode, ScalingPreset, ScalingTarget, ScalingTargetKind, SpotFleetAutoscaler, WorkerSpotFleet } from '../../lib';
 import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
 
@@ -291,10 +292,16 @@ describe('prop validation', () => {
     expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, target, ...overrides })).toThrow(message);
   });
 
+  it('refuses a queue of another region, naming the prop and both regions', () => {
+    const { stack } = setup();
+    const queue = sqs.Queue.fromQueueArn(stack, 'Far', 'arn:aws:sqs:eu-west-1:123456789012:jobs');
+    expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, target })).toThrow(/`queue` \(arn:aws:sqs:eu-west-1:123456789012:jobs\) is in eu-west-1, but stack Invalid deploys to us-east-1/);
+  });
+
   it('names the construct and every problem at once', () => {
     const { stack, queue } = setup();
     expect(() => new SpotFleetAutoscaler(stack, 'A', { queue, maxWorkers: 0 })).toThrow(
-      /Invalid SpotFleetAutoscaler props at Invalid\/A: .*maxWorkers.*give exactly one of `target` .* and `fleet`/,
+      /Invalid SpotFleetAutoscaler props at Invalid\/A:\n- .*maxWorkers.*\n- give exactly one of `target` .* and `fleet`/,
     );
   });
 
@@ -326,7 +333,8 @@ describe('prop validation', () => {
     const latency = new SpotFleetAutoscaler(stack, 'Latency', { queue, target, preset: ScalingPreset.LATENCY_FIRST, workerIdleTimeout: Duration.minutes(2) });
     expect(latency.workerEnvironment.WORKER_IDLE_SECONDS).toBe('120');
     expect(latency.preset).toBe(ScalingPreset.LATENCY_FIRST);
-    expect(() => new SpotFleetAutoscaler(stack, 'Bad', { queue, target, workerIdleTimeout: Duration.millis(500) })).toThrow(/`workerIdleTimeout` must be at least 1 second/);
+    expect(() => new SpotFleetAutoscaler(stack, 'Bad', { queue, target, workerIdleTimeout: Duration.millis(500) })).toThrow(/`workerIdleTimeout` must be a whole number of seconds \(got 500 millis\)/);
+    expect(() => new SpotFleetAutoscaler(stack, 'Zero', { queue, target, workerIdleTimeout: Duration.seconds(0) })).toThrow(/`workerIdleTimeout` must be at least 1 second/);
   });
 
   it('rejects both a target and a fleet', () => {

@@ -10,7 +10,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import './handler-env';
-import { ENV } from '../../lambda/spot-fleet-autoscaler/config';
+import { ENV } from '../../contracts/spot-fleet-autoscaler/config';
 import { handler } from '../../lambda/spot-fleet-autoscaler/index';
 import { STATE_TAGS } from '../../lambda/spot-fleet-autoscaler/state';
 

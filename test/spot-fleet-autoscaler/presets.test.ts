@@ -5,10 +5,10 @@ import {
   QUEUE_DEPTH_PRESETS,
   QueueDepthPresetName,
   validateQueueDepthPolicy,
-} from '../../lambda/shared/queue-depth-policy';
+} from '../../contracts/queue-depth-policy';
 import { ScalingPreset } from '../../lib';
 
-describe('scaling presets (one home: lambda/shared/queue-depth-policy.ts)', () => {
+describe('scaling presets (one home: contracts/queue-depth-policy.ts)', () => {
   const names = Object.keys(QUEUE_DEPTH_PRESETS) as QueueDepthPresetName[];
 
   it('the construct offers exactly the presets the policy module defines', () => {

@@ -1,6 +1,6 @@
-import { QueueDepthPolicy } from '../../lambda/shared/queue-depth-policy';
+import { QueueDepthPolicy } from '../../contracts/queue-depth-policy';
 import { AutoscalerState, planRun, RunReadings, stateFromTags, STATE_TAGS, tagChanges } from '../../lambda/spot-fleet-autoscaler/state';
-import { readConfig } from '../../lambda/spot-fleet-autoscaler/config';
+import { readConfig } from '../../contracts/spot-fleet-autoscaler/config';
 
 const policy: QueueDepthPolicy = {
   backlogPerWorker: 1,
@@ -66,7 +66,7 @@ describe('readConfig', () => {
     [{ SCALING_POLICY: '{' }, /SCALING_POLICY is not JSON/],
     [{ DRY_RUN: 'yes' }, /DRY_RUN must be 'true' or 'false' \(got 'yes'\)/],
     [{ TARGET_KIND: 'ecs-service' }, /ECS_CLUSTER is required for an ecs-service target/],
-    [{ SCALE_IN_MODE: 'sometimes' }, /SCALE_IN_MODE must be one of terminate, workers-exit, protect-busy/],
+    [{ SCALE_IN_MODE: 'sometimes' }, /SCALE_IN_MODE must be one of workers-exit, protect-busy, terminate \(got 'sometimes'\)/],
     [{ QUEUE_URL: '' }, /QUEUE_URL is not set/],
     [{ SCALING_PRESET: 'fastest' }, /SCALING_PRESET must be one of cost-first, balanced, latency-first \(got 'fastest'\)/],
   ])('rejects %j', (overrides, message) => {

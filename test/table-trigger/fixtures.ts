@@ -1,7 +1,7 @@
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { buildTriggerConfig } from '../../lib/table-trigger/build-config';
 import { ValidationRule } from '../../lib/table-trigger/props';
-import { TriggerConfig } from '../../lib/table-trigger/rule-config';
+import { TriggerConfig } from '../../contracts/table-trigger/rule-config';
 
 /** The classic example: an SSN is valid as 9 digits or as nnn-nn-nnnn. */
 export const SSN_RULE: ValidationRule = {

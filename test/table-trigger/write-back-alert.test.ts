@@ -75,18 +75,18 @@ describe('write-back plan', () => {
 });
 
 describe('alert masking', () => {
-  const last4 = { mode: 'LAST_CHARACTERS', visibleCharacters: 4 } as const;
+  const last4 = { mode: MaskingMode.LAST_CHARACTERS, visibleCharacters: 4 } as const;
   it.each([
     ['123-45-6789', last4, '"*******6789"'],
     ['12345678', last4, '"****5678"'],
     ['12345', last4, '"***45"'],
     ['1', last4, '"*"'],
     ['', last4, '""'],
-    ['1234567890', { mode: 'LAST_CHARACTERS', visibleCharacters: 0 }, '"**********"'],
+    ['1234567890', { mode: MaskingMode.LAST_CHARACTERS, visibleCharacters: 0 }, '"**********"'],
     ['😀😀😀😀😀😀1234', last4, '"******1234"'],
     ['x'.repeat(1000) + '6789', last4, `"…${'*'.repeat(20)}6789"`],
-    ['123\n45\u0000', { mode: 'NONE', visibleCharacters: 4 }, '"123\\n45\\u0000"'],
-    ['123-45-6789', { mode: 'REDACT', visibleCharacters: 4 }, '[redacted, 11 characters]'],
+    ['123\n45\u0000', { mode: MaskingMode.NONE, visibleCharacters: 4 }, '"123\\n45\\u0000"'],
+    ['123-45-6789', { mode: MaskingMode.REDACT, visibleCharacters: 4 }, '[redacted, 11 characters]'],
   ] as const)('%j with %j → %s', (text, masking, expected) => {
     expect(maskValue(text, masking)).toBe(expected);
   });

@@ -4,6 +4,7 @@ import { Transform, TransformCallback } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as yauzl from 'yauzl';
 import { PermanentJobError } from './failures';
+import { printable } from './log';
 
 export interface ArchiveLimits {
   /** Most entries (files and directories) the archive may hold. */
@@ -31,9 +32,11 @@ export type EntryKind = 'file' | 'directory';
  * throws ArchiveRejected. Pure: `externalFileAttributes` and `versionMadeBy` are the zip header fields.
  */
 export function checkEntry(name: string, externalFileAttributes: number, versionMadeBy: number): { path: string; kind: EntryKind } {
-  const shown = JSON.stringify(name);
+  const shown = printable(JSON.stringify(name));
   if (name.length === 0) throw new ArchiveRejected('an entry has an empty name');
   if (name.includes('\0')) throw new ArchiveRejected(`entry ${shown} has a NUL character in its name`);
+  // Control characters (newlines, escape sequences) would forge lines in logs; no scene needs them.
+  if (/[\x00-\x1f\x7f-\x9f]/.test(name)) throw new ArchiveRejected(`entry ${shown} has a control character in its name`);
   if (name.includes('\\')) throw new ArchiveRejected(`entry ${shown} uses a backslash; zip paths use "/"`);
   if (name.startsWith('/') || /^[a-zA-Z]:/.test(name)) throw new ArchiveRejected(`entry ${shown} has an absolute path`);
   const segments = name.split('/');

@@ -1,4 +1,5 @@
-import { WORKER_ENV } from '../../../lambda/shared/render-job';
+import * as path from 'path';
+import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
 
 /** Everything the worker needs to know, read once from its environment. */
 export interface WorkerConfig {
@@ -23,7 +24,23 @@ export interface WorkerConfig {
   readonly shutdownGraceSeconds: number;
   readonly progressIntervalSeconds: number;
   readonly povrayCommand: string;
+  /** The confinement launcher POV-Ray runs under (povray-jail). */
+  readonly povrayJail: string;
+  /**
+   * Whether the scene checker (sdl-scan) runs before POV-Ray. It gives clear reasons early; the boundary
+   * is the confinement. Off only to prove that the confinement alone holds (tests).
+   */
+  readonly sceneScan: boolean;
 }
+
+/**
+ * Variables of the image itself, not set by the construct: where the launcher is (the Dockerfile puts it
+ * beside the bundle) and the test-only switch that turns the scene checker off.
+ */
+export const IMAGE_ENV = {
+  povrayJail: 'POVRAY_JAIL',
+  skipSceneScan: 'UNSAFE_SKIP_SCENE_SCAN',
+} as const;
 
 export const CONFIG_DEFAULTS = {
   inputPrefix: 'scenes/',
@@ -70,7 +87,7 @@ function required(value: number | undefined): number {
  * Reads and validates the worker's environment (names from WORKER_ENV, the contract with the construct).
  * `defaults` supplies the values that depend on the host (worker id, temp directory).
  */
-export function parseWorkerConfig(env: Env, host: { workerId: string; tmpDir: string }): WorkerConfig {
+export function parseWorkerConfig(env: Env, host: { workerId: string; tmpDir: string; bundleDir?: string }): WorkerConfig {
   const queueUrl = text(env, WORKER_ENV.queueUrl);
   if (!queueUrl) throw new ConfigError(`${WORKER_ENV.queueUrl} is required: the URL of the job queue`);
   const inputPrefix = env[WORKER_ENV.inputPrefix] ?? CONFIG_DEFAULTS.inputPrefix;
@@ -83,6 +100,10 @@ export function parseWorkerConfig(env: Env, host: { workerId: string; tmpDir: st
   const visibilityTimeoutSeconds = required(number(env, WORKER_ENV.visibilityTimeoutSeconds, CONFIG_DEFAULTS.visibilityTimeoutSeconds, 2, 43_200));
   const renderWidth = number(env, WORKER_ENV.renderWidth, undefined, 1, 65_535);
   const renderHeight = number(env, WORKER_ENV.renderHeight, undefined, 1, 65_535);
+  const skipScan = text(env, IMAGE_ENV.skipSceneScan)?.toLowerCase();
+  if (skipScan !== undefined && skipScan !== 'true' && skipScan !== 'false') {
+    throw new ConfigError(`${IMAGE_ENV.skipSceneScan}=${JSON.stringify(skipScan)} is invalid: expected true or false (true only in tests of the confinement)`);
+  }
   return {
     queueUrl,
     jobTableName: text(env, WORKER_ENV.jobTableName),
@@ -104,6 +125,9 @@ export function parseWorkerConfig(env: Env, host: { workerId: string; tmpDir: st
     shutdownGraceSeconds: required(number(env, WORKER_ENV.shutdownGraceSeconds, CONFIG_DEFAULTS.shutdownGraceSeconds, 0, 3600, false)),
     progressIntervalSeconds: required(number(env, WORKER_ENV.progressIntervalSeconds, CONFIG_DEFAULTS.progressIntervalSeconds, 0, 3600, false)),
     povrayCommand: text(env, WORKER_ENV.povrayCommand) ?? CONFIG_DEFAULTS.povrayCommand,
+    // The bundle's directory: the image and `npm run build` put povray-jail beside dist/index.js.
+    povrayJail: text(env, IMAGE_ENV.povrayJail) ?? path.join(host.bundleDir ?? __dirname, 'povray-jail'),
+    sceneScan: skipScan !== 'true',
   };
 }
 

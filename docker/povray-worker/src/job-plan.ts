@@ -1,7 +1,8 @@
 import * as path from 'path';
-import { RenderJobMessage } from '../../../lambda/shared/render-job';
+import { RenderJobMessage } from '../../../contracts/lambda-ecs-worker/render-job';
 import { ArchiveRejected } from './archive';
 import { PermanentJobError } from './failures';
+import { printable } from './log';
 
 /** Parses a job message body; throws PermanentJobError when it is not a version-1 render job. */
 export function parseJobMessage(body: string | undefined, inputPrefix: string): RenderJobMessage {
@@ -53,6 +54,7 @@ export function rejectConfigFiles(files: readonly string[]): void {
  */
 export function locateIni(files: readonly string[], base: string): { sceneDir: string; iniFile: string } {
   const wanted = `${base}.ini`;
+  const shown = printable(wanted); // the base comes from the S3 key, which may hold control characters
   if (files.includes(wanted)) return { sceneDir: '', iniFile: wanted };
   const tops = new Set(files.map((f) => (f.includes('/') ? f.slice(0, f.indexOf('/')) : '')));
   if (tops.size === 1 && !tops.has('')) {
@@ -61,7 +63,7 @@ export function locateIni(files: readonly string[], base: string): { sceneDir: s
   }
   const inis = files.filter((f) => f.toLowerCase().endsWith('.ini'));
   throw new PermanentJobError(
-    `missing ini: the archive must hold ${wanted} (named after the archive) at its root${inis.length ? `; it holds ${inis.join(', ')}` : '; it holds no .ini file'}`,
+    `missing ini: the archive must hold ${shown} (named after the archive) at its root${inis.length ? `; it holds ${inis.join(', ')}` : '; it holds no .ini file'}`,
     'missing-ini',
   );
 }

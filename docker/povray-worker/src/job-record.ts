@@ -1,7 +1,7 @@
 // Types only at the top: the DynamoDB SDK is loaded when a job table is configured (see dynamoJobRecords),
 // so a worker without one does not pay for loading it at start-up.
 import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { JOB_TABLE_PARTITION_KEY, RenderJobMessage } from '../../../lambda/shared/render-job';
+import { JOB_TABLE_PARTITION_KEY, RenderJobMessage } from '../../../contracts/lambda-ecs-worker/render-job';
 
 /**
  * Keeps a job's record in the job table current. Every write is an UpdateItem with a condition, so a

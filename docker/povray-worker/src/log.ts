@@ -21,3 +21,11 @@ export function errorFields(error: unknown): LogFields {
   const e = error as { name?: string; message?: string } | undefined;
   return { errorName: e?.name, errorMessage: e?.message ?? String(error) };
 }
+
+/**
+ * `text` with control characters (C0, DEL, C1) escaped as \xNN: user-supplied names and POV-Ray output
+ * quoted in the render log or the job record cannot forge lines or terminal sequences.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

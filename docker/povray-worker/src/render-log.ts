@@ -1,3 +1,5 @@
+import { printable } from './log';
+
 /**
  * The render log uploaded beside the PNG: the worker's own notes followed by POV-Ray's console output
  * (`\r` progress updates turned into lines), capped so a chatty scene cannot fill the disk or the bucket.
@@ -16,7 +18,8 @@ export class RenderLog {
 
   /** A chunk of POV-Ray output. */
   output(chunk: string): void {
-    this.append(chunk.replace(/\r\n?/g, '\n'));
+    // Line breaks and tabs stay; any other control character (escape sequences) is shown as \xNN.
+    this.append(chunk.replace(/\r\n?/g, '\n').replace(/[^\n\t]+/g, printable));
   }
 
   private append(text: string): void {
@@ -44,16 +47,22 @@ export class RenderLog {
  * lines POV-Ray wraps it onto), else its fatal error line, else the last lines of output.
  */
 export function summarizePovrayFailure(output: string): string {
+  // Quoted into the job record: printable, and short.
+  const text = failureLines(output);
+  return text.length > 400 ? `${text.slice(0, 400)}...` : text;
+}
+
+function failureLines(output: string): string {
   const lines = output.replace(/\r\n?/g, '\n').split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (/Parse Error:|Possible Parse Error/.test(lines[i]) && !/^Possible/.test(lines[i])) {
       let text = lines[i].trim();
       for (let j = i + 1; j < lines.length && lines[j].startsWith(' '); j++) text += ` ${lines[j].trim()}`;
-      return text;
+      return printable(text);
     }
   }
   const fatal = lines.find((l) => /^Fatal error|Error:/i.test(l.trim()));
-  if (fatal) return fatal.trim();
+  if (fatal) return printable(fatal.trim());
   const last = lines.map((l) => l.trim()).filter((l) => l.length > 0 && !/^Rendered \d+ of/.test(l));
-  return last.slice(-3).join(' / ') || 'no output';
+  return printable(last.slice(-3).join(' / ')) || 'no output';
 }

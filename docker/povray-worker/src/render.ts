@@ -16,23 +16,14 @@ export interface RenderResult {
 }
 
 export interface RenderOptions {
+  /** The confinement launcher (povray-jail); POV-Ray's own command line is inside `args`. */
   readonly command: string;
   readonly args: string[];
   /** The scene directory: POV-Ray's working directory. */
   readonly cwd: string;
-  /** An empty directory used as HOME, so no user-level povray.ini/povray.conf is read. */
-  readonly home: string;
   readonly timeoutMs: number;
   /** Receives POV-Ray's output (stdout and stderr) as it arrives. */
   readonly onOutput: (chunk: string) => void;
-}
-
-/**
- * Environment for POV-Ray: only PATH, a private HOME and a locale. POVINI (an INI search override) and
- * everything else of the worker's environment (credentials included) stay out.
- */
-export function renderEnvironment(parent: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
-  return { PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
 }
 
 /**
@@ -43,7 +34,8 @@ export function startRender(options: RenderOptions): RenderRun {
   const started = Date.now();
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
-    env: renderEnvironment(process.env, options.home),
+    // Nothing of the worker's environment (credentials, endpoints): the launcher sets POV-Ray's own.
+    env: {},
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

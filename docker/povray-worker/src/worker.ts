@@ -4,14 +4,16 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import * as path from 'path';
 import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
-import { RenderJobMessage, renderOutputKeys } from '../../../lambda/shared/render-job';
+import { RenderJobMessage, renderOutputKeys } from '../../../contracts/lambda-ecs-worker/render-job';
 import { ArchiveRejected, extractArchive } from './archive';
 import { heartbeatIntervalMs, WorkerConfig } from './config';
 import { classifyFailure, decideOnFailure, failureReason, PermanentJobError } from './failures';
-import { povrayArguments, renderSize, scanIni, unsupportedFileNameReason } from './ini-scan';
+import { Confinement, confinementPolicy, jailArguments, jailFailure, maxRenderFileBytes, probeConfinement, renderEnvironment } from './confinement';
+import { freshIni, parseIni, povrayArguments, renderSize, unsupportedFileNameReason } from './ini-allowlist';
 import { JobRecords } from './job-record';
 import { defaultInputFile, locateIni, parseJobMessage, PNG_SIGNATURE, rejectConfigFiles, sceneBaseName } from './job-plan';
-import { errorFields, Logger } from './log';
+import { POVRAY_LIBRARY_DIRS } from './library';
+import { errorFields, Logger, printable } from './log';
 import { ProgressTracker } from './progress';
 import { startRender } from './render';
 import { RenderLog, summarizePovrayFailure } from './render-log';
@@ -24,6 +26,11 @@ export interface WorkerDeps {
   readonly records: JobRecords;
   /** The standard include library's index (loaded once, lazily). */
   readonly library: () => LibraryIndex;
+  /**
+   * The confinement POV-Ray runs in (probed once; index.ts probes at start-up to log it loudly).
+   * @default probed on first use from config.povrayJail
+   */
+  readonly confinement?: () => Confinement;
   readonly logger: Logger;
 }
 
@@ -68,8 +75,14 @@ export class Worker {
   private pollAbort?: AbortController;
   private jobAbort?: AbortController;
   private graceTimer?: NodeJS.Timeout;
+  private confined?: Confinement;
 
   constructor(private readonly deps: WorkerDeps) {}
+
+  private confinement(): Confinement {
+    const { config } = this.deps;
+    return (this.confined ??= this.deps.confinement?.() ?? probeConfinement(config.povrayJail, config.povrayCommand, POVRAY_LIBRARY_DIRS));
+  }
 
   /** Stop receiving; release the current job now, or after SHUTDOWN_GRACE_SECONDS if it is still running then. */
   stop(signal: string): void {
@@ -191,7 +204,7 @@ export class Worker {
     })();
 
     const log = new RenderLog();
-    log.note(`job ${job.jobId}: s3://${job.bucket}/${job.key} attempt ${attempt} on ${config.workerId}`);
+    log.note(`job ${printable(job.jobId)}: s3://${job.bucket}/${printable(job.key)} attempt ${attempt} on ${config.workerId}`);
     let jobDir: string | undefined;
     try {
       const startable = await records.start(job, attempt, config.workerId, new Date());
@@ -288,6 +301,12 @@ export class Worker {
     const checkAbort = () => {
       if (abort.aborted) throw released();
     };
+    // Fail closed: without its confinement POV-Ray does not run at all. Not the scene's fault, so the job
+    // is retried (another task may run on a host that has it) and ends FAILED, its message in the DLQ.
+    const confinement = this.confinement();
+    if (!confinement.available) {
+      throw new Error(`render refused: POV-Ray cannot be confined on this host and the worker never renders unconfined: ${confinement.reason}`);
+    }
     const archive = path.join(jobDir, 'scene.zip');
     const extractDir = path.join(jobDir, 'scene');
     const homeDir = path.join(jobDir, 'home');
@@ -318,41 +337,43 @@ export class Worker {
     // 2. Extract safely and look at what came out.
     const files = await extractArchive(archive, extractDir, { maxEntries: config.maxArchiveEntries, maxUncompressedBytes: config.maxUncompressedBytes });
     rmSync(archive);
-    log.note(`extracted ${files.length} files: ${files.slice(0, 20).join(', ')}${files.length > 20 ? ', ...' : ''}`);
+    log.note(`extracted ${files.length} files: ${files.slice(0, 20).map(printable).join(', ')}${files.length > 20 ? ', ...' : ''}`);
     rejectConfigFiles(files);
     const base = sceneBaseName(job.key);
     const { sceneDir, iniFile } = locateIni(files, base);
     const cwd = path.join(extractDir, sceneDir);
     const inScene = new Set(files.filter((f) => sceneDir === '' || f.startsWith(`${sceneDir}/`)).map((f) => (sceneDir ? f.slice(sceneDir.length + 1) : f)));
 
-    // 3. Check the INI and the scene before POV-Ray sees them. POV-Ray reads the worker's copy of the INI,
-    //    beside (not inside) the scene directory.
-    const iniText = readFileSync(path.join(cwd, iniFile), 'latin1');
-    const plan = scanIni(iniText, iniFile);
+    // 3. The INI, reduced to the allowed options and written afresh beside (not inside) the scene
+    //    directory: no line of the archive's INI reaches POV-Ray. Then the scene checker, a friendly first
+    //    line with clear reasons; the boundary is the confinement.
+    const plan = parseIni(readFileSync(path.join(cwd, iniFile), 'latin1'), iniFile);
+    if (plan.ignored.length > 0) log.note(`ignored INI options the worker sets itself: ${plan.ignored.map(printable).join(' ')}`);
     const iniCopy = path.join(jobDir, 'render.ini');
-    writeFileSync(iniCopy, iniText, { encoding: 'latin1', flag: 'wx', mode: 0o600 });
+    writeFileSync(iniCopy, freshIni(plan), { encoding: 'latin1', flag: 'wx', mode: 0o600 });
     const inputFile = plan.inputFile ?? defaultInputFile(base);
     if (!inScene.has(inputFile)) {
-      throw new PermanentJobError(`missing scene file: ${iniFile} names ${inputFile}, which is not in the archive`, 'missing-scene');
+      throw new PermanentJobError(`missing scene file: ${printable(iniFile)} names ${inputFile}, which is not in the archive`, 'missing-scene');
     }
     const unsupported = unsupportedFileNameReason(inputFile);
     if (unsupported) throw new PermanentJobError(`scene rejected: ${unsupported}`, 'scene-rejected');
-    checkScene(inputFile, { files: inScene, read: (f) => readFileSync(path.join(cwd, f), 'latin1') }, this.deps.library());
+    if (config.sceneScan) checkScene(inputFile, { files: inScene, read: (f) => readFileSync(path.join(cwd, f), 'latin1') }, this.deps.library());
     const size = renderSize(plan, { width: config.renderWidth, height: config.renderHeight }, config.maxPixels);
     checkAbort();
 
     // 4. Render, with progress into the job record and the log.
     const outputFile = path.join(outDir, 'render.png');
-    const args = povrayArguments(iniCopy, inputFile, size, outputFile);
-    log.note(`${config.povrayCommand} ${args.join(' ')}`);
+    const povrayArgs = povrayArguments(iniCopy, inputFile, size, outputFile);
+    const policy = confinementPolicy(confinement.host, { jobDir, outDir });
+    const args = jailArguments(policy, { env: renderEnvironment(homeDir), maxFileBytes: maxRenderFileBytes(config.maxPixels), program: confinement.host.povray, args: povrayArgs });
+    log.note(`${confinement.host.povray} ${povrayArgs.map(printable).join(' ')} (confined by Landlock ABI ${confinement.abi} to the job directory and the POV-Ray library)`);
     logger.info('render started', { jobId: job.jobId, width: size.width, height: size.height });
     const tracker = new ProgressTracker(config.progressIntervalSeconds * 1000);
     let progressWrite: Promise<void> = Promise.resolve();
     const render = startRender({
-      command: config.povrayCommand,
+      command: confinement.jail,
       args,
       cwd,
-      home: homeDir,
       timeoutMs: config.renderTimeoutSeconds * 1000,
       onOutput: (chunk) => {
         log.output(chunk);
@@ -369,7 +390,7 @@ export class Worker {
     let result;
     try {
       result = await render.done.catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') throw new Error(`POV-Ray is not installed here (${config.povrayCommand} not found); install Debian's povray and povray-includes`);
+        if (error.code === 'ENOENT') throw new Error(`the confinement launcher ${confinement.jail} is missing`);
         throw error;
       });
     } finally {
@@ -381,7 +402,12 @@ export class Worker {
     if (result.killedFor === 'timeout') {
       throw new PermanentJobError(`render timed out: it ran longer than ${config.renderTimeoutSeconds} s (RENDER_TIMEOUT_SECONDS)`, 'render-timeout');
     }
+    if (result.signal === 'SIGXFSZ') {
+      throw new PermanentJobError(`POV-Ray tried to write a file larger than ${maxRenderFileBytes(config.maxPixels)} bytes (the disk bound for MAX_PIXELS)`, 'render-failed');
+    }
     if (result.signal) throw new Error(`POV-Ray was killed by ${result.signal} (out of memory?)`);
+    const unconfined = jailFailure(result.exitCode, log.toString());
+    if (unconfined) throw new Error(`render refused: POV-Ray could not be confined: ${unconfined}`);
     if (result.exitCode !== 0) {
       throw new PermanentJobError(`POV-Ray failed (exit ${result.exitCode}): ${summarizePovrayFailure(log.toString())}`, 'render-failed');
     }

@@ -15,23 +15,9 @@
  */
 import { execFile, spawn } from 'child_process';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { WORKER_CLI_ENV, WORKER_SCALE_IN_MODES, WorkerScaleIn } from '../../../contracts/spot-fleet-autoscaler/worker-env';
 import { QueueWorkerStop, startQueueWorker } from './queue-worker';
 import { AutoScalingInstanceProtection, EcsTaskProtection, ScaleInGuard } from './scale-in-protection';
-
-export const WORKER_SCALE_IN_MODES = ['workers-exit', 'protect-instance', 'protect-task', 'none'] as const;
-export type WorkerScaleIn = (typeof WORKER_SCALE_IN_MODES)[number];
-
-/** Environment names the construct's user data and task definitions set. */
-export const WORKER_CLI_ENV = {
-  queueUrl: 'QUEUE_URL',
-  scaleIn: 'WORKER_SCALE_IN',
-  idleSeconds: 'WORKER_IDLE_SECONDS',
-  shutdownOnIdle: 'WORKER_SHUTDOWN_ON_IDLE',
-  /** Spot notice polling, in ms (default 5000; tests shorten it). */
-  interruptionIntervalMs: 'WORKER_INTERRUPTION_INTERVAL_MS',
-  /** SQS long-poll wait, in seconds (default 20; tests shorten it). */
-  waitTimeSeconds: 'WORKER_WAIT_TIME_SECONDS',
-} as const;
 
 export interface WorkerCliConfig {
   readonly queueUrl: string;

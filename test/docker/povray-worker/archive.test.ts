@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { ArchiveRejected, checkEntry, extractArchive } from '../../../docker/povray-worker/src/archive';
 import { forbiddenConfigFile, locateIni, sceneBaseName } from '../../../docker/povray-worker/src/job-plan';
-import { zipOf, zipWithRawName } from './fixtures';
+import { zipOf, zipWithRawName } from '../../../harness/povray-scenes';
 
 const UNIX = 3 << 8;
 const FILE = 0o100644 << 16;
@@ -26,6 +26,10 @@ describe('checkEntry', () => {
     ['a//b', /empty or "\." path segment/],
     ['./a', /empty or "\." path segment/],
     ['', /empty name/],
+    // Control characters would forge lines in the render log; the message shows them escaped.
+    ['scene\n[worker] job succeeded.pov', /entry "scene\\n\[worker\] job succeeded\.pov" has a control character/],
+    ['a\x1b[2Jb.pov', /entry "a\\u001b\[2Jb\.pov" has a control character/],
+    ['a\x85b.pov', /entry "a\\x85b\.pov" has a control character/],
   ])('rejects the name %j', (name, reason) => {
     expect(() => checkEntry(name, FILE, UNIX)).toThrow(reason);
   });

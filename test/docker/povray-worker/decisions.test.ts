@@ -1,4 +1,4 @@
-import { WORKER_ENV } from '../../../lambda/shared/render-job';
+import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
 import { CONFIG_DEFAULTS, heartbeatIntervalMs, parseWorkerConfig } from '../../../docker/povray-worker/src/config';
 import { classifyFailure, decideOnFailure, failureReason, PermanentJobError } from '../../../docker/povray-worker/src/failures';
 import { parseJobMessage } from '../../../docker/povray-worker/src/job-plan';
@@ -47,7 +47,7 @@ describe('parseWorkerConfig', () => {
       [WORKER_ENV.progressIntervalSeconds]: '1.5',
       [WORKER_ENV.povrayCommand]: '/opt/povray',
     };
-    expect(parseWorkerConfig(env, host)).toEqual({
+    expect(parseWorkerConfig(env, { ...host, bundleDir: '/opt/bundle' })).toEqual({
       queueUrl: 'q',
       jobTableName: 'jobs',
       inputPrefix: 'in/',
@@ -68,7 +68,17 @@ describe('parseWorkerConfig', () => {
       shutdownGraceSeconds: 20,
       progressIntervalSeconds: 1.5,
       povrayCommand: '/opt/povray',
+      povrayJail: '/opt/bundle/povray-jail',
+      sceneScan: true,
     });
+  });
+
+  it('finds povray-jail beside the bundle unless POVRAY_JAIL says otherwise; the scene checker is on unless turned off', () => {
+    const env = { [WORKER_ENV.queueUrl]: 'q' };
+    expect(parseWorkerConfig(env, { ...host, bundleDir: '/app/dist' })).toMatchObject({ povrayJail: '/app/dist/povray-jail', sceneScan: true });
+    expect(parseWorkerConfig({ ...env, POVRAY_JAIL: '/usr/local/bin/jail', UNSAFE_SKIP_SCENE_SCAN: 'true' }, host)).toMatchObject({ povrayJail: '/usr/local/bin/jail', sceneScan: false });
+    expect(parseWorkerConfig({ ...env, UNSAFE_SKIP_SCENE_SCAN: 'false' }, host).sceneScan).toBe(true);
+    expect(() => parseWorkerConfig({ ...env, UNSAFE_SKIP_SCENE_SCAN: 'yes' }, host)).toThrow(/UNSAFE_SKIP_SCENE_SCAN="yes" is invalid: expected true or false/);
   });
 
   it.each([
@@ -180,5 +190,8 @@ describe('render log', () => {
     expect(summarizePovrayFailure(output)).toBe("File 'b.pov' line 3: Parse Error: No matching } in 'sphere', undeclared identifier 'bogus' found instead");
     expect(summarizePovrayFailure('Fatal error in renderer: out of memory\nRender failed')).toBe('Fatal error in renderer: out of memory');
     expect(summarizePovrayFailure('a\nb\nc\nd\n')).toBe('b / c / d');
+    // Quoted into the job record: control characters escaped, length capped.
+    expect(summarizePovrayFailure("Parse Error: bad \x1b[31mname\x07 here")).toBe('Parse Error: bad \\x1b[31mname\\x07 here');
+    expect(summarizePovrayFailure(`Parse Error: ${'x'.repeat(1000)}`)).toHaveLength(403);
   });
 });

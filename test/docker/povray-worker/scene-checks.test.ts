@@ -2,11 +2,11 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { DEFAULT_SIZE, povrayArguments, renderSize, scanIni, unsupportedFileNameReason } from '../../../docker/povray-worker/src/ini-scan';
+import { DEFAULT_SIZE, povrayArguments, renderSize, unsupportedFileNameReason } from '../../../docker/povray-worker/src/ini-allowlist';
 import { loadLibraryIndex } from '../../../docker/povray-worker/src/library';
 import { checkScene, indexLibrary, LibraryIndex, tokenize, unsafePathReason } from '../../../docker/povray-worker/src/sdl-scan';
-import { readZipEntry, seedSceneZipPath } from '../../helpers/fixtures';
-import { describeWithTools } from '../../helpers/tools';
+import { readZipEntry, seedSceneZipPath } from '../../../harness/seed-scene';
+import { describeWithTools } from '../../../harness/tools';
 
 /** A small stand-in for the standard library: colors.inc, an I/O macro and a macro calling it. */
 const fakeLibrary = indexLibrary(
@@ -131,46 +131,6 @@ describeWithTools(['povray'], 'against the installed POV-Ray library', () => {
       rmSync(dir, { recursive: true, force: true });
       rmSync(outside, { recursive: true, force: true });
     }
-  });
-});
-
-describe('scanIni', () => {
-  it('reads the seed INI: input file and size from switches', () => {
-    const ini = '; comment\nInput_File_Name=ECSLogo.pov\n+W1920 +H1080\nQuality=11\nAntialias=on\nSampling_Method=2\nAntialias_Depth=5\nJitter=on\n';
-    expect(scanIni(ini, 'ECSLogo.ini')).toEqual({ inputFile: 'ECSLogo.pov', width: 1920, height: 1080 });
-  });
-
-  it('reads Key=Value sizes, quoted names and +I', () => {
-    expect(scanIni('Width = 320\r\nHeight=240\r\nInput_File_Name="my scene.pov"', 'a.ini')).toEqual({ inputFile: 'my scene.pov', width: 320, height: 240 });
-    expect(scanIni('+Iscene.pov +W10 +H20 -D +A0.3 +AM2 +R3 +Q9', 'a.ini')).toEqual({ inputFile: 'scene.pov', width: 10, height: 20 });
-  });
-
-  it.each([
-    ['Pre_Scene_Command=touch /tmp/x', /a\.ini:2: Pre_Scene_Command runs a shell command/],
-    ['post_frame_command = rm -rf /', /post_frame_command runs a shell command/],
-    ['Fatal_Error_Return=q', /runs a shell command/],
-    ['Library_Path=/', /Library_Path adds a search path/],
-    ['+L/etc', /\+L\/etc adds a library path/],
-    ['Include_Ini=other.ini', /Include_Ini includes another INI/],
-    ['other.ini', /"other\.ini" is not an option/],
-    ['Create_Ini=/tmp/x.ini', /Create_Ini reads or writes a file/],
-    ['All_File=/tmp/log', /All_File reads or writes a file/],
-    ['+GA/tmp/log', /\+GA\/tmp\/log writes a file/],
-    ['+GI/tmp/x.ini', /writes a file/],
-    ['+HI/etc/passwd', /includes a header file/],
-    ['Input_File_Name=/etc/passwd', /the input file "\/etc\/passwd" is an absolute path/],
-    ['+I../x.pov', /climbs out/],
-    ['Final_Frame=10', /animation option/],
-    ['+KFF10', /animation option/],
-    ['Mystery_Option=1', /unknown or unsupported INI option "Mystery_Option"/],
-    ['+ZZ', /unknown or unsupported switch "\+ZZ"/],
-    ['Width=-5', /Width "-5" is not a positive integer/],
-  ])('rejects %j', (line, reason) => {
-    expect(() => scanIni(`Antialias=on\n${line}`, 'a.ini')).toThrow(reason);
-  });
-
-  it('lets the worker-forced options through (they are overridden on the command line)', () => {
-    expect(() => scanIni('Output_File_Name=/tmp/elsewhere.png\nOutput_File_Type=T\nDisplay=on\n+O/tmp/x.png +FT', 'a.ini')).not.toThrow();
   });
 });
 

@@ -7,11 +7,11 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PNG } from 'pngjs';
-import { WORKER_ENV } from '../../../lambda/shared/render-job';
-import { useLocalAws } from '../../harness/local-aws';
-import { describeWithTools } from '../../helpers/tools';
-import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from './fixtures';
-import { Scenario, WorkerTestbed } from './worker-harness';
+import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
+import { useLocalAws } from '../../../harness/local-aws';
+import { describeWithTools } from '../../../harness/tools';
+import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from '../../../harness/povray-scenes';
+import { Scenario, WorkerTestbed } from '../../../harness/povray-worker';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 
@@ -71,7 +71,7 @@ describeWithTools(['povray'], 'povray worker: rendering and rejecting scenes', (
     const record = await bed.record(s, jobs.ECSLogo);
     expect(record).toMatchObject({ status: 'SUCCEEDED', progress: 100, attempts: 1, outputKey: 'renders/ECSLogo.png', logKey: 'renders/ECSLogo.log' });
     expect(record?.errorReason).toBeUndefined();
-    expect(record?.finishedAt).toBeDefined();
+    expect(Date.parse(record!.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(record!.startedAt!));
     const png = await bed.object(s, 'renders/ECSLogo.png');
     expect(png.contentType).toBe('image/png');
     const image = PNG.sync.read(png.body);

@@ -1,0 +1,161 @@
+/**
+ * POV-Ray runs confined by the operating system, not by the worker's reading of the scene: the `povray-jail`
+ * launcher (sandbox/povray-jail.c) restricts it with Landlock to the paths below before it executes
+ * POV-Ray. A scene language can build file names in more ways than a scanner can follow; the kernel
+ * checks every open. See docs/povray-worker.md, "Threat model".
+ */
+import { spawnSync } from 'child_process';
+import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'fs';
+import * as path from 'path';
+
+/** What the confined POV-Ray may reach; everything else is denied by the kernel. */
+export interface ConfinementPolicy {
+  /** Read files and list directories beneath these. */
+  readonly read: readonly string[];
+  /** Read and execute these files (POV-Ray and its ELF interpreter). */
+  readonly exec: readonly string[];
+  /** Read, create, write, truncate and delete files beneath these. */
+  readonly write: readonly string[];
+  /** Device files to read and write (/dev/null). */
+  readonly devices: readonly string[];
+}
+
+/** What this host's POV-Ray needs to start, found once at start-up ({@link discoverHost}). */
+export interface HostPaths {
+  /** POV-Ray's executable, absolute and resolved. */
+  readonly povray: string;
+  readonly read: readonly string[];
+  readonly exec: readonly string[];
+  readonly devices: readonly string[];
+}
+
+/** The confinement the worker renders with, or why it has none (then it renders nothing). */
+export type Confinement = { readonly available: true; readonly jail: string; readonly host: HostPaths; readonly abi: number } | { readonly available: false; readonly reason: string };
+
+/** Exit codes of povray-jail (see the header of povray-jail.c). */
+export const JAIL_EXIT: Readonly<Record<number, string>> = {
+  120: 'usage error',
+  121: 'Landlock unavailable',
+  122: 'a confinement rule or limit could not be set',
+  123: 'the confinement self-check failed',
+  124: 'POV-Ray could not be executed inside the confinement',
+};
+
+/** Debian's POV-Ray configuration and the dynamic loader's cache (the include library comes from library.ts). */
+export const POVRAY_READ_PATHS = ['/etc/povray', '/etc/ld.so.cache'];
+
+/**
+ * The per-job policy: the host's start-up paths, the job directory (read: scene, fresh INI, empty HOME)
+ * and its output directory (write). Nothing of /proc, /tmp, $HOME, /etc or other jobs is in it.
+ */
+export function confinementPolicy(host: HostPaths, job: { jobDir: string; outDir: string }): ConfinementPolicy {
+  return { read: [...host.read, job.jobDir], exec: host.exec, write: [job.outDir], devices: host.devices };
+}
+
+/**
+ * RLIMIT_FSIZE for POV-Ray: no file it writes may grow past the largest PNG the pixel bound allows
+ * (16-bit RGBA, uncompressed: 8 bytes a pixel) plus room for headers and its small state file.
+ */
+export function maxRenderFileBytes(maxPixels: number): number {
+  return maxPixels * 8 + 16 * 1024 * 1024;
+}
+
+/** The only environment POV-Ray gets: a private HOME, a locale and UTC (no /etc/localtime read). */
+export function renderEnvironment(home: string): string[] {
+  return [`HOME=${home}`, 'LANG=C.UTF-8', 'LC_ALL=C.UTF-8', 'TZ=UTC'];
+}
+
+/** The launcher's arguments: the rules, the environment, the file-size limit, then POV-Ray's command line. */
+export function jailArguments(policy: ConfinementPolicy, options: { env: readonly string[]; maxFileBytes?: number; program: string; args: readonly string[] }): string[] {
+  return [
+    ...policy.read.flatMap((p) => ['--read', p]),
+    ...policy.exec.flatMap((p) => ['--exec', p]),
+    ...policy.write.flatMap((p) => ['--write', p]),
+    ...policy.devices.flatMap((p) => ['--device', p]),
+    ...options.env.flatMap((e) => ['--env', e]),
+    ...(options.maxFileBytes ? ['--max-file-bytes', String(options.maxFileBytes)] : []),
+    '--',
+    options.program,
+    ...options.args,
+  ];
+}
+
+/** Parses `ldd` output into the shared libraries' resolved paths and the ELF interpreter's. */
+export function parseLdd(output: string): { libraries: string[]; interpreter?: string } {
+  const libraries: string[] = [];
+  let interpreter: string | undefined;
+  for (const line of output.split('\n')) {
+    const linked = /=>\s+(\/\S+)\s+\(/.exec(line);
+    if (linked) libraries.push(linked[1]);
+    else if (/^\s*(\/\S+)\s+\(0x/.test(line)) interpreter = /^\s*(\/\S+)/.exec(line)![1];
+    if (/=>\s+not found/.test(line)) throw new Error(`POV-Ray is missing a shared library: ${line.trim()}`);
+  }
+  return { libraries, interpreter };
+}
+
+/** The directories symbolic links in `dir` point into (Debian links the POV-Ray fonts from /usr/share/fonts). */
+function linkTargetDirs(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const found = new Set<string>();
+  for (const name of readdirSync(dir)) {
+    const entry = path.join(dir, name);
+    if (lstatSync(entry).isSymbolicLink() && existsSync(entry)) found.add(path.dirname(realpathSync(entry)));
+  }
+  return [...found];
+}
+
+/** Finds `command` on PATH (or takes it as a path), resolved to the real file. */
+export function resolveExecutable(command: string, searchPath = process.env.PATH ?? '/usr/bin:/bin'): string {
+  const candidates = command.includes('/') ? [command] : searchPath.split(':').filter(Boolean).map((dir) => path.join(dir, command));
+  for (const candidate of candidates) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return realpathSync(candidate);
+  }
+  throw new Error(`POV-Ray is not installed here (${command} not found on PATH); install Debian's povray and povray-includes`);
+}
+
+/**
+ * What POV-Ray needs to start on this host: its binary, the directories of the shared libraries it loads
+ * (from `ldd`, resolved), its ELF interpreter, its configuration and include library, the fonts those
+ * link to, and /dev/null. Landlock checks resolved paths, so every path here is resolved.
+ */
+export function discoverHost(povrayCommand: string, libraryDirs: readonly string[]): HostPaths {
+  const povray = resolveExecutable(povrayCommand);
+  const ldd = spawnSync('ldd', [povray], { encoding: 'utf8' });
+  if (ldd.status !== 0) throw new Error(`cannot list POV-Ray's shared libraries (ldd ${povray}: ${(ldd.stderr || ldd.error?.message || '').trim()})`);
+  const { libraries, interpreter } = parseLdd(ldd.stdout);
+  const interpreterPath = interpreter ? realpathSync(interpreter) : undefined;
+  const read = new Set<string>(libraries.map((lib) => path.dirname(realpathSync(lib))));
+  for (const p of [...POVRAY_READ_PATHS, ...libraryDirs]) if (existsSync(p)) read.add(realpathSync(p));
+  for (const dir of libraryDirs) for (const target of linkTargetDirs(dir)) read.add(target);
+  return { povray, read: [...read].sort(), exec: [povray, ...(interpreterPath ? [interpreterPath] : [])], devices: ['/dev/null'] };
+}
+
+/** Why the launcher failed, from its exit code and its `povray-jail: ...` line. */
+export function jailFailure(exitCode: number | null, output: string): string | undefined {
+  if (exitCode === null || !(exitCode in JAIL_EXIT)) return undefined;
+  const line = output.split('\n').find((l) => l.startsWith('povray-jail: '));
+  return `${JAIL_EXIT[exitCode]} (exit ${exitCode})${line ? `: ${line.slice('povray-jail: '.length).trim()}` : ''}`;
+}
+
+/**
+ * Sets the confinement up once at start-up, exactly as for a job, and checks it holds (the launcher's
+ * --probe: "/" must be unreachable afterwards). Never throws: a host without it gets a reason instead.
+ */
+export function probeConfinement(jail: string, povrayCommand: string, libraryDirs: readonly string[]): Confinement {
+  if (!existsSync(jail)) {
+    return { available: false, reason: `the confinement launcher ${jail} is missing (build it: cc -O2 -o ${jail} docker/povray-worker/sandbox/povray-jail.c)` };
+  }
+  let host: HostPaths;
+  try {
+    host = discoverHost(povrayCommand, libraryDirs);
+  } catch (error) {
+    return { available: false, reason: (error as Error).message };
+  }
+  const policy: ConfinementPolicy = { read: host.read, exec: host.exec, write: [], devices: host.devices };
+  const args = jailArguments(policy, { env: [], program: host.povray, args: [] });
+  const probe = spawnSync(jail, ['--probe', ...args.slice(0, args.indexOf('--'))], { encoding: 'utf8', env: {} });
+  const abi = /landlock abi (\d+)/.exec(probe.stdout ?? '');
+  if (probe.status === 0 && abi) return { available: true, jail, host, abi: Number(abi[1]) };
+  const why = jailFailure(probe.status, probe.stderr ?? '') ?? `${jail} --probe ended with ${probe.status ?? probe.signal ?? probe.error?.message}: ${(probe.stderr ?? '').trim()}`;
+  return { available: false, reason: why };
+}

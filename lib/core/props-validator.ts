@@ -1,0 +1,91 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** Bounds of a Duration prop, and the unit it must be a whole number of. */
+export interface DurationRange {
+  readonly min?: Duration;
+  readonly max?: Duration;
+  /** The unit CloudFormation takes the value in (SQS: seconds, EventBridge rates: minutes, TTL: days). */
+  readonly unit?: 'seconds' | 'minutes' | 'days';
+}
+
+const UNIT_MS = { seconds: 1000, minutes: 60_000, days: 86_400_000 } as const;
+const UNIT_FACTORY = { seconds: 'Duration.seconds', minutes: 'Duration.minutes', days: 'Duration.days' } as const;
+
+/**
+ * The one props validator of the house (internal: not exported from the package). A construct records
+ * every problem with its props, each naming the prop and saying what to change, and throws ONCE listing
+ * them all, so a user fixes everything in one round. Values that are unresolved tokens (a CfnParameter,
+ * an imported value) are skipped: they are only known at deploy time, where the service checks them.
+ */
+export class PropsValidator {
+  private readonly found: string[] = [];
+
+  /** @param construct the construct whose props these are (its path is in the error) @param typeName e.g. `LambdaEcsWorker` */
+  constructor(
+    private readonly construct: IConstruct,
+    private readonly typeName: string,
+  ) {}
+
+  /** Records a problem, phrased as what to change. */
+  public problem(message: string): this {
+    this.found.push(message);
+    return this;
+  }
+
+  /** Records problems found by a pure check (e.g. a contract's own validator). */
+  public problems(messages: readonly string[]): this {
+    this.found.push(...messages);
+    return this;
+  }
+
+  /** `value`, when given and resolved, must be a whole number from `min` to `max`. */
+  public wholeNumber(name: string, value: number | undefined, min: number, max = Number.POSITIVE_INFINITY, hint?: string): this {
+    if (value === undefined || Token.isUnresolved(value)) return this;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      const range = max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `from ${min} to ${max}`;
+      this.problem(`\`${name}\` must be a whole number ${range} (got ${value})${hint ? `: ${hint}` : ''}`);
+    }
+    return this;
+  }
+
+  /**
+   * `value`, when given and resolved, must be a whole number of `range.unit` (default seconds) within the
+   * range. Returns the value in that unit (a token stays a token), or undefined when absent or invalid.
+   */
+  public duration(name: string, value: Duration | undefined, range: DurationRange = {}): number | undefined {
+    if (value === undefined) return undefined;
+    const unit = range.unit ?? 'seconds';
+    if (value.isUnresolved()) return convert(value, unit);
+    const ms = value.toMilliseconds();
+    if (ms % UNIT_MS[unit] !== 0) {
+      const rounded = Math.max(1, Math.round(ms / UNIT_MS[unit]));
+      this.problem(`\`${name}\` must be a whole number of ${unit} (got ${value.toHumanString()}): use e.g. ${UNIT_FACTORY[unit]}(${rounded})`);
+      return undefined;
+    }
+    const tooShort = range.min !== undefined && ms < range.min.toMilliseconds();
+    const tooLong = range.max !== undefined && ms > range.max.toMilliseconds();
+    if (tooShort || tooLong) {
+      const bounds =
+        range.min && range.max
+          ? `from ${range.min.toHumanString()} to ${range.max.toHumanString()}`
+          : range.min
+            ? `at least ${range.min.toHumanString()}`
+            : `at most ${range.max!.toHumanString()}`;
+      this.problem(`\`${name}\` must be ${bounds} (got ${value.toHumanString()})`);
+      return undefined;
+    }
+    return convert(value, unit);
+  }
+
+  /** Throws one error listing every recorded problem; does nothing when there is none. */
+  public throwIfInvalid(): void {
+    if (this.found.length > 0) {
+      throw new Error(`Invalid ${this.typeName} props at ${this.construct.node.path}:\n- ${this.found.join('\n- ')}`);
+    }
+  }
+}
+
+function convert(value: Duration, unit: 'seconds' | 'minutes' | 'days'): number {
+  return unit === 'seconds' ? value.toSeconds() : unit === 'minutes' ? value.toMinutes() : value.toDays();
+}

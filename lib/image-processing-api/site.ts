@@ -1,0 +1,173 @@
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import * as fs from 'fs';
+import * as path from 'path';
+import { packageRoot } from '../core/assets';
+import { newLogOnlyLambdaRole } from '../core/builders';
+import { acknowledgeNag } from '../core/nag';
+import { SECURE_BUCKET_DEFAULTS, SecureBucket } from '../core/secure-bucket';
+import { acknowledgeSiteDeploymentGrants } from './permissions';
+import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
+
+/** The directory holding the web page. `npm run build` copies it from `lib/image-processing-api/site`. */
+/** @internal */
+export function imageApiSitePath(): string {
+  const dir = path.join(packageRoot(), 'assets', 'image-processing-api-site');
+  if (!fs.existsSync(path.join(dir, 'index.html'))) {
+    throw new Error(`The image API web page is missing (${dir}/index.html). Run 'npm run build' (npm ci runs it through 'prepare').`);
+  }
+  return dir;
+}
+
+/** What the page's `config.json` tells the browser, and how long the deployment keeps its logs. */
+interface SiteDeploymentConfig {
+  readonly apiUrl: string;
+  readonly authorization: ImageApiAuthorization;
+  readonly maxInputBytes: number;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The image API's web page: a private bucket served through CloudFront with origin access control and
+ * strict security headers, and the deployment that copies the page and its `config.json` into it.
+ * Internal to {@link ImageProcessingApi}; its id is `Default`, which CDK leaves out of logical ids, so the
+ * resources keep the ids they had when the API built them itself.
+ */
+export class ImageApiSite extends Construct {
+  public readonly siteStorage: SecureBucket;
+  public readonly siteBucket: s3.Bucket;
+  public readonly distributionLogBucket?: s3.Bucket;
+  public readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
+  public readonly distribution: cloudfront.Distribution;
+  public readonly siteUrl: string;
+  public siteDeployment?: s3deploy.BucketDeployment;
+  public siteDeploymentRole?: iam.Role;
+
+  constructor(scope: Construct, props: ImageProcessingApiProps) {
+    super(scope, 'Default');
+    // ---- the web page's storage and distribution ----
+    this.siteStorage = new SecureBucket(this, 'Site');
+    this.siteBucket = this.siteStorage.bucket;
+    if (props.distributionLogging !== false) {
+      // CloudFront standard logs are delivered with ACLs, so this bucket (alone) keeps ACLs enabled.
+      this.distributionLogBucket = new s3.Bucket(this, 'DistributionLogs', {
+        ...SECURE_BUCKET_DEFAULTS,
+        versioned: false,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      });
+      acknowledgeNag(this.distributionLogBucket, {
+        id: 'AwsSolutions-S1',
+        reason: 'This bucket only receives CloudFront access logs; logging access to the log bucket itself would recurse.',
+      });
+    }
+    const apiDomain = Fn.join('', ['https://', '*.execute-api.', Stack.of(this).region, '.', Stack.of(this).urlSuffix]);
+    this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Image API page: strict CSP allowing only the image API, HSTS, no framing',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: Fn.join('', [
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ",
+            apiDomain,
+            "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+          ]),
+          override: true,
+        },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+    });
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'Image processing API web page',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: this.responseHeadersPolicy,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      },
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      enableLogging: this.distributionLogBucket !== undefined,
+      logBucket: this.distributionLogBucket,
+      logFilePrefix: this.distributionLogBucket ? 'cloudfront/' : undefined,
+      webAclId: props.distributionWebAclArn,
+    });
+    this.siteUrl = `https://${this.distribution.distributionDomainName}`;
+    acknowledgeNag(
+      this.distribution,
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'The image page is a public demo page with no region-specific content; geo restriction is left to the user.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason: 'The distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum TLS policy; attach a custom domain and certificate to choose TLSv1.2_2021.',
+      },
+    );
+    if (!props.distributionWebAclArn) {
+      acknowledgeNag(this.distribution, {
+        id: 'AwsSolutions-CFR2',
+        reason: 'The distribution serves three static files from a private bucket; a WAF web ACL (distributionWebAclArn) is optional and billed per ACL.',
+      });
+    }
+    if (!this.distributionLogBucket) {
+      acknowledgeNag(this.distribution, {
+        id: 'AwsSolutions-CFR3',
+        reason: 'CloudFront access logging was turned off explicitly through ImageProcessingApiProps.distributionLogging = false.',
+      });
+    }
+  }
+
+  /** Copies the page and its runtime `config.json` (the API URL) into the site bucket. */
+  public deploy(config: SiteDeploymentConfig): void {
+    const provider = siteDeploymentProvider(this, config.logRetention);
+    this.siteDeploymentRole = provider.role;
+    this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {
+      destinationBucket: this.siteBucket,
+      sources: [
+        s3deploy.Source.asset(imageApiSitePath()),
+        s3deploy.Source.jsonData('config.json', {
+          apiUrl: config.apiUrl,
+          authorization: config.authorization,
+          maxInputBytes: config.maxInputBytes,
+        }),
+      ],
+      cacheControl: [s3deploy.CacheControl.fromString('public, max-age=60')],
+      distribution: this.distribution,
+      distributionPaths: ['/*'],
+      memoryLimit: 256,
+      role: provider.role,
+      logGroup: provider.logGroup,
+    });
+    acknowledgeSiteDeploymentGrants(this, this.siteDeployment);
+  }
+}
+
+/**
+ * CDK runs every BucketDeployment of a stack that has the same settings on ONE provider function (a singleton)
+ * with the role and log group given to the first. The role and log group are therefore made once per stack, by
+ * the first ImageProcessingApi, and shared by the others (instead of roles and log groups nothing uses).
+ */
+const siteDeploymentProviders = new WeakMap<Stack, { role: iam.Role; logGroup: logs.LogGroup }>();
+
+function siteDeploymentProvider(scope: Construct, retention: logs.RetentionDays): { role: iam.Role; logGroup: logs.LogGroup } {
+  const stack = Stack.of(scope);
+  let provider = siteDeploymentProviders.get(stack);
+  if (!provider) {
+    const logGroup = new logs.LogGroup(scope, 'SiteDeploymentLogs', { retention });
+    // Our own role instead of the AWSLambdaBasicExecutionRole CDK would attach to its provider function.
+    const role = newLogOnlyLambdaRole(scope, 'SiteDeploymentRole', logGroup, 'Copies the image API web page and its config.json into the site bucket');
+    provider = { role, logGroup };
+    siteDeploymentProviders.set(stack, provider);
+  }
+  return provider;
+}

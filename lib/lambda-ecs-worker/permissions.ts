@@ -1,0 +1,103 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { acknowledgeNag, acknowledgePolicyWildcards } from '../core/nag';
+import type { LambdaEcsWorker } from './lambda-ecs-worker';
+
+/** Least privilege for the worker: read scenes, write outputs, consume this queue, update this table. */
+export function grantWorkerAccess(worker: LambdaEcsWorker, role: iam.IRole): void {
+  const policy = new iam.Policy(worker, 'WorkerPolicy', {
+    roles: [role],
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'ReadScenes',
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [worker.bucket.arnForObjects(`${worker.inputPrefix}*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteOutputs',
+        actions: ['s3:PutObject'],
+        resources: [worker.bucket.arnForObjects(`${worker.outputPrefix}*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ConsumeJobs',
+        actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [worker.queue.queueArn],
+      }),
+      ...(worker.jobTable
+        ? [new iam.PolicyStatement({ sid: 'UpdateJobs', actions: ['dynamodb:UpdateItem'], resources: [worker.jobTable.tableArn] })]
+        : []),
+    ],
+  });
+  // Exactly what reading and writing SSE-KMS objects needs (grantEncrypt/grantDecrypt add kms:ReEncrypt* and
+  // kms:GenerateDataKey* wildcards).
+  worker.bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+  // Finding ids are built from the resolved policy, so imported buckets (token ARNs) work too.
+  acknowledgePolicyWildcards(
+    policy,
+    `The worker reads only scene objects under the input prefix '${worker.inputPrefix}' and writes only outputs under ` +
+      `the output prefix '${worker.outputPrefix}' of this bucket; object keys are chosen by uploaders, hence the trailing '*'.`,
+  );
+}
+
+/** Least privilege for the launcher: queue jobs, record them, read the DLQ, start this task definition. */
+export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, taskDefinitionArn: string): void {
+  const statements = [
+    new iam.PolicyStatement({ sid: 'QueueJobs', actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [worker.queue.queueArn] }),
+    // Received with visibility 0 and never deleted: dead letters stay as evidence.
+    new iam.PolicyStatement({ sid: 'ReadDeadLetters', actions: ['sqs:ReceiveMessage'], resources: [worker.deadLetterQueue.queueArn] }),
+    new iam.PolicyStatement({
+      sid: 'StartWorkers',
+      actions: ['ecs:RunTask'],
+      resources: [taskDefinitionArn],
+      conditions: { ArnEquals: { 'ecs:cluster': worker.cluster.clusterArn } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'PassWorkerRoles',
+      actions: ['iam:PassRole'],
+      resources: [worker.taskDefinition.taskRole.roleArn, ...(worker.taskDefinition.executionRole ? [worker.taskDefinition.executionRole.roleArn] : [])],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }),
+  ];
+  if (worker.jobTable) {
+    statements.push(new iam.PolicyStatement({ sid: 'RecordJobs', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [worker.jobTable.tableArn] }));
+  }
+  new iam.Policy(worker, 'LauncherPolicy', { roles: [role], statements });
+  // ListTasks takes no resource ARN; it lives in a policy of its own so its "*" is acknowledged alone.
+  const listTasks = new iam.Policy(worker, 'LauncherListTasksPolicy', {
+    roles: [role],
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'CountWorkers',
+        actions: ['ecs:ListTasks'],
+        resources: ['*'],
+        conditions: { ArnEquals: { 'ecs:cluster': worker.cluster.clusterArn } },
+      }),
+    ],
+  });
+  acknowledgeNag(listTasks, {
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'ecs:ListTasks supports no resource ARN; the grant is limited to this cluster by the ecs:cluster condition.',
+  });
+}
+
+/**
+ * S3 notifications are configured by CDK's stack-wide BucketNotificationsHandler custom resource; its
+ * findings are CDK's, not this pattern's, and are acknowledged on it with the reason.
+ */
+export function acknowledgeBucketNotificationsHandler(scope: Construct): void {
+  const stack = Stack.of(scope);
+  for (const handler of stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'))) {
+    acknowledgeNag(
+      handler,
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "CDK's BucketNotificationsHandler custom resource uses the basic execution role to write its own deployment logs.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: "CDK's BucketNotificationsHandler sets s3:PutBucketNotification at deploy time; CDK's own policy uses '*' for it.",
+      },
+    );
+  }
+}

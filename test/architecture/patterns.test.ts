@@ -1,0 +1,95 @@
+/**
+ * Every pattern has every part docs/adding-a-pattern.md lists. A pattern is a folder of lib/ (core is
+ * shared code, not a pattern); a new folder there fails this test until the pattern is complete.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** What the check may look at: does a path exist, the files of a folder, a file's text. */
+export interface Tree {
+  exists(rel: string): boolean;
+  list(rel: string): string[];
+  read(rel: string): string;
+}
+
+const diskTree: Tree = {
+  exists: (rel) => fs.existsSync(path.join(ROOT, rel)),
+  list: (rel) => (fs.existsSync(path.join(ROOT, rel)) ? fs.readdirSync(path.join(ROOT, rel)) : []),
+  read: (rel) => (fs.existsSync(path.join(ROOT, rel)) ? fs.readFileSync(path.join(ROOT, rel), 'utf8') : ''),
+};
+
+/** The patterns: the folders of lib/ other than core. */
+export function patternsOf(tree: Tree): string[] {
+  return tree
+    .list('lib')
+    .filter((name) => name !== 'core' && !name.includes('.'))
+    .sort();
+}
+
+/** The parts `pattern` lacks, each as the step of docs/adding-a-pattern.md that adds it. */
+export function missingParts(pattern: string, tree: Tree): string[] {
+  const missing: string[] = [];
+  const need = (ok: boolean, step: string) => {
+    if (!ok) missing.push(step);
+  };
+  need(tree.list(`contracts/${pattern}`).some((f) => f.endsWith('.ts')), `1. contract: contracts/${pattern}/*.ts`);
+  need(tree.exists(`lib/${pattern}/index.ts`), `2. construct folder: lib/${pattern}/index.ts (public exports)`);
+  need(tree.read('lib/index.ts').includes(`'./${pattern}'`), `2. construct folder: export * from './${pattern}' in lib/index.ts`);
+  need(tree.exists(`lambda/${pattern}/index.ts`), `3. handler folder: lambda/${pattern}/index.ts (bundled by scripts/build-assets.mjs into assets/${pattern}/)`);
+  need(tree.exists(`bin/stacks/${pattern}.ts`), `4. example stack: bin/stacks/${pattern}.ts`);
+  need(tree.read('bin/example-app.ts').includes(`'./stacks/${pattern}'`), `4. example stack: listed in EXAMPLE_STACKS of bin/example-app.ts`);
+  const tests = tree.list(`test/${pattern}`);
+  for (const kind of ['construct.test.ts', 'asset.test.ts', 'handler.test.ts']) need(tests.includes(kind), `5. tests: test/${pattern}/${kind}`);
+  need(
+    tests.some((f) => f.endsWith('.e2e.test.ts')),
+    `5. tests: test/${pattern}/<what>.e2e.test.ts`,
+  );
+  need(tree.exists(`docs/${pattern}.md`), `6. docs page: docs/${pattern}.md`);
+  need(
+    tree.read('README.md').split('\n').some((line) => line.startsWith('| `') && line.includes(`(docs/${pattern}.md)`)),
+    `7. README row: a line of the patterns table linking docs/${pattern}.md`,
+  );
+  return missing;
+}
+
+describe('every pattern is complete (docs/adding-a-pattern.md)', () => {
+  const patterns = patternsOf(diskTree);
+
+  it('finds the patterns', () => {
+    expect(patterns).toEqual(expect.arrayContaining(['image-processing-api', 'lambda-ecs-worker', 'spot-fleet-autoscaler', 'table-trigger']));
+  });
+
+  it('documents the recipe', () => {
+    const recipe = diskTree.read('docs/adding-a-pattern.md');
+    for (const step of ['contracts/', 'lib/<pattern>/', 'lambda/<pattern>/', 'bin/stacks/', 'construct.test.ts', 'docs/<pattern>.md', 'README']) {
+      expect(recipe).toContain(step);
+    }
+  });
+
+  it.each(patternsOf(diskTree))('%s has every part', (pattern) => {
+    expect(missingParts(pattern, diskTree)).toEqual([]);
+  });
+
+  it('names every missing part of an incomplete pattern', () => {
+    const files = new Set(['lib/index.ts', 'lib/new-thing/index.ts', 'test/new-thing/construct.test.ts']);
+    const tree: Tree = {
+      exists: (rel) => files.has(rel),
+      list: (rel) => [...files].filter((f) => path.posix.dirname(f) === rel).map((f) => path.posix.basename(f)),
+      read: (rel) => (rel === 'lib/index.ts' ? "export * from './core';" : ''),
+    };
+    expect(missingParts('new-thing', tree)).toEqual([
+      '1. contract: contracts/new-thing/*.ts',
+      "2. construct folder: export * from './new-thing' in lib/index.ts",
+      '3. handler folder: lambda/new-thing/index.ts (bundled by scripts/build-assets.mjs into assets/new-thing/)',
+      '4. example stack: bin/stacks/new-thing.ts',
+      '4. example stack: listed in EXAMPLE_STACKS of bin/example-app.ts',
+      '5. tests: test/new-thing/asset.test.ts',
+      '5. tests: test/new-thing/handler.test.ts',
+      '5. tests: test/new-thing/<what>.e2e.test.ts',
+      '6. docs page: docs/new-thing.md',
+      '7. README row: a line of the patterns table linking docs/new-thing.md',
+    ]);
+  });
+});
