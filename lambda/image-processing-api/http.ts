@@ -57,7 +57,7 @@ export function negotiate(accept: string | undefined): Negotiated | undefined {
 }
 
 /** sharp's timeout for this request: the default, cut to the invocation's time left minus 2 s to answer. */
-function runOptions(context: HttpContext): RunOptions {
+export function runOptions(context: Pick<HttpContext, 'secondsLeft'>): RunOptions {
   const left = context.secondsLeft?.();
   if (left === undefined || !Number.isFinite(left)) return DEFAULT_RUN_OPTIONS;
   return { timeoutSeconds: Math.max(1, Math.min(DEFAULT_RUN_OPTIONS.timeoutSeconds, Math.floor(left - 2))) };

@@ -27,7 +27,7 @@ export interface RunOptions {
 export const DEFAULT_RUN_OPTIONS: RunOptions = { timeoutSeconds: 20 };
 
 /** An error raised by libvips while reading or processing the client's image: the client's fault, not ours. */
-function clientFailure(error: unknown, options: RunOptions): ImageApiError {
+export function clientFailure(error: unknown, options: RunOptions): ImageApiError {
   const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 200) : 'unknown decoder error';
   if (/^timeout\b/i.test(message)) {
     return new ImageApiError(
