@@ -15,6 +15,7 @@ import { HOUSE_DEFAULTS } from '../core/defaults';
 import {
   base64Length,
   DEFAULT_LIMITS,
+  DEFAULT_MEMORY_MIB,
   IMAGE_API_LIMIT_ENV,
   IMAGE_API_OPERATIONS,
 } from '../../contracts/image-processing-api/limits';
@@ -91,7 +92,7 @@ export class ImageProcessingApi extends Construct {
       description: 'Image operations (ping, getDimensions, identify, resize, thumbnail, convert, getSample) with sharp',
       // The asset ships sharp's linux-x64 (glibc) binaries; see lambda/image-processing-api/bundle.config.mjs.
       architecture: lambda.Architecture.X86_64,
-      memorySize: props.memorySize ?? 1536,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MIB,
       timeout: props.timeout ?? Duration.seconds(28),
       logRetention: retention,
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
@@ -104,6 +105,7 @@ export class ImageProcessingApi extends Construct {
         [IMAGE_API_LIMIT_ENV.maxInputPixels]: String(limits.maxInputPixels),
         [IMAGE_API_LIMIT_ENV.maxOutputDimension]: String(limits.maxOutputDimension),
         [IMAGE_API_LIMIT_ENV.maxResponseBytes]: String(DEFAULT_LIMITS.maxResponseBytes),
+        ...(limits.maxOutputPixels === undefined ? {} : { [IMAGE_API_LIMIT_ENV.maxOutputPixels]: String(limits.maxOutputPixels) }),
       },
     });
     this.function = this.handler.function;

@@ -58,6 +58,12 @@ export interface ImageProcessingApiProps {
    */
   readonly maxOutputDimension?: number;
   /**
+   * Largest image, in pixels, one request may produce at any step (an enlargement, a rotation's bounding
+   * box); larger results get a 422 before any pixel is decoded. Raise it with `memorySize`.
+   * @default - fitted to `memorySize`: (memory − 256 MiB) ÷ 24 bytes per pixel, 55924053 at 1536 MiB
+   */
+  readonly maxOutputPixels?: number;
+  /**
    * Memory of the image function in MiB (CPU grows with memory; sharp uses every core).
    * @default 1536
    */
