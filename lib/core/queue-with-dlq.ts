@@ -30,7 +30,8 @@ export interface QueueWithDlqProps {
    */
   readonly deadLetterRetentionPeriod?: Duration;
   /**
-   * Overrides merged over the main queue's defaults.
+   * Overrides merged over the main queue's defaults. Turning off encryption or `enforceSSL`, or replacing the
+   * dead-letter queue, is refused (see `secureQueuePropsProblems`).
    * @default - none
    */
   readonly queueProps?: sqs.QueueProps;
@@ -50,7 +51,10 @@ export class QueueWithDlq extends Construct {
   constructor(scope: Construct, id: string, props: QueueWithDlqProps = {}) {
     super(scope, id);
     this.maxReceiveCount = props.maxReceiveCount ?? HOUSE_DEFAULTS.maxReceiveCount;
-    new PropsValidator(this, 'QueueWithDlq').wholeNumber('maxReceiveCount', props.maxReceiveCount, 1, 1000).throwIfInvalid();
+    new PropsValidator(this, 'QueueWithDlq')
+      .wholeNumber('maxReceiveCount', props.maxReceiveCount, 1, 1000)
+      .problems(secureQueuePropsProblems('queueProps', props.queueProps))
+      .throwIfInvalid();
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       ...SECURE_QUEUE_PROPS,
       retentionPeriod: props.deadLetterRetentionPeriod ?? HOUSE_DEFAULTS.deadLetterRetention,
@@ -71,6 +75,23 @@ export class QueueWithDlq extends Construct {
   public addDeadLetterAlarm(id = 'DeadLetterAlarm', props: Partial<cloudwatch.CreateAlarmOptions> = {}): cloudwatch.Alarm {
     return deadLetterAlarm(this, id, this.deadLetterQueue, props);
   }
+}
+
+/**
+ * The problems with queue props merged over the house's secure defaults: the settings that keep jobs encrypted
+ * in transit and at rest, and the redrive to the dead-letter queue, cannot be turned off (internal).
+ */
+export function secureQueuePropsProblems(propName: string, queueProps: sqs.QueueProps | undefined): string[] {
+  if (!queueProps) return [];
+  const problems: string[] = [];
+  if (queueProps.encryption === sqs.QueueEncryption.UNENCRYPTED) {
+    problems.push(`\`${propName}.encryption\` must not be UNENCRYPTED: use SQS_MANAGED (the default) or KMS`);
+  }
+  if (queueProps.enforceSSL === false) problems.push(`\`${propName}.enforceSSL\` must not be false: the queue accepts only TLS requests`);
+  if (queueProps.deadLetterQueue) {
+    problems.push(`\`${propName}.deadLetterQueue\` must not be set: the construct makes the dead-letter queue (set maxReceiveCount instead)`);
+  }
+  return problems;
 }
 
 /** An alarm on any message being visible in `deadLetterQueue` (works for imported queues too). */

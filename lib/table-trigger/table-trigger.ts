@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { deadLetterAlarm, PrebundledFunction, regionMismatches } from '../core';
 import { newOnFailureQueue } from '../core/builders';
+import { describeTable } from '../core/table-shape';
 import { PropsValidator } from '../core/props-validator';
 import { buildTriggerConfig, DEFAULT_MASKING } from './build-config';
 import { TableTriggerProps, TriggerEventName } from './props';
@@ -86,7 +87,7 @@ export class TableTrigger extends Construct {
 
     if (props.rules) {
       const config = buildTriggerConfig(props.rules, this.invalidValue, props.alertMasking);
-      const keyAttributes = props.table ? tableShape.keyAttributes : [props.partitionKey ?? TABLE_TRIGGER_DEFAULTS.partitionKey, props.sortKey].flatMap((k) => (k ? [k.name] : []));
+      const keyAttributes = props.table ? tableShape.keySchema.map((key) => key.name) : [props.partitionKey ?? TABLE_TRIGGER_DEFAULTS.partitionKey, props.sortKey].flatMap((k) => (k ? [k.name] : []));
       const errors = triggerConfigErrors(config, keyAttributes);
       if (errors.length > 0) throw new Error(`TableTrigger '${this.node.path}': invalid rules:\n- ${errors.join('\n- ')}`);
       this.handlerConfiguration = JSON.stringify(config);
@@ -261,19 +262,4 @@ function validateProps(scope: Construct, props: TableTriggerProps): void {
   v.wholeNumber('parallelizationFactor', props.parallelizationFactor, 1, 10);
   v.duration('maxRecordAge', props.maxRecordAge, { min: Duration.minutes(1), max: Duration.days(7) });
   v.throwIfInvalid();
-}
-
-/** What can be known at synth time about a table: its key attributes and stream view type. */
-function describeTable(table: dynamodb.ITable): { keyAttributes: string[]; streamViewType?: string } {
-  const cfn = table.node.defaultChild;
-  const resolved = <T>(value: unknown): T | undefined => (value !== undefined && !Token.isUnresolved(value) ? (value as T) : undefined);
-  if (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable) {
-    const keySchema = resolved<Array<{ attributeName: string }>>(cfn.keySchema) ?? [];
-    const stream = resolved<{ streamViewType?: string }>(cfn.streamSpecification);
-    return {
-      keyAttributes: keySchema.flatMap((key) => (typeof key?.attributeName === 'string' ? [key.attributeName] : [])),
-      streamViewType: resolved<string>(stream?.streamViewType),
-    };
-  }
-  return { keyAttributes: [] };
 }
