@@ -130,17 +130,16 @@ export class PropsValidator {
 
   /**
    * Resolves a renamed prop: `current` is the new name, `deprecated` its old alias (still accepted). Giving both
-   * is a problem unless both are resolved and `same` says they agree. Returns the value to use.
+   * is a problem unless both are resolved and equal (Durations by length). Returns the value to use.
    */
   public renamed<T>(
     current: { readonly name: string; readonly value: T | undefined },
     deprecated: { readonly name: string; readonly value: T | undefined },
-    same: (a: T, b: T) => boolean = (a, b) => a === b,
   ): T | undefined {
     if (deprecated.value === undefined) return current.value;
     if (current.value === undefined) return deprecated.value;
-    const known = !Token.isUnresolved(current.value) && !Token.isUnresolved(deprecated.value);
-    if (!known || !same(current.value, deprecated.value)) {
+    const known = !isUnresolvedValue(current.value) && !isUnresolvedValue(deprecated.value);
+    if (!known || !sameValue(current.value, deprecated.value)) {
       this.problem(
         `\`${deprecated.name}\` is the deprecated name of \`${current.name}\`, and both are given${known ? ' with different values' : ''}: give only \`${current.name}\``,
       );
@@ -158,4 +157,14 @@ export class PropsValidator {
 
 function convert(value: Duration, unit: 'seconds' | 'minutes' | 'days'): number {
   return unit === 'seconds' ? value.toSeconds() : unit === 'minutes' ? value.toMinutes() : value.toDays();
+}
+
+function isUnresolvedValue(value: unknown): boolean {
+  return value instanceof Duration || value instanceof Size ? value.isUnresolved() : Token.isUnresolved(value);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Duration && b instanceof Duration) return a.toMilliseconds() === b.toMilliseconds();
+  if (a instanceof Size && b instanceof Size) return a.toBytes() === b.toBytes();
+  return a === b;
 }

@@ -50,11 +50,10 @@ export function validateProps(scope: IConstruct, props: ImageProcessingApiProps)
         'binaries only (lambda/image-processing-api/bundle.config.mjs); use lambda.Architecture.X86_64 or leave it out',
     );
   }
-  const sameDuration = (a: Duration, b: Duration) => !a.isUnresolved() && !b.isUnresolved() && a.toMilliseconds() === b.toMilliseconds();
   const imageFunction: FunctionOptions = {
     ...options,
     memorySize: v.renamed({ name: 'imageFunctionProps.memorySize', value: options.memorySize }, { name: 'memorySize', value: props.memorySize }),
-    timeout: v.renamed({ name: 'imageFunctionProps.timeout', value: options.timeout }, { name: 'timeout', value: props.timeout }, sameDuration),
+    timeout: v.renamed({ name: 'imageFunctionProps.timeout', value: options.timeout }, { name: 'timeout', value: props.timeout }),
     reservedConcurrentExecutions: v.renamed(
       { name: 'imageFunctionProps.reservedConcurrentExecutions', value: options.reservedConcurrentExecutions },
       { name: 'reservedConcurrentExecutions', value: props.reservedConcurrentExecutions },
