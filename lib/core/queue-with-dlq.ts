@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SECURE_QUEUE_PROPS } from './builders';
+import { SECURE_QUEUE_PROPS, secureQueuePropsProblems } from './builders';
 import { HOUSE_DEFAULTS } from './defaults';
 import { PropsValidator } from './props-validator';
 
@@ -31,7 +31,7 @@ export interface QueueWithDlqProps {
   readonly deadLetterRetentionPeriod?: Duration;
   /**
    * Overrides merged over the main queue's defaults. Turning off encryption or `enforceSSL`, or replacing the
-   * dead-letter queue, is refused (see `secureQueuePropsProblems`).
+   * dead-letter queue, is refused.
    * @default - none
    */
   readonly queueProps?: sqs.QueueProps;
@@ -75,23 +75,6 @@ export class QueueWithDlq extends Construct {
   public addDeadLetterAlarm(id = 'DeadLetterAlarm', props: Partial<cloudwatch.CreateAlarmOptions> = {}): cloudwatch.Alarm {
     return deadLetterAlarm(this, id, this.deadLetterQueue, props);
   }
-}
-
-/**
- * The problems with queue props merged over the house's secure defaults: the settings that keep jobs encrypted
- * in transit and at rest, and the redrive to the dead-letter queue, cannot be turned off (internal).
- */
-export function secureQueuePropsProblems(propName: string, queueProps: sqs.QueueProps | undefined): string[] {
-  if (!queueProps) return [];
-  const problems: string[] = [];
-  if (queueProps.encryption === sqs.QueueEncryption.UNENCRYPTED) {
-    problems.push(`\`${propName}.encryption\` must not be UNENCRYPTED: use SQS_MANAGED (the default) or KMS`);
-  }
-  if (queueProps.enforceSSL === false) problems.push(`\`${propName}.enforceSSL\` must not be false: the queue accepts only TLS requests`);
-  if (queueProps.deadLetterQueue) {
-    problems.push(`\`${propName}.deadLetterQueue\` must not be set: the construct makes the dead-letter queue (set maxReceiveCount instead)`);
-  }
-  return problems;
 }
 
 /** An alarm on any message being visible in `deadLetterQueue` (works for imported queues too). */

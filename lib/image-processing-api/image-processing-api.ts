@@ -11,7 +11,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { acknowledgeNag, PrebundledFunction, SecureBucket } from '../core';
 import { HOUSE_DEFAULTS } from '../core/defaults';
-import { withFunctionOptions } from '../core/function-options';
+import { withFunctionOptions } from '../core/builders';
 import {
   base64Length,
   DEFAULT_LIMITS,

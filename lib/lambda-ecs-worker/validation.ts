@@ -3,10 +3,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
 import { JOB_TABLE_PARTITION_KEY } from '../../contracts/lambda-ecs-worker/render-job';
 import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
-import { validateFunctionOptions } from '../core/function-options';
+import { secureQueuePropsProblems, validateFunctionOptions } from '../core/builders';
 import { otherStackProblem, regionMismatches } from '../core/placement';
 import { PropsValidator } from '../core/props-validator';
-import { secureQueuePropsProblems } from '../core/queue-with-dlq';
 import { describeTable } from '../core/table-shape';
 import { LambdaEcsWorkerProps, SceneTrigger } from './props';
 
