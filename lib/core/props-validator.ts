@@ -96,15 +96,14 @@ export class PropsValidator {
    */
   public size(name: string, value: Size | undefined, range: SizeRange): number | undefined {
     if (value === undefined) return undefined;
-    const inUnit = (rounding: SizeRoundingBehavior) =>
-      range.unit === 'bytes'
-        ? value.toBytes({ rounding })
-        : range.unit === 'mebibytes'
-          ? value.toMebibytes({ rounding })
-          : value.toGibibytes({ rounding });
+    // No options for a token: CDK refuses any rounding option on a token Size, even in its own unit.
+    const inUnit = (rounding?: SizeRoundingBehavior) => {
+      const options = rounding === undefined ? undefined : { rounding };
+      return range.unit === 'bytes' ? value.toBytes(options) : range.unit === 'mebibytes' ? value.toMebibytes(options) : value.toGibibytes(options);
+    };
     if (value.isUnresolved()) {
       try {
-        return inUnit(SizeRoundingBehavior.FAIL);
+        return inUnit();
       } catch {
         this.problem(`\`${name}\` comes from a token, which can only be used in ${SIZE_UNIT_NAME[range.unit]}: use ${SIZE_FACTORY[range.unit]}(token)`);
         return undefined;
