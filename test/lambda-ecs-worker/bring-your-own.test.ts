@@ -11,16 +11,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { LambdaEcsWorker, LambdaEcsWorkerProps } from '../../lib';
 import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
+import { containerEnv, envOf } from './template-env';
 
-const launcherEnv = (template: Template) => {
-  const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => /Launcher/.test(id))!;
-  return fn.Properties.Environment.Variables as Record<string, unknown>;
-};
-const containerEnv = (template: Template) => {
-  const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-  const env = taskDefinition.Properties.ContainerDefinitions[0].Environment as Array<{ Name: string; Value: unknown }>;
-  return Object.fromEntries(env.map((e) => [e.Name, e.Value]));
-};
+const launcherEnv = (template: Template) => envOf(template, /Launcher/);
 /** Every statement of the policies attached to `role` (by its logical id). */
 const statementsOf = (template: Template, stack: Stack, role: iam.IRole) => {
   const roleId = stack.getLogicalId(role.node.defaultChild as iam.CfnRole);
