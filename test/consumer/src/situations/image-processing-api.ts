@@ -7,7 +7,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ImageApiAuthorization, ImageProcessingApi, ImageProcessingApiProps } from 'cdk-compute-patterns';
 import { ENV, errorNaming, inOneStack, Situation, SituationOptions, UserApp } from '../harness';
-import { PENDING_TOKEN_VALIDATOR } from './pending';
 
 /** A situation: the props a user gives an ImageProcessingApi in their stack. */
 const imageApi = (name: string, props: (user: UserApp, stack: Stack) => ImageProcessingApiProps, options?: SituationOptions): Situation =>
@@ -23,11 +22,8 @@ export const IMAGE_PROCESSING_API_SITUATIONS: Situation[] = [
   imageApi('IAM authorization', () => ({ authorization: ImageApiAuthorization.IAM })),
   imageApi('maxInputBytes 0 and memorySize 100: both reported', () => ({ maxInputBytes: 0, memorySize: 100 }), {
     expect: errorNaming('maxInputBytes', /memorySize/),
-    pending: PENDING_TOKEN_VALIDATOR,
   }),
-  imageApi('memorySize from a CfnParameter', (_u, stack) => ({ memorySize: new CfnParameter(stack, 'Memory', { type: 'Number', default: 1536 }).valueAsNumber }), {
-    pending: PENDING_TOKEN_VALIDATOR,
-  }),
+  imageApi('memorySize from a CfnParameter', (_u, stack) => ({ memorySize: new CfnParameter(stack, 'Memory', { type: 'Number', default: 1536 }).valueAsNumber })),
   inOneStack("ImageProcessingApi: two in one stack share the one role and log group CDK's site-deployment provider runs with", (_u, stack) => {
     const one = new ImageProcessingApi(stack, 'One');
     const two = new ImageProcessingApi(stack, 'Two');

@@ -10,7 +10,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { LambdaEcsWorker, LambdaEcsWorkerProps } from 'cdk-compute-patterns';
 import { AppKind, ENV, errorNaming, inOneStack, Situation, SituationOptions, UserApp } from '../harness';
 import { userVpc } from './constructs';
-import { PENDING_TOKEN_VALIDATOR } from './pending';
 
 const KEY_ARN = `arn:aws:kms:${ENV.region}:${ENV.account}:key/11111111-2222-3333-4444-555555555555`;
 
@@ -40,7 +39,7 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
   worker("the user's own bucket, new App()", (user, stack) => ({ bucket: user.own(new s3.Bucket(stack, 'Scenes')) }), { app: AppKind.PLAIN }),
   {
     name: 'LambdaEcsWorker: bucket from another stack',
-    expect: errorNaming('bucket', /same stack|EventBridge/),
+    expect: errorNaming('bucket', /bucket's stack|EVENTBRIDGE/),
     build: (user) => {
       const storage = user.stack('Storage', { env: ENV });
       const bucket = user.own(new s3.Bucket(storage, 'Scenes'));
@@ -78,20 +77,17 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
     }),
   })),
   worker('a custom worker image from a registry', () => ({ workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/my-worker:1.0') })),
-  worker('maxWorkers from a CfnParameter', (_u, stack) => ({ maxWorkers: new CfnParameter(stack, 'MaxWorkers', { type: 'Number', default: 5 }).valueAsNumber }), {
-    pending: PENDING_TOKEN_VALIDATOR,
-  }),
+  worker('maxWorkers from a CfnParameter', (_u, stack) => ({ maxWorkers: new CfnParameter(stack, 'MaxWorkers', { type: 'Number', default: 5 }).valueAsNumber })),
   worker(
     'visibilityTimeout from a CfnParameter',
     (_u, stack) => ({ visibilityTimeout: Duration.seconds(new CfnParameter(stack, 'Visibility', { type: 'Number', default: 600 }).valueAsNumber) }),
-    { pending: PENDING_TOKEN_VALIDATOR },
   ),
   worker('workerCpu and workerMemoryMiB from CfnParameters', (_u, stack) => ({
     workerCpu: new CfnParameter(stack, 'Cpu', { type: 'Number', default: 1024 }).valueAsNumber,
     workerMemoryMiB: new CfnParameter(stack, 'Memory', { type: 'Number', default: 2048 }).valueAsNumber,
   })),
   worker('maxWorkers 0 and maxReceiveCount 0: both reported', () => ({ maxWorkers: 0, maxReceiveCount: 0 }), {
-    expect: errorNaming('maxWorkers', /maxReceiveCount must be/),
+    expect: errorNaming('maxWorkers', /`maxReceiveCount` must be/),
   }),
   // Bring your own: queue, job table, function settings, removal policies; grants and connections.
   worker("the user's KMS-encrypted queue with its dead-letter queue", (user, stack) => {

@@ -7,7 +7,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ScalingTarget, SpotFleetAutoscaler, SpotFleetAutoscalerProps } from 'cdk-compute-patterns';
 import { ENV, errorNaming, inOneStack, OTHER_REGION, Situation, SituationOptions, UserApp } from '../harness';
 import { userQueue, userVpc } from './constructs';
-import { PENDING_TOKEN_VALIDATOR } from './pending';
 
 const SPOT_FLEET = ScalingTarget.spotFleetRequest('sfr-01234567-89ab-cdef-0123-456789abcdef');
 const queueArn = (region: string) => `arn:aws:sqs:${region}:${ENV.account}:jobs`;
@@ -62,12 +61,9 @@ export const SPOT_FLEET_AUTOSCALER_SITUATIONS: Situation[] = [
   autoscaler('Auto Scaling group from AutoScalingGroup.fromAutoScalingGroupName', (_u, stack) => ({
     target: ScalingTarget.autoScalingGroup(autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Workers', 'render-workers')),
   })),
-  autoscaler('maxWorkers from a CfnParameter', (_u, stack) => ({ maxWorkers: new CfnParameter(stack, 'MaxWorkers', { type: 'Number', default: 10 }).valueAsNumber }), {
-    pending: PENDING_TOKEN_VALIDATOR,
-  }),
+  autoscaler('maxWorkers from a CfnParameter', (_u, stack) => ({ maxWorkers: new CfnParameter(stack, 'MaxWorkers', { type: 'Number', default: 10 }).valueAsNumber })),
   autoscaler('scaleInCooldown of 1500 ms', () => ({ scaleInCooldown: Duration.millis(1500) }), {
     expect: errorNaming('scaleInCooldown', /whole seconds|seconds/),
-    pending: PENDING_TOKEN_VALIDATOR,
   }),
   autoscaler('minWorkers above maxWorkers and a negative hysteresis: every problem at once', () => ({ minWorkers: 5, maxWorkers: 2, scaleInHysteresisWorkers: -1 }), {
     expect: errorNaming('maxWorkers', /scaleInHysteresisWorkers/),
