@@ -112,7 +112,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     const resolved = validateProps(this, props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
     this.backlogPerWorker = resolved.backlogPerWorker;
 
-    const visibilityTimeout = props.visibilityTimeout ?? Duration.minutes(5);
+    const visibilityTimeout = resolved.userQueueRedrive?.visibilityTimeout ?? props.visibilityTimeout ?? Duration.minutes(5);
     const logRetention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
     const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
     this.pipelineName = Names.uniqueResourceName(this, { maxLength: 36, separator: '-' });

@@ -84,7 +84,8 @@ export interface LambdaEcsWorkerProps {
   readonly queueProps?: sqs.QueueProps;
   /**
    * Visibility timeout of the job queue. The worker extends it (heartbeat) while it renders, so it
-   * only bounds how soon the job of a dead worker is retried.
+   * only bounds how soon the job of a dead worker is retried. With your own `queue` created in your app, the
+   * queue's own is used; for an imported queue, give it (the default worker also sets it when it receives a job).
    * @default Duration.minutes(5)
    */
   readonly visibilityTimeout?: Duration;

@@ -86,8 +86,11 @@ const FARGATE_SIZES: Record<number, [number, number]> = {
 export interface ResolvedWorkerProps {
   readonly backlogPerWorker: number;
   readonly workerMemoryMiB: number;
-  /** With the user's `queue`: its dead-letter queue and redrive count. */
-  readonly userQueueRedrive?: { readonly deadLetterQueue: sqs.IQueue; readonly maxReceiveCount: number };
+  /**
+   * With the user's `queue`: its dead-letter queue and redrive count, and its visibility timeout when the app
+   * created it (workers heartbeat by it).
+   */
+  readonly userQueueRedrive?: { readonly deadLetterQueue: sqs.IQueue; readonly maxReceiveCount: number; readonly visibilityTimeout?: Duration };
 }
 
 /** Checks every prop and throws one error listing every problem, phrased as what to change. */
@@ -191,7 +194,14 @@ function checkQueueProps(v: PropsValidator, scope: IConstruct, props: LambdaEcsW
     if (props.maxReceiveCount !== undefined && props.maxReceiveCount !== redrive.maxReceiveCount) {
       v.problem(`\`maxReceiveCount\` (${props.maxReceiveCount}) differs from the redrive policy of \`queue\` (${redrive.maxReceiveCount}): remove it`);
     }
-    return { deadLetterQueue: redrive.queue, maxReceiveCount: redrive.maxReceiveCount };
+    const visibilityTimeout = queueVisibilityTimeout(queue as sqs.Queue);
+    if (visibilityTimeout && props.visibilityTimeout && !props.visibilityTimeout.isUnresolved() && props.visibilityTimeout.toSeconds() !== visibilityTimeout.toSeconds()) {
+      v.problem(
+        `\`visibilityTimeout\` (${props.visibilityTimeout.toHumanString()}) differs from the visibility timeout of \`queue\` (${visibilityTimeout.toHumanString()}): ` +
+          "remove it (the workers heartbeat by the queue's)",
+      );
+    }
+    return { deadLetterQueue: redrive.queue, maxReceiveCount: redrive.maxReceiveCount, visibilityTimeout };
   }
   // An imported queue: its redrive policy cannot be read at synth, so the user states it.
   if (!props.deadLetterQueue || props.maxReceiveCount === undefined) {
@@ -222,4 +232,11 @@ function checkJobTableProps(v: PropsValidator, scope: IConstruct, props: LambdaE
         `(got ${got || 'no key schema'}): job records are written by that key`,
     );
   }
+}
+
+/** The visibility timeout of a queue the app creates (SQS's default, 30 s, when it sets none); undefined for a token. */
+function queueVisibilityTimeout(queue: sqs.Queue): Duration | undefined {
+  const seconds = (queue.node.defaultChild as sqs.CfnQueue).visibilityTimeout;
+  if (seconds === undefined) return Duration.seconds(30);
+  return Token.isUnresolved(seconds) ? undefined : Duration.seconds(seconds);
 }

@@ -73,6 +73,8 @@ describe('LambdaEcsWorker with your queue, job table, function settings and remo
     expect(env.DEAD_LETTER_QUEUE_URL).toEqual({ Ref: ref(stack, userDlq) });
     expect(env.MAX_RECEIVE_COUNT).toBe('5');
     expect(containerEnv(template).MAX_RECEIVE_COUNT).toBe('5');
+    // The workers heartbeat by your queue's visibility timeout (SQS's 30 s default here), not the construct's default.
+    expect(containerEnv(template).VISIBILITY_TIMEOUT_SECONDS).toBe('30');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ref(stack, userDlq), 'QueueName'] } }],
@@ -202,6 +204,10 @@ describe('LambdaEcsWorker bring-your-own validation', () => {
       const dlq = new sqs.Queue(s, 'Dlq');
       return { queue: new sqs.Queue(s, 'Q', { deadLetterQueue: { queue: dlq, maxReceiveCount: 3 } }), maxReceiveCount: 7 };
     }, /`maxReceiveCount` \(7\) differs from the redrive policy of `queue` \(3\)/],
+    ['a visibilityTimeout that differs from the queue\'s', (s) => {
+      const dlq = new sqs.Queue(s, 'Dlq');
+      return { queue: new sqs.Queue(s, 'Q', { visibilityTimeout: Duration.minutes(10), deadLetterQueue: { queue: dlq, maxReceiveCount: 3 } }), visibilityTimeout: Duration.minutes(5) };
+    }, /`visibilityTimeout` \(5 minutes\) differs from the visibility timeout of `queue` \(10 minutes\)/],
     ['a deadLetterQueue without queue', (s) => ({ deadLetterQueue: importedQueue(s) }), /`deadLetterQueue` describes your own `queue`/],
     ['queueProps with queue', (s) => ({ queue: importedQueue(s), queueProps: {} }), /`queueProps` applies to a new queue only/],
     ['a table keyed otherwise', (s) => ({ existingJobTable: new dynamodb.Table(s, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }) }),
