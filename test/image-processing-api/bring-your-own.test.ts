@@ -76,6 +76,23 @@ describe('ImageProcessingApi with your site bucket, custom domains and function 
   });
 });
 
+describe('ImageProcessingApi with an imported site bucket', () => {
+  const stack = newTestStack('ImagesImportedSite');
+  const images = new ImageProcessingApi(stack, 'Images', { siteBucket: s3.Bucket.fromBucketName(stack, 'Site', 'my-image-site') });
+  const template = templateOf(stack);
+
+  it('deploys the page into it without pruning and serves it through origin access control', () => {
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: false, DestinationBucketName: 'my-image-site' });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', Match.anyValue());
+    // CDK cannot change an imported bucket's policy: no policy is written for it (the docs say which statement to add).
+    template.resourceCountIs('AWS::S3::BucketPolicy', 1);
+  });
+
+  it('has no unacknowledged cdk-nag findings', () => {
+    expectNoNagFindings(images);
+  });
+});
+
 describe('ImageProcessingApi bring-your-own validation', () => {
   const attempt = (props: (stack: Stack) => ImageProcessingApiProps, stack: Stack = newTestStack()) => () => new ImageProcessingApi(stack, 'Images', props(stack));
   const cert = (stack: Stack, arn: string) => acm.Certificate.fromCertificateArn(stack, `Cert${stack.node.children.length}`, arn);

@@ -37,6 +37,7 @@ export const IMAGE_PROCESSING_API_SITUATIONS: Situation[] = [
   imageApi("the user's site bucket", (user, stack) => ({
     siteBucket: user.own(new s3.Bucket(stack, 'Site', { enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL })),
   })),
+  imageApi('site bucket from Bucket.fromBucketName', (_u, stack) => ({ siteBucket: s3.Bucket.fromBucketName(stack, 'Site', 'my-image-site') })),
   imageApi('custom domains for the page and the API with imported certificates', (_u, stack) => ({
     siteDomain: { domainName: 'images.example.com', certificate: acm.Certificate.fromCertificateArn(stack, 'SiteCert', certificateArn('us-east-1')) },
     apiDomain: { domainName: 'api.images.example.com', certificate: acm.Certificate.fromCertificateArn(stack, 'ApiCert', certificateArn(ENV.region)) },
