@@ -59,6 +59,71 @@ export const DEFAULT_QUEUE_DEPTH_POLICY: QueueDepthPolicy = {
   scaleInHysteresisWorkers: 1,
 };
 
+/** The named presets of the policy (see QUEUE_DEPTH_PRESETS). */
+export type QueueDepthPresetName = 'cost-first' | 'balanced' | 'latency-first';
+
+/**
+ * A preset: how eagerly the pool follows its queue. The bounds (minWorkers, maxWorkers) stay the user's.
+ * `workerIdleSeconds` is the worker side of the same trade-off: how long a worker waits without a message
+ * before it exits (a Spot Fleet lowered with `noTermination`) or releases its scale-in protection (an Auto
+ * Scaling group or ECS service).
+ */
+export interface QueueDepthPreset {
+  readonly name: QueueDepthPresetName;
+  /** One line on what it trades. */
+  readonly summary: string;
+  readonly backlogPerWorker: number;
+  readonly scaleInCooldownSeconds: number;
+  readonly idleSecondsBeforeScaleIn: number;
+  readonly scaleInHysteresisWorkers: number;
+  readonly workerIdleSeconds: number;
+}
+
+/**
+ * The presets, measured on the benchmark traces (docs/spot-fleet-autoscaler.md). The construct, the
+ * handler (through the policy the construct resolves) and the simulator all read them from here.
+ */
+export const QUEUE_DEPTH_PRESETS: Readonly<Record<QueueDepthPresetName, QueueDepthPreset>> = {
+  'cost-first': {
+    name: 'cost-first',
+    summary: 'fewest instance-hours: four messages per worker (jobs queue a little), shrink and leave a minute after the queue empties',
+    backlogPerWorker: 4,
+    scaleInCooldownSeconds: 120,
+    idleSecondsBeforeScaleIn: 60,
+    scaleInHysteresisWorkers: 1,
+    workerIdleSeconds: 60,
+  },
+  balanced: {
+    name: 'balanced',
+    summary: 'one message per worker, five quiet minutes before shrinking (the default)',
+    backlogPerWorker: 1,
+    scaleInCooldownSeconds: 300,
+    idleSecondsBeforeScaleIn: 300,
+    scaleInHysteresisWorkers: 1,
+    workerIdleSeconds: 180,
+  },
+  'latency-first': {
+    name: 'latency-first',
+    summary: 'shortest waits: one message per worker, workers kept ten minutes after the queue empties',
+    backlogPerWorker: 1,
+    scaleInCooldownSeconds: 600,
+    idleSecondsBeforeScaleIn: 600,
+    scaleInHysteresisWorkers: 2,
+    workerIdleSeconds: 600,
+  },
+};
+
+/** The preset the construct uses when none is chosen. */
+export const DEFAULT_QUEUE_DEPTH_PRESET: QueueDepthPresetName = 'balanced';
+
+/** The policy of preset `name` within the given bounds. */
+export function presetPolicy(name: QueueDepthPresetName, bounds: { minWorkers: number; maxWorkers: number }): QueueDepthPolicy {
+  const preset = QUEUE_DEPTH_PRESETS[name];
+  if (!preset) throw new Error(`unknown scaling preset '${name}' (known: ${Object.keys(QUEUE_DEPTH_PRESETS).join(', ')})`);
+  const { backlogPerWorker, scaleInCooldownSeconds, idleSecondsBeforeScaleIn, scaleInHysteresisWorkers } = preset;
+  return { backlogPerWorker, minWorkers: bounds.minWorkers, maxWorkers: bounds.maxWorkers, scaleInCooldownSeconds, idleSecondsBeforeScaleIn, scaleInHysteresisWorkers };
+}
+
 /**
  * Every reason `policy` is unusable, phrased as what to change; empty when it is valid. `isUnknown` tells
  * which values are not known yet (a construct passes CDK's `Token.isUnresolved`: deploy-time values are

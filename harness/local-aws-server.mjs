@@ -1,7 +1,9 @@
 // Emulated AWS on 127.0.0.1, in a child process of the test (or demo) that forked it:
-//   fauxqs  - SQS (long polling, visibility, DLQ redrive) and SNS
+//   fauxqs  - SQS (long polling, visibility, DLQ redrive) and SNS; SQS requests are counted by queue and
+//             operation (asked for over IPC), so a test can wait until a worker is polling its queue
 //   s3rver  - S3, emitting S3 event records, forwarded to the parent over IPC
-//   dynalite - DynamoDB
+//   dynalite - DynamoDB, counting the requests it receives by operation (asked for over IPC), so a test can
+//              count the writes a handler made whatever client it used
 // A child process because fauxqs is ESM-only and its servers must not share the test's event loop.
 // It exits when the parent says 'stop', when the IPC channel closes (parent died), or on SIGTERM.
 import { buildApp } from 'fauxqs';
@@ -17,6 +19,8 @@ const HOST = '127.0.0.1';
 const services = new Set((process.env.LOCAL_AWS_SERVICES ?? 'sqs,sns,s3,dynamodb').split(','));
 const closers = [];
 const endpoints = {};
+const requestCounts = { dynamodb: {}, sqs: {} };
+const count = (counts, operation) => (counts[operation] = (counts[operation] ?? 0) + 1);
 
 if (services.has('sqs') || services.has('sns')) {
   // Queue URLs must have the SQS endpoint's origin (http://127.0.0.1:<port>/...), as real AWS queue URLs
@@ -25,6 +29,14 @@ if (services.has('sqs') || services.has('sns')) {
   const sqsStore = new SqsStore();
   sqsStore.host = '';
   const fauxqs = buildApp({ logger: false, stores: { sqsStore } });
+  fauxqs.addHook('preHandler', async (request) => {
+    // X-Amz-Target: AmazonSQS.<Operation>, with the QueueUrl in the JSON body. Counted as the request
+    // arrives, before a long poll starts waiting.
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (!target.startsWith('AmazonSQS.')) return;
+    const queueUrl = String(request.body?.QueueUrl ?? '');
+    count((requestCounts.sqs[queueUrl] ??= {}), target.slice('AmazonSQS.'.length));
+  });
   await fauxqs.listen({ host: HOST, port: 0 });
   const url = `http://${HOST}:${fauxqs.server.address().port}`;
   if (services.has('sqs')) endpoints.sqs = url;
@@ -46,6 +58,10 @@ if (services.has('s3')) {
 
 if (services.has('dynamodb')) {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.on('request', (req) => {
+    // X-Amz-Target: DynamoDB_20120810.<Operation>
+    count(requestCounts.dynamodb, String(req.headers['x-amz-target'] ?? '').split('.').pop() || 'unknown');
+  });
   await new Promise((resolve, reject) => server.listen(0, HOST, (err) => (err ? reject(err) : resolve())));
   endpoints.dynamodb = `http://${HOST}:${server.address().port}`;
   closers.push(() => new Promise((resolve) => server.close(() => resolve())));
@@ -58,7 +74,13 @@ async function stop() {
   await Promise.allSettled(closers.map((close) => close()));
   process.exit(0);
 }
-process.on('message', (message) => message?.type === 'stop' && stop());
+process.on('message', (message) => {
+  if (message?.type === 'stop') stop();
+  if (message?.type === 'request-counts') {
+    const counts = message.service === 'sqs' ? requestCounts.sqs[message.queueUrl] : requestCounts[message.service];
+    process.send?.({ type: 'request-counts', id: message.id, counts: { ...counts } });
+  }
+});
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

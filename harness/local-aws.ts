@@ -29,6 +29,12 @@ export interface LocalAws {
   onS3Event(listener: (event: S3Event) => void): () => void;
   /** Resolves with the next S3 event whose records satisfy `predicate`. */
   nextS3Event(predicate?: (event: S3Event) => boolean, timeoutMs?: number): Promise<S3Event>;
+  /**
+   * Requests the emulator has received so far, by operation (`{ UpdateItem: 5, GetItem: 12 }`), from any
+   * client or process: DynamoDB's, or SQS's for one queue (`requestCounts('sqs', queueUrl)`).
+   */
+  requestCounts(service: 'dynamodb'): Promise<Record<string, number>>;
+  requestCounts(service: 'sqs', queueUrl: string): Promise<Record<string, number>>;
   /** Stops every server and waits for the process to exit (kills it by PID if it lingers). */
   stop(): Promise<void>;
 }
@@ -70,6 +76,23 @@ export async function startLocalAws(services: LocalAwsService[] = ['sqs', 'sns',
     }
   });
 
+  let countRequests = 0;
+  const requestCounts = (service: 'dynamodb' | 'sqs', queueUrl?: string) => {
+    endpointOf(service);
+    const id = ++countRequests;
+    return new Promise<Record<string, number>>((resolve, reject) => {
+      const timer = setTimeout(() => (child.off('message', onMessage), reject(new Error('the local AWS process did not report its request counts within 5 s'))), 5_000);
+      const onMessage = (message: any) => {
+        if (message?.type !== 'request-counts' || message.id !== id) return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(message.counts);
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'request-counts', id, service, queueUrl });
+    });
+  };
+
   const endpointOf = (service: LocalAwsService): string => {
     const endpoint = endpoints[service];
     if (!endpoint) throw new Error(`local AWS was started without ${service} (started: ${services.join(', ')})`);
@@ -97,6 +120,7 @@ export async function startLocalAws(services: LocalAwsService[] = ['sqs', 'sns',
       for (const service of services) env[ENV_NAMES[service]] = endpointOf(service);
       return env;
     },
+    requestCounts,
     onS3Event: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,8 +1,10 @@
 import { ChildProcess, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
+import { EventEmitter } from 'events';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
+import { assertBundleCurrent } from './bundles';
 
 /**
  * A local stand-in for the few ECS API calls the LambdaEcsWorker launcher makes (RunTask, ListTasks,
@@ -73,6 +75,10 @@ export interface LocalEcs {
   readonly calls: Record<string, number>;
   /** Resolves when no task process is alive (or rejects after timeoutMs). */
   waitForNoRunningTasks(timeoutMs?: number): Promise<void>;
+  /** Resolves with the first output line of `task` (past or future) that satisfies `predicate`. */
+  waitForTaskOutput(task: LocalTask, predicate: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Resolves when `task`'s process has exited and the task is STOPPED. */
+  waitForTaskStopped(task: LocalTask, timeoutMs?: number): Promise<LocalTask>;
   /** Stops every task (SIGTERM, then SIGKILL by PID after graceMs) and closes the server. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -94,9 +100,26 @@ class EcsError extends Error {
 }
 
 export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs> {
+  if (Object.values(options.taskDefinitions).some((d) => !d.command)) assertBundleCurrent('povray-worker');
   const tasks: LocalTask[] = [];
   const children = new Map<string, ChildProcess>();
   const calls: Record<string, number> = {};
+  /** 'output' (task, line) and 'stopped' (task): what the wait helpers listen for. */
+  const events = new EventEmitter().setMaxListeners(0);
+  /** Resolves when `done` returns a value, checked now and on every `event`; rejects after timeoutMs. */
+  const waitFor = <T>(event: string, done: () => T | undefined, timeoutMs: number, what: string) =>
+    new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const value = done();
+        if (value === undefined) return;
+        clearTimeout(timer);
+        events.off(event, check);
+        resolve(value);
+      };
+      const timer = setTimeout(() => (events.off(event, check), reject(new Error(`${what} within ${timeoutMs} ms`))), timeoutMs);
+      events.on(event, check);
+      check();
+    });
   const baseEnv: Record<string, string> = {};
   for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']) {
     if (process.env[name] !== undefined) baseEnv[name] = process.env[name]!;
@@ -150,6 +173,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
         if (line.trim() === '') continue;
         task.output.push(line);
         options.onTaskOutput?.(task, line);
+        events.emit('output', task, line);
       }
     };
     child.stdout!.on('data', onData);
@@ -165,6 +189,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
       task.signal = signal;
       task.stoppedReason ??= 'Essential container in task exited';
       options.onTaskStopped?.(task);
+      events.emit('stopped', task);
     });
     children.set(taskArn, child);
     tasks.push(task);
@@ -262,13 +287,12 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     tasks: () => [...tasks],
     runningTasks: () => tasks.filter((t) => t.lastStatus === 'RUNNING'),
     calls,
-    waitForNoRunningTasks: async (timeoutMs = 30_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (children.size > 0) {
-        if (Date.now() > deadline) throw new Error(`${children.size} local ECS task(s) still running after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    waitForNoRunningTasks: (timeoutMs = 30_000) =>
+      waitFor('stopped', () => (children.size === 0 ? true : undefined), timeoutMs, `local ECS tasks still running: ${children.size} did not stop`).then(() => undefined),
+    waitForTaskOutput: (task, predicate, timeoutMs = 10_000) =>
+      waitFor('output', () => task.output.find(predicate), timeoutMs, `no matching output from ${task.taskArn}; output so far:\n${task.output.join('\n')}\n`),
+    waitForTaskStopped: (task, timeoutMs = 10_000) =>
+      waitFor('stopped', () => (task.lastStatus === 'STOPPED' ? task : undefined), timeoutMs, `${task.taskArn} did not stop`),
     stop: async (graceMs = 5_000) => {
       process.removeListener('exit', killAll);
       const alive = [...children.values()];

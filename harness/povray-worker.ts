@@ -17,9 +17,12 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { JOB_TABLE_PARTITION_KEY, RenderJobMessage, RenderJobRecord, renderJobId, WORKER_ENV } from '../contracts/lambda-ecs-worker/render-job';
+import { assertBundleCurrent } from './bundles';
 import { LocalAws } from './local-aws';
 
 export const WORKER_ENTRY = path.join(__dirname, '..', 'docker', 'povray-worker', 'dist', 'index.js');
+/** The confinement launcher `npm run build` compiles beside the bundle (where the worker looks for it). */
+export const WORKER_JAIL = path.join(path.dirname(WORKER_ENTRY), 'povray-jail');
 
 const sha256Hex = (input: string) => createHash('sha256').update(input).digest('hex');
 
@@ -52,6 +55,7 @@ export class WorkerTestbed {
   private readonly workers: RunningWorker[] = [];
 
   constructor(private readonly local: LocalAws) {
+    assertBundleCurrent('povray-worker');
     this.sqs = new SQSClient(local.clientConfig('sqs'));
     this.s3 = new S3Client(local.clientConfig('s3'));
     this.dynamodb = new DynamoDBClient(local.clientConfig('dynamodb'));
@@ -134,6 +138,15 @@ export class WorkerTestbed {
   async record(s: Scenario, jobId: string): Promise<RenderJobRecord | undefined> {
     const result = await this.docs.send(new GetCommand({ TableName: s.tableName, Key: { [JOB_TABLE_PARTITION_KEY]: jobId }, ConsistentRead: true }));
     return result.Item as RenderJobRecord | undefined;
+  }
+
+  /** Resolves once `condition` holds (checked every 50 ms), or rejects after `timeoutMs`, naming `what`. */
+  async waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async waitForRecord(s: Scenario, jobId: string, predicate: (r: RenderJobRecord) => boolean, timeoutMs = 30_000): Promise<RenderJobRecord> {

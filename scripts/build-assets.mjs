@@ -8,31 +8,100 @@
 // A target may add `bundle.config.mjs` beside its index.ts (or in docker/<name>/) exporting
 // `esbuildOptions` (merged over the defaults) and/or `afterBundle({ root, outDir, outFile })`,
 // e.g. to copy native modules that esbuild must not bundle.
-import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+//
+//   node scripts/build-assets.mjs [name ...]   build every target (or the named ones)
+//   node scripts/build-assets.mjs --stale      build only the targets whose bundle is out of date
+//   node scripts/build-assets.mjs --check [name ...]
+//                                              build nothing; exit 1 naming every out-of-date bundle
+//
+// Out of date: the bundle is missing, or older than any file esbuild read to make it (the exact set, from
+// its metafile, recorded in dist/bundle-inputs/ at build time; outside the asset so its hash is
+// unchanged), or than any source file of the target's own directory (bundle.config.mjs included), this
+// script or package-lock.json. Jest's global set-up runs --stale, so no test runs stale code.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const only = process.argv.slice(2);
+const flags = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')));
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const unknownFlags = [...flags].filter((f) => f !== '--stale' && f !== '--check');
+if (unknownFlags.length > 0) throw new Error(`unknown option ${unknownFlags.join(', ')}: expected --stale or --check`);
 
 function targets() {
   const found = [];
   for (const name of readdirSync(join(root, 'lambda'))) {
     const entry = join(root, 'lambda', name, 'index.ts');
     if (name !== 'shared' && existsSync(entry)) {
-      found.push({ name, entry, configDir: join(root, 'lambda', name), outDir: join(root, 'assets', name) });
+      found.push({ name, kind: 'lambda', entry, configDir: join(root, 'lambda', name), outDir: join(root, 'assets', name) });
     }
   }
   if (existsSync(join(root, 'docker'))) {
     for (const name of readdirSync(join(root, 'docker'))) {
       const entry = join(root, 'docker', name, 'src', 'index.ts');
       if (existsSync(entry)) {
-        found.push({ name, entry, configDir: join(root, 'docker', name), outDir: join(root, 'docker', name, 'dist') });
+        found.push({ name, kind: 'docker', entry, configDir: join(root, 'docker', name), outDir: join(root, 'docker', name, 'dist') });
       }
     }
   }
+  const unknown = only.filter((name) => !found.some((t) => t.name === name));
+  if (unknown.length > 0) throw new Error(`no bundle target named ${unknown.join(', ')} (targets: ${found.map((t) => t.name).join(', ')})`);
   return found.filter((t) => only.length === 0 || only.includes(t.name));
+}
+
+/** Where a target's input list is recorded (outside its output directory, which is the asset). */
+const inputsRecord = (target) => join(root, 'dist', 'bundle-inputs', `${target.kind}-${target.name}.json`);
+
+/** Source files under `dir` (recursively), leaving out build output and installed packages. */
+function sourceFiles(dir, exclude) {
+  const found = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && file !== exclude) found.push(...sourceFiles(file, exclude));
+    } else if (/\.(ts|mts|cts|js|mjs|cjs|json)$/.test(entry.name)) {
+      found.push(file);
+    }
+  }
+  return found;
+}
+
+/**
+ * Files a bundle depends on besides those esbuild read for its entry point: every source file of the
+ * target's own directory (an afterBundle step may bundle more from there, e.g. spot-fleet-worker), its
+ * options, this script and the locked dependency versions.
+ */
+const buildInputs = (target) => [
+  ...sourceFiles(target.configDir, target.outDir),
+  fileURLToPath(import.meta.url),
+  join(root, 'package-lock.json'),
+].filter(existsSync);
+
+const mtimeMs = (file) => {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Why `target`'s bundle is out of date, or undefined when it is current. */
+function staleness(target) {
+  const outFile = join(target.outDir, 'index.js');
+  const built = mtimeMs(outFile);
+  if (built === undefined) return `${relative(root, outFile)} is missing`;
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(inputsRecord(target), 'utf8')).inputs.map((f) => join(root, f));
+  } catch {
+    return `its input list (${relative(root, inputsRecord(target))}) is missing: built before inputs were recorded`;
+  }
+  for (const input of [...inputs, ...buildInputs(target)]) {
+    const changed = mtimeMs(input);
+    if (changed === undefined) return `${relative(root, input)}, one of its inputs, is gone`;
+    if (changed > built) return `${relative(root, input)} is newer than ${relative(root, outFile)}`;
+  }
+  return undefined;
 }
 
 async function bundle(target) {
@@ -41,6 +110,7 @@ async function bundle(target) {
   rmSync(target.outDir, { recursive: true, force: true });
   const outFile = join(target.outDir, 'index.js');
   const started = Date.now();
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [target.entry],
     outfile: outFile,
@@ -59,10 +129,24 @@ async function bundle(target) {
     ...(config.esbuildOptions ?? {}),
   });
   if (config.afterBundle) await config.afterBundle({ root, outDir: target.outDir, outFile });
+  // Metafile input paths are relative to esbuild's working directory (this process's).
+  const inputs = Object.keys(result.metafile.inputs).map((f) => relative(root, join(process.cwd(), f)));
+  mkdirSync(dirname(inputsRecord(target)), { recursive: true });
+  writeFileSync(inputsRecord(target), `${JSON.stringify({ output: relative(root, outFile), inputs: inputs.sort() }, null, 1)}\n`);
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
   console.log(`bundled ${relative(root, target.entry)} -> ${relative(root, outFile)} (${(bytes / 1024).toFixed(0)} KiB, ${Date.now() - started} ms)`);
 }
 
-const list = targets();
-if (list.length === 0) console.log('no handler or worker entry points yet');
+const all = targets();
+if (flags.has('--check')) {
+  const stale = all.map((t) => ({ t, why: staleness(t) })).filter((s) => s.why);
+  for (const { t, why } of stale) console.error(`${t.name}: out of date: ${why}; run 'node scripts/build-assets.mjs ${t.name}'`);
+  process.exit(stale.length > 0 ? 1 : 0);
+}
+let list = all;
+if (flags.has('--stale')) {
+  list = all.map((t) => ({ ...t, why: staleness(t) })).filter((t) => t.why);
+  for (const t of list) console.log(`${t.name} is out of date: ${t.why}`);
+}
+if (all.length === 0) console.log('no handler or worker entry points yet');
 await Promise.all(list.map(bundle));

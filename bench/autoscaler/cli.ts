@@ -2,19 +2,35 @@
  * Runs scaling policies over an arrival trace and prints ONE JSON object on stdout.
  *
  *   npm run -s bench:autoscaler -- --trace bench/autoscaler/traces/bursty.json [--policy ours] [--seed 7]
+ *       [--target spot-fleet|auto-scaling-group|ecs-service]
  *
  * Trace format: a JSON array of { "arrivalSeconds": n, "durationSeconds": n } (seconds from the start of
  * the trace; how long one worker needs for the job). Options --boot-seconds, --metric-lag-seconds and
- * --interruptions-per-hour change the model (defaults in simulator.ts). Without --policy, every policy runs.
+ * --interruptions-per-hour change the model (defaults in simulator.ts); --target picks the target ours runs
+ * on (how it shrinks). Without --policy, every policy runs. Beside the results: the floor (p95 wait of FIFO
+ * on the most capacity any policy that ran reached, booted at the first arrival) and the work itself.
  */
 import * as fs from 'fs';
-import { POLICIES } from './policies';
-import { SimOptions, simulate, TraceJob, validateTrace } from './simulator';
+import { policiesFor, TARGET_SCALE_IN } from './policies';
+import { DEFAULT_BOOT_SECONDS, fifoFloor, FloorResult, SimOptions, SimResult, simulate, TraceJob, validateTrace, workInstanceHours } from './simulator';
 
 export interface CliArgs {
   readonly trace: string;
   readonly policies: string[];
+  readonly target: string;
   readonly options: SimOptions;
+}
+
+/** What one CLI run prints. */
+export interface RunOutput {
+  readonly trace: string;
+  readonly jobs: number;
+  readonly seed: number;
+  readonly target: string;
+  /** The sum of the jobs' durations, in instance-hours. */
+  readonly workInstanceHours: number;
+  readonly floor: FloorResult;
+  readonly results: Record<string, SimResult>;
 }
 
 /** Parses argv (without node and script); throws a usage error naming what is wrong. */
@@ -28,11 +44,14 @@ export function parseArgs(argv: string[]): CliArgs {
     values[flag.slice(2)] = value;
     i++;
   }
-  const known = ['trace', 'policy', 'seed', 'boot-seconds', 'metric-lag-seconds', 'interruptions-per-hour'];
+  const known = ['trace', 'policy', 'seed', 'target', 'boot-seconds', 'metric-lag-seconds', 'interruptions-per-hour'];
   for (const key of Object.keys(values)) if (!known.includes(key)) throw new Error(`unknown option --${key} (known: ${known.map((k) => `--${k}`).join(', ')})`);
   if (!values.trace) throw new Error('--trace <file.json> is required');
-  const policies = values.policy ? [values.policy] : Object.keys(POLICIES);
-  for (const name of policies) if (!POLICIES[name]) throw new Error(`unknown policy '${name}' (known: ${Object.keys(POLICIES).join(', ')})`);
+  const target = values.target ?? 'spot-fleet';
+  if (!TARGET_SCALE_IN[target]) throw new Error(`unknown target '${target}' (known: ${Object.keys(TARGET_SCALE_IN).join(', ')})`);
+  const policyMakers = policiesFor(target);
+  const policies = values.policy ? [values.policy] : Object.keys(policyMakers);
+  for (const name of policies) if (!policyMakers[name]) throw new Error(`unknown policy '${name}' (known: ${Object.keys(policyMakers).join(', ')})`);
   const number = (key: string): number | undefined => {
     if (values[key] === undefined) return undefined;
     const n = Number(values[key]);
@@ -44,6 +63,7 @@ export function parseArgs(argv: string[]): CliArgs {
   return {
     trace: values.trace,
     policies,
+    target,
     options: {
       seed,
       bootSeconds: number('boot-seconds'),
@@ -66,12 +86,22 @@ export function loadTrace(file: string): TraceJob[] {
   return trace as TraceJob[];
 }
 
-export function run(argv: string[]): object {
+export function run(argv: string[]): RunOutput {
   const args = parseArgs(argv);
   const trace = loadTrace(args.trace);
-  const results: Record<string, object> = {};
-  for (const name of args.policies) results[name] = simulate(trace, POLICIES[name](), args.options);
-  return { trace: args.trace, jobs: trace.length, seed: args.options.seed, results };
+  const policies = policiesFor(args.target);
+  const results: Record<string, SimResult> = {};
+  for (const name of args.policies) results[name] = simulate(trace, policies[name](), args.options);
+  const capacity = Math.max(1, ...Object.values(results).map((r) => r.peakCapacity));
+  return {
+    trace: args.trace,
+    jobs: trace.length,
+    seed: args.options.seed,
+    target: args.target,
+    workInstanceHours: workInstanceHours(trace),
+    floor: fifoFloor(trace, capacity, args.options.bootSeconds ?? DEFAULT_BOOT_SECONDS),
+    results,
+  };
 }
 
 if (require.main === module) {

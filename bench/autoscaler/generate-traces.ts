@@ -7,6 +7,8 @@
  *   durations log-normal, median 90 s.
  * - daily: 24 h; arrival rate follows the day, from one job per 30 min at midnight to one per minute at
  *   noon (sin²); durations log-normal, median 180 s.
+ * - bursts-2h: 12 h; a burst of 500 jobs within 5 minutes every two hours (the first at 30 min), nothing
+ *   in between; durations uniform from 1 to 10 minutes.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -57,6 +59,23 @@ export function dailyTrace(seed = 3): TraceJob[] {
   }));
 }
 
+export function bursts2hTrace(seed = 4): TraceJob[] {
+  const random = prng(seed);
+  const times: number[] = [];
+  for (let burst = 30 * 60; burst < 12 * 3600; burst += 2 * 3600) {
+    for (let i = 0; i < 500; i++) times.push(burst + random() * 300);
+  }
+  return times.sort((a, b) => a - b).map((t) => ({ arrivalSeconds: tenth(t), durationSeconds: tenth(60 + random() * 540) }));
+}
+
+/** Every shipped trace by file name (traces/<name>.json). */
+export const SHIPPED_TRACES: Record<string, () => TraceJob[]> = {
+  steady: steadyTrace,
+  bursty: burstyTrace,
+  daily: dailyTrace,
+  'bursts-2h': bursts2hTrace,
+};
+
 /** One job per line: small, diffable. */
 export function formatTrace(trace: TraceJob[]): string {
   return `[\n${trace.map((job) => JSON.stringify(job)).join(',\n')}\n]\n`;
@@ -65,7 +84,8 @@ export function formatTrace(trace: TraceJob[]): string {
 if (require.main === module) {
   const dir = path.join(__dirname, 'traces');
   fs.mkdirSync(dir, { recursive: true });
-  for (const [name, trace] of Object.entries({ steady: steadyTrace(), bursty: burstyTrace(), daily: dailyTrace() })) {
+  for (const [name, make] of Object.entries(SHIPPED_TRACES)) {
+    const trace = make();
     fs.writeFileSync(path.join(dir, `${name}.json`), formatTrace(trace));
     console.error(`${name}: ${trace.length} jobs`);
   }

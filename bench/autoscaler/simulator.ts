@@ -7,15 +7,27 @@
  * - Jobs arrive per the trace, wait in a FIFO queue, and run one at a time on a worker for their duration.
  * - The pool has a target capacity (a `maintain` Spot Fleet, an ASG's desired capacity, an ECS desired count).
  *   A new instance boots for `bootSeconds` before it takes work; it is billed from launch to termination.
- * - Removing capacity picks instances at random (fleets do not know which worker is busy). Every
- *   termination, by scale-in or by a Spot interruption, comes with a 2-minute notice: the worker returns its
+ * - How the pool shrinks is the target's scale-in model (`SimPolicy.scaleIn`):
+ *   - `terminate` (a Spot Fleet with its default ExcessCapacityTerminationPolicy, an ECS service or an Auto
+ *     Scaling group whose workers do not protect themselves): the target picks its victims at random among
+ *     live instances, busy or not;
+ *   - `workers-exit` (a Spot Fleet lowered with `noTermination`): nobody is terminated; a worker idle for
+ *     `idleExitSeconds` shuts its instance down, and the fleet replaces it only while it is below target;
+ *   - `protect-busy` (an Auto Scaling group with instance scale-in protection, an ECS service with task
+ *     scale-in protection): a worker is protected from its first message until it has been idle for
+ *     `releaseAfterIdleSeconds`; the target removes only unprotected instances (booting ones first, then idle
+ *     ones at random), and an instance that releases its protection while the pool is above target goes at once.
+ *   A terminated busy worker (scale-in or Spot interruption) gets a 2-minute notice: it returns its
  *   in-flight message at once (the spot-interruption helper), takes no more work and is gone 120 s later.
- *   That job run is counted as lost (its work is lost; the job itself goes back to the queue and runs again).
+ *   That job run is counted as killed (its work is lost; the job goes back to the queue and runs again).
  * - Spot interruptions hit each running instance as a Poisson process (`interruptionsPerInstanceHour`); a
  *   `maintain` pool replaces interrupted capacity at once.
- * - Every 60 s the queue's ApproximateNumberOfMessagesVisible is recorded as a CloudWatch datapoint; policies
- *   that read CloudWatch see only datapoints older than `metricLagSeconds`. Policies that read SQS directly
- *   see the queue as it is.
+ * - Every 60 s the queue's ApproximateNumberOfMessagesVisible and the pool's CPUUtilization (busy ÷ running
+ *   workers × 100: the jobs are CPU-bound; no datapoint while nothing runs) are recorded as 1-minute CloudWatch
+ *   datapoints; policies that read CloudWatch see only datapoints older than `metricLagSeconds`. Policies that
+ *   read SQS directly see the queue as it is.
+ * - The floor (`fifoFloor`): the p95 wait of FIFO scheduling on a fixed pool, all of it booted `bootSeconds`
+ *   after the first arrival, never interrupted: no scaling policy with at most that capacity can do better.
  */
 
 import { ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
@@ -38,11 +50,17 @@ export interface PolicyView {
   /** The pool's target capacity now. */
   readonly currentCapacity: number;
   /**
-   * Average of the CloudWatch ApproximateNumberOfMessagesVisible datapoints (1-minute) in the
-   * `windowSeconds` before (now − metric lag); undefined when no datapoint is visible yet.
+   * The 1-minute CloudWatch datapoints of `metric` in the `windowSeconds` before (now − metric lag), oldest
+   * first; empty when none is visible yet.
    */
-  cloudWatchAverageVisible(windowSeconds: number): number | undefined;
+  cloudWatch(metric: CloudWatchMetric, windowSeconds: number): number[];
 }
+
+/** The CloudWatch metrics the simulator records (1-minute datapoints). */
+export type CloudWatchMetric = 'ApproximateNumberOfMessagesVisible' | 'CPUUtilization';
+
+/** How a target shrinks (see the model above): the construct's ScaleInMode values. */
+export type ScaleInModel = `${ScaleInMode}`;
 
 /** A scaling policy under test: runs every `intervalSeconds`, returns the new target capacity. */
 export interface SimPolicy {
@@ -51,15 +69,14 @@ export interface SimPolicy {
   /** Capacity at the start of the simulation. */
   readonly initialCapacity: number;
   /**
-   * How the pool shrinks. `terminate`: the fleet terminates instances at random (Spot Fleet's default
-   * ExcessCapacityTerminationPolicy). `workers-exit`: lowering the target terminates nobody
-   * (`noTermination`); a worker idle for `idleExitSeconds` shuts its instance down, and the fleet
-   * replaces it only while it is below target.
-   * @default ScaleInMode.TERMINATE_INSTANCES
+   * How the pool shrinks (see the model above).
+   * @default 'terminate'
    */
-  readonly scaleIn?: ScaleInMode;
+  readonly scaleIn?: ScaleInModel;
   /** For `workers-exit`: idle time after which a worker exits. @default 180 */
   readonly idleExitSeconds?: number;
+  /** For `protect-busy`: idle time after which a worker releases its scale-in protection. @default 0 */
+  readonly releaseAfterIdleSeconds?: number;
   decide(view: PolicyView): number;
 }
 
@@ -98,12 +115,17 @@ export interface SimResult {
   readonly peakBacklog: number;
   /** Job runs killed before finishing (by scale-in or Spot interruption); each job ran again later. */
   readonly lostJobs: number;
+  /** Of `lostJobs`, those a scale-in killed (the rest, Spot interruptions). */
+  readonly runsKilledByScaleIn: number;
   readonly spotInterruptions: number;
   readonly capacityChanges: number;
   readonly peakCapacity: number;
   /** When the simulation ended: the last job's completion (or the drain limit). */
   readonly endSeconds: number;
 }
+
+/** Launch-to-ready time of a worker when the caller gives none. */
+export const DEFAULT_BOOT_SECONDS = 90;
 
 /** mulberry32: small, fast, good enough for simulation, and deterministic for a seed. */
 export function prng(seed: number): () => number {
@@ -118,7 +140,7 @@ export function prng(seed: number): () => number {
   };
 }
 
-type EventKind = 'arrival' | 'booted' | 'finish' | 'interrupt' | 'gone' | 'tick' | 'sample' | 'idle-exit';
+type EventKind = 'arrival' | 'booted' | 'finish' | 'interrupt' | 'gone' | 'tick' | 'sample' | 'idle-exit' | 'release';
 interface SimEvent {
   readonly time: number;
   readonly seq: number;
@@ -173,7 +195,7 @@ interface Instance {
   readonly launchedAt: number;
   state: 'booting' | 'idle' | 'busy' | 'draining' | 'gone';
   job?: number;
-  /** When it last became idle (for `workers-exit`). */
+  /** When it last became idle (for `workers-exit` and `protect-busy`). */
   idleSince?: number;
   /** Run counter of the job, to ignore finish events of runs that were killed. */
   run?: number;
@@ -213,13 +235,14 @@ export function validateTrace(trace: unknown): string[] {
 export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options: SimOptions): SimResult {
   const problems = validateTrace(trace);
   if (problems.length > 0) throw new Error(`invalid trace: ${problems.join('; ')}`);
-  const bootSeconds = options.bootSeconds ?? 90;
+  const bootSeconds = options.bootSeconds ?? DEFAULT_BOOT_SECONDS;
   const metricLag = options.metricLagSeconds ?? 120;
   const interruptRate = (options.interruptionsPerInstanceHour ?? 0.02) / 3600;
   const noticeSeconds = options.noticeSeconds ?? 120;
   const random = prng(options.seed);
-  const workersExit = policy.scaleIn === ScaleInMode.WORKERS_EXIT_WHEN_IDLE;
+  const scaleIn: ScaleInModel = policy.scaleIn ?? 'terminate';
   const idleExitSeconds = policy.idleExitSeconds ?? 180;
+  const releaseAfterIdleSeconds = policy.releaseAfterIdleSeconds ?? 0;
 
   const jobs: Job[] = [...trace]
     .sort((x, y) => x.arrivalSeconds - y.arrivalSeconds)
@@ -235,13 +258,14 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
   const queued = () => queue.length - queueHead;
   const instances: Instance[] = [];
   const live = () => instances.filter((i) => i.state === 'booting' || i.state === 'idle' || i.state === 'busy');
-  const samples: { time: number; visible: number }[] = [];
+  const samples: { time: number; values: Partial<Record<CloudWatchMetric, number>> }[] = [];
   let target = 0;
   let arrived = 0;
   let doneCount = 0;
   let running = 0;
   let peakBacklog = 0;
   let lostJobs = 0;
+  let runsKilledByScaleIn = 0;
   let interruptions = 0;
   let capacityChanges = 0;
   let peakCapacity = 0;
@@ -276,14 +300,19 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
   const becomeIdle = (instance: Instance) => {
     instance.state = 'idle';
     instance.idleSince = now;
-    if (workersExit) events.push(now + idleExitSeconds, 'idle-exit', instance.id);
+    if (scaleIn === 'workers-exit') events.push(now + idleExitSeconds, 'idle-exit', instance.id);
+    if (scaleIn === 'protect-busy') events.push(now + releaseAfterIdleSeconds, 'release', instance.id);
   };
+  /** Scale-in protection (`protect-busy`): held from the first message until idle for releaseAfterIdleSeconds. */
+  const unprotected = (instance: Instance) =>
+    instance.state === 'booting' || (instance.state === 'idle' && now - instance.idleSince! >= releaseAfterIdleSeconds);
   /** Notice: return the in-flight message, stop taking work, end after the notice period. */
-  const drain = (instance: Instance) => {
+  const drain = (instance: Instance, byScaleIn: boolean) => {
     // A pending instance that never booted is cancelled at once; a running one gets the notice period.
     const endsIn = instance.state === 'booting' ? 0 : noticeSeconds;
     if (instance.state === 'busy') {
       lostJobs += 1;
+      if (byScaleIn) runsKilledByScaleIn += 1;
       running -= 1;
       queue.splice(queueHead, 0, instance.job!);
       instance.job = undefined;
@@ -302,10 +331,21 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
   const reconcile = () => {
     const current = live();
     for (let missing = target - current.length; missing > 0; missing--) launch();
-    let excess = workersExit ? 0 : current.length - target;
+    let excess = scaleIn === 'workers-exit' ? 0 : current.length - target;
     while (excess > 0) {
       const candidates = live();
-      drain(candidates[Math.floor(random() * candidates.length)]);
+      if (scaleIn === 'protect-busy') {
+        // Protected (busy) instances stay; pending ones go first (nothing to lose), then idle ones.
+        const booting = candidates.filter((i) => i.state === 'booting');
+        const free = booting.length > 0 ? booting : candidates.filter(unprotected);
+        if (free.length === 0) break;
+        const victim = free[Math.floor(random() * free.length)];
+        // An unprotected instance holds no message: it is terminated without losing work.
+        victim.state = 'gone';
+        victim.goneAt = now;
+      } else {
+        drain(candidates[Math.floor(random() * candidates.length)], true);
+      }
       excess -= 1;
     }
     dispatch();
@@ -354,7 +394,7 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
         const instance = instances[event.ref!];
         if (instance.state === 'gone' || instance.state === 'draining') break;
         interruptions += 1;
-        drain(instance);
+        drain(instance, false);
         reconcile(); // maintain: replace the lost capacity
         break;
       }
@@ -367,26 +407,43 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
         reconcile(); // replaced only if the pool is now below its target
         break;
       }
+      case 'release': {
+        // The worker released its protection; a pool above target now removes it.
+        const instance = instances[event.ref!];
+        if (instance.state === 'idle' && unprotected(instance)) reconcile();
+        break;
+      }
       case 'gone': {
         const instance = instances[event.ref!];
         instance.state = 'gone';
         instance.goneAt = now;
         break;
       }
-      case 'sample':
-        samples.push({ time: now, visible: queued() });
+      case 'sample': {
+        const up = instances.filter((i) => i.state === 'idle' || i.state === 'busy');
+        const busy = up.filter((i) => i.state === 'busy').length;
+        samples.push({
+          time: now,
+          values: { ApproximateNumberOfMessagesVisible: queued(), ...(up.length > 0 ? { CPUUtilization: (100 * busy) / up.length } : {}) },
+        });
         events.push(now + 60, 'sample');
         break;
+      }
       case 'tick': {
         const view: PolicyView = {
           nowSeconds: now,
           visibleMessages: queued(),
           inFlightMessages: running,
           currentCapacity: target,
-          cloudWatchAverageVisible: (windowSeconds) => {
+          cloudWatch: (metric, windowSeconds) => {
             const end = now - metricLag;
-            const inWindow = samples.filter((s) => s.time <= end && s.time > end - windowSeconds);
-            return inWindow.length === 0 ? undefined : inWindow.reduce((sum, s) => sum + s.visible, 0) / inWindow.length;
+            const points: number[] = [];
+            // Newest first from the end: only the last window is read, so long runs stay linear.
+            for (let k = samples.length - 1; k >= 0 && samples[k].time > end - windowSeconds; k--) {
+              const value = samples[k].values[metric];
+              if (samples[k].time <= end && value !== undefined) points.push(value);
+            }
+            return points.reverse();
           },
         };
         setTarget(policy.decide(view));
@@ -408,11 +465,45 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
     instanceHours: round(instanceSeconds / 3600, 2),
     peakBacklog,
     lostJobs,
+    runsKilledByScaleIn,
     spotInterruptions: interruptions,
     capacityChanges,
     peakCapacity,
     endSeconds: round(end),
   };
+}
+
+/** The floor: FIFO scheduling on a fixed pool (see the model above). */
+export interface FloorResult {
+  /** Workers in the pool. */
+  readonly capacity: number;
+  readonly p95WaitSeconds: number;
+}
+
+/**
+ * The p95 wait of FIFO scheduling on `capacity` workers that are all ready `bootSeconds` after the first
+ * arrival and never interrupted: what no scaling policy that stays within `capacity` can beat.
+ */
+export function fifoFloor(trace: readonly TraceJob[], capacity: number, bootSeconds = DEFAULT_BOOT_SECONDS): FloorResult {
+  const problems = validateTrace(trace);
+  if (problems.length > 0) throw new Error(`invalid trace: ${problems.join('; ')}`);
+  if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`the floor needs a capacity ≥ 1 (got ${capacity})`);
+  const jobs = [...trace].sort((x, y) => x.arrivalSeconds - y.arrivalSeconds);
+  if (jobs.length === 0) return { capacity, p95WaitSeconds: 0 };
+  const freeAt = new Array<number>(capacity).fill(jobs[0].arrivalSeconds + bootSeconds);
+  const waits = jobs.map((job) => {
+    let soonest = 0;
+    for (let w = 1; w < capacity; w++) if (freeAt[w] < freeAt[soonest]) soonest = w;
+    const start = Math.max(job.arrivalSeconds, freeAt[soonest]);
+    freeAt[soonest] = start + job.durationSeconds;
+    return start - job.arrivalSeconds;
+  });
+  return { capacity, p95WaitSeconds: round(percentile(waits.sort((a, b) => a - b), 95)) };
+}
+
+/** The work itself: the sum of the jobs' durations, in instance-hours (no boot, no idle time). */
+export function workInstanceHours(trace: readonly TraceJob[]): number {
+  return round(trace.reduce((sum, job) => sum + job.durationSeconds, 0) / 3600, 2);
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;

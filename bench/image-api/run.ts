@@ -1,19 +1,32 @@
 /**
- * Benchmark: the image API handler (sharp) against ImageMagick's `convert`, as the original service ran it
- * (write the input to a file, spawn convert, read the output back), on the same inputs and operations.
+ * Benchmark: the image API against ImageMagick's `convert` run exactly as the original service ran it, and
+ * against the bare sharp pipeline that produces the same output (the practical limit for the handler).
  *
- *   npm run bench:image-api -- [--runs N] [--cold N]
+ *   npm run bench:image-api -- [--runs N] [--sets N] [--cold N] [--png]
  *
- * Inputs (generated, deterministic): a 12 MP (4000×3000) JPEG photo-like image and a 2000×1500 PNG with an
- * alpha gradient. The handler is the bundle that ships to Lambda (assets/image-processing-api/index.js),
- * called in-process with API Gateway proxy events, so its time includes base64 and JSON work.
- * Reports medians of N runs after one warm-up, and the cold module-load time of the bundle in fresh processes.
+ * Columns, all on the same generated 12 MP (4000×3000) photo-like JPEG, interleaved run by run:
+ * - api/HTTP: `npm run image-api:local -- --asset` (the Lambda bundle behind the API Gateway emulation) in a
+ *   child process on 127.0.0.1; the client POSTs the JSON body (base64 in) and decodes the base64 answer.
+ * - api/in-process: the same bundle called with an API Gateway event in this process (JSON + base64 work
+ *   included, no socket).
+ * - bare sharp: the minimal sharp chain that produces the same output from the image's bytes in memory;
+ *   the script checks it produces the very same bytes as the API.
+ * - convert: `/usr/bin/convert` as the original service (npm `imagemagick`) called it: the base64 decoded
+ *   to a file, convert spawned, the result read back and base64-encoded. Its resize was
+ *   `convert IN -set option:filter:blur 0.8 -filter Lagrange -strip -resize W -quality 80 OUT` (PNG out,
+ *   as the original wrote /tmp/resized.png); its convert operation passed the client's arguments only.
+ * Every cell is the median of N runs after one warm-up; `os.loadavg()` is printed with each set and row.
+ * Two tables per set: wall time, and CPU time (user + system of every thread of every process involved: this
+ * process via getrusage, the local server from /proc/PID/stat, convert via the shell's `times`). On a
+ * machine shared with other jobs, wall time mostly measures the scheduler; CPU time stays comparable.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import sharp from 'sharp';
+import sharp, { Matrix3x3, Sharp } from 'sharp';
+import { colourTransformOf } from '../../lambda/image-processing-api/pipeline-plan';
 import { median } from '../stats';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -22,20 +35,28 @@ const CONVERT = '/usr/bin/convert';
 
 interface Args {
   runs: number;
+  sets: number;
   cold: number;
+  png: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 5, cold: 7 };
+  const args: Args = { runs: 5, sets: 2, cold: 5, png: false };
   for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '') as keyof Args;
-    if (!(key in args)) throw new Error(`unknown argument ${argv[i]}; usage: --runs N --cold N`);
-    args[key] = Number(argv[++i]);
-    if (!Number.isInteger(args[key]) || args[key] < 1) throw new Error(`--${key} needs a whole number >= 1`);
+    if (argv[i] === '--png') {
+      args.png = true;
+      continue;
+    }
+    const key = argv[i].replace(/^--/, '');
+    if (key !== 'runs' && key !== 'sets' && key !== 'cold') throw new Error(`unknown argument ${argv[i]}; usage: --runs N --sets N --cold N --png`);
+    const value = Number(argv[++i]);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${key} needs a whole number >= 1`);
+    args[key] = value;
   }
   return args;
 }
 
+/** A 12 MP photo-like JPEG (gradient, shapes, film-grain noise), generated so no binary is committed. */
 async function photoJpeg(): Promise<Buffer> {
   const [w, h] = [4000, 3000];
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#2a6fb0"/><stop offset="1" stop-color="#f0c060"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/><circle cx="1200" cy="1000" r="600" fill="#c03030"/><rect x="2200" y="1400" width="1400" height="1200" fill="#30a040"/></svg>`;
@@ -56,60 +77,202 @@ async function alphaPng(): Promise<Buffer> {
 
 interface Case {
   name: string;
+  /** One of the seed clients' operations (counted in the geometric mean and the targets). */
+  seed: boolean;
   /** The API request (without base64Image). */
   request: Record<string, unknown>;
-  /** The equivalent ImageMagick arguments between input and output file. */
+  /** ImageMagick's arguments between the input and output file, as the original passed them. */
   convertArgs: string[];
-  /** Output extension for convert ('' = print to stdout, as identify-style operations). */
+  /** Output extension for convert; 'info' runs identify and prints to stdout. */
   output: string;
+  /** The bare sharp chain producing the API's output (undefined for text answers). */
+  bare?: (input: Buffer) => Sharp;
+}
+
+const LAGRANGE_RESIZE = (width: number): string[] => ['-set', 'option:filter:blur', '0.8', '-filter', 'Lagrange', '-strip', '-resize', String(width), '-quality', '80'];
+
+/** The sharp call for one seed filter, as a person writing it by hand would. */
+function colour(args: string[]): (s: Sharp) => Sharp {
+  return (s) => {
+    switch (args.join(' ')) {
+      case '-negate':
+        return s.negate({ alpha: false });
+      case '-sepia-tone 65%':
+        return s.recomb(colourTransformOf({ kind: 'sepia', percent: 65 }).matrix as unknown as Matrix3x3);
+      case '-colorspace Gray':
+        return s.recomb(colourTransformOf({ kind: 'grayscale' }).matrix as unknown as Matrix3x3);
+      case '-fill black -colorize 50%':
+        return s.linear([0.5, 0.5, 0.5], [0, 0, 0]);
+      case '-fill white -colorize 50%':
+        return s.linear([0.5, 0.5, 0.5], [127.5, 127.5, 127.5]);
+      default:
+        throw new Error(`no bare chain for ${args.join(' ')}`);
+    }
+  };
 }
 
 function cases(ext: 'jpg' | 'png'): Case[] {
+  const encode = (s: Sharp): Sharp => (ext === 'jpg' ? s.jpeg({ quality: 80, optimiseCoding: false }) : s.png({ compressionLevel: 6 }));
+  const filter = (customArgs: string[]): Case => ({
+    name: customArgs.join(' '),
+    seed: true,
+    request: { operation: 'convert', customArgs },
+    convertArgs: customArgs,
+    output: ext,
+    bare: (input) => encode(colour(customArgs)(sharp(input))),
+  });
   return [
-    { name: 'getDimensions', request: { operation: 'getDimensions' }, convertArgs: ['-format', '%wx%h'], output: 'info' },
-    { name: 'identify', request: { operation: 'identify' }, convertArgs: ['-format', '%m %wx%h %z-bit %[colorspace] %b'], output: 'info' },
-    { name: 'resize 800w', request: { operation: 'resize', width: 800, outputExtension: ext }, convertArgs: ['-resize', '800x', '-quality', '80'], output: ext },
-    { name: 'thumbnail 100w', request: { operation: 'thumbnail', outputExtension: ext }, convertArgs: ['-resize', '100x', '-quality', '80'], output: ext },
-    { name: 'convert -negate', request: { operation: 'convert', customArgs: ['-negate'], outputExtension: ext }, convertArgs: ['-negate', '-quality', '80'], output: ext },
+    { name: 'getDimensions', seed: false, request: { operation: 'getDimensions' }, convertArgs: ['-format', '%wx%h'], output: 'info' },
+    { name: 'identify', seed: false, request: { operation: 'identify' }, convertArgs: ['-format', '%m %wx%h %z-bit %[colorspace] %b'], output: 'info' },
     {
-      name: 'convert -sepia-tone 65% -resize 1024',
-      request: { operation: 'convert', customArgs: ['-sepia-tone', '65%', '-resize', '1024'], outputExtension: ext },
-      convertArgs: ['-sepia-tone', '65%', '-resize', '1024', '-quality', '80'],
-      output: ext,
+      name: 'resize 800 (PNG out)',
+      seed: true,
+      request: { operation: 'resize', width: 800 },
+      convertArgs: LAGRANGE_RESIZE(800),
+      output: 'png',
+      bare: (input) => sharp(input).resize(800).png(),
     },
     {
-      name: 'convert -colorspace Gray -resize 1024',
-      request: { operation: 'convert', customArgs: ['-colorspace', 'Gray', '-resize', '1024'], outputExtension: ext },
-      convertArgs: ['-colorspace', 'Gray', '-resize', '1024', '-quality', '80'],
-      output: ext,
+      name: 'thumbnail 100 (PNG out)',
+      seed: true,
+      request: { operation: 'thumbnail' },
+      convertArgs: LAGRANGE_RESIZE(100),
+      output: 'png',
+      bare: (input) => sharp(input).resize(100).png(),
     },
+    filter(['-negate']),
+    filter(['-sepia-tone', '65%']),
+    filter(['-colorspace', 'Gray']),
+    filter(['-fill', 'black', '-colorize', '50%']),
+    filter(['-fill', 'white', '-colorize', '50%']),
   ];
 }
 
 type Handler = (event: unknown) => Promise<{ statusCode: number; body: string }>;
 
-async function timeHandler(handler: Handler, input: Buffer, request: Record<string, unknown>): Promise<number> {
-  const body = JSON.stringify({ ...request, base64Image: input.toString('base64') });
-  const started = process.hrtime.bigint();
-  const response = await handler({ httpMethod: 'POST', headers: { 'Content-Type': 'application/json' }, body, isBase64Encoded: false });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (response.statusCode !== 200) throw new Error(`handler ${JSON.stringify(request)} -> ${response.statusCode} ${response.body.slice(0, 200)}`);
-  return ms;
+const elapsed = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e6;
+
+/** One request's cost: wall time, and CPU time (user + system, every thread of every process involved). */
+interface Cost {
+  ms: number;
+  cpu: number;
+}
+
+/** CPU ms this process has used so far, libvips' worker threads included (getrusage). */
+function ownCpu(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+/** CPU ms another process has used so far, all its threads (utime + stime from /proc, 10 ms resolution). */
+function processCpu(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Measures `fn` in wall time and in the CPU time of this process plus the processes `others` reports. */
+async function measure<T>(fn: () => Promise<T> | T, others: () => number = () => 0): Promise<Cost & { result: T }> {
+  const [cpu0, other0, started] = [ownCpu(), others(), process.hrtime.bigint()];
+  const result = await fn();
+  const ms = elapsed(started);
+  return { ms, cpu: ownCpu() - cpu0 + (others() - other0), result };
+}
+
+function body(input: Buffer, request: Record<string, unknown>): string {
+  return JSON.stringify({ ...request, base64Image: input.toString('base64') });
+}
+
+/** The answer's bytes: the image for image operations, the UTF-8 text otherwise. */
+function answer(status: number, text: string, request: Record<string, unknown>): Buffer {
+  if (status !== 200) throw new Error(`API ${JSON.stringify(request)} -> ${status} ${text.slice(0, 300)}`);
+  const value = JSON.parse(text) as string;
+  return /^(resize|thumbnail|convert)$/.test(String(request.operation)) ? Buffer.from(value, 'base64') : Buffer.from(value);
+}
+
+async function timeInProcess(handler: Handler, json: string, request: Record<string, unknown>): Promise<Cost & { output: Buffer }> {
+  const { ms, cpu, result } = await measure(async () => {
+    const response = await handler({ httpMethod: 'POST', headers: { 'Content-Type': 'application/json' }, body: json, isBase64Encoded: false });
+    return answer(response.statusCode, response.body, request);
+  });
+  return { ms, cpu, output: result };
+}
+
+/** POST over a fresh connection (no keep-alive: a pooled socket the server closed between runs would fail). */
+function post(url: string, json: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(json);
+  });
+}
+
+async function timeHttp(server: LocalServer, json: string, request: Record<string, unknown>): Promise<Cost & { output: Buffer }> {
+  const { ms, cpu, result } = await measure(async () => {
+    const response = await post(server.apiUrl, json);
+    return answer(response.status, response.text, request);
+  }, () => processCpu(server.child.pid!));
+  return { ms, cpu, output: result };
+}
+
+async function timeBare(input: Buffer, testCase: Case): Promise<Cost & { output: Buffer }> {
+  const { ms, cpu, result } = await measure(() => testCase.bare!(input).toBuffer());
+  return { ms, cpu, output: result };
+}
+
+/** Runs a tool through `sh`, whose `times` built-in reports the CPU its children used (all their threads). */
+function runTimed(command: string, args: string[]): number {
+  const out = spawnSync('/bin/sh', ['-c', '"$@" >/dev/null || exit $?; times', 'sh', command, ...args], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${out.status}): ${out.stderr}`);
+  const children = out.stdout.trim().split('\n').pop()!;
+  const [user, system] = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60_000 + Number(m[2]) * 1000);
+  return user + system;
 }
 
 /** What the original service did per request: write the decoded input, spawn convert, read the result back. */
-function timeConvert(dir: string, input: Buffer, inputExt: string, testCase: Case): number {
-  const started = process.hrtime.bigint();
-  const inFile = path.join(dir, `input.${inputExt}`);
-  fs.writeFileSync(inFile, Buffer.from(input.toString('base64'), 'base64'));
-  if (testCase.output === 'info') {
-    execFileSync('/usr/bin/identify', [...testCase.convertArgs, inFile]);
-  } else {
-    const outFile = path.join(dir, `output.${testCase.output}`);
-    execFileSync(CONVERT, [inFile, ...testCase.convertArgs, outFile]);
-    fs.readFileSync(outFile).toString('base64');
-  }
-  return Number(process.hrtime.bigint() - started) / 1e6;
+async function timeConvert(dir: string, base64: string, inputExt: string, testCase: Case): Promise<Cost> {
+  let toolCpu = 0;
+  const { ms, cpu } = await measure(() => {
+    const inFile = path.join(dir, `input.${inputExt}`);
+    fs.writeFileSync(inFile, Buffer.from(base64, 'base64'));
+    if (testCase.output === 'info') {
+      toolCpu = runTimed('/usr/bin/identify', [...testCase.convertArgs, inFile]);
+    } else {
+      const outFile = path.join(dir, `output.${testCase.output}`);
+      toolCpu = runTimed(CONVERT, [inFile, ...testCase.convertArgs, outFile]);
+      fs.readFileSync(outFile).toString('base64');
+    }
+  });
+  return { ms, cpu: cpu + toolCpu };
+}
+
+/** Starts `npm run image-api:local -- --asset` as a child process on a free port; resolves with its API URL. */
+interface LocalServer {
+  apiUrl: string;
+  child: ChildProcess;
+}
+
+async function startLocalServer(): Promise<LocalServer> {
+  const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(ROOT, 'bin', 'image-api-local.ts'), '--asset', '--port', '0'], {
+    cwd: ROOT,
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const apiUrl = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /POST (http:\/\/127\.0\.0\.1:\d+\/api)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`local server exited (${code}) before listening: ${out}`)));
+  });
+  return { apiUrl, child };
 }
 
 function coldLoad(runs: number): { require: number; firstPing: number; firstResize: number } {
@@ -138,46 +301,117 @@ function coldLoad(runs: number): { require: number; firstPing: number; firstResi
   };
 }
 
+const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const fmt = (ms: number): string => ms.toFixed(1);
+const ratio = (x: number): string => `${x.toFixed(1)}×`;
+const geomean = (xs: number[]): number => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+
+type Column = 'http' | 'inProcess' | 'bare' | 'convert';
+type Metric = keyof Cost;
+
+interface Row {
+  testCase: Case;
+  /** Median per column and metric (bare is absent for text answers). */
+  medians: Record<Column, Cost | undefined>;
+  sameBytes?: boolean;
+  load: string;
+}
+
+async function runSet(label: string, ext: 'jpg' | 'png', input: Buffer, args: Args, handler: Handler, server: LocalServer, dir: string): Promise<Row[]> {
+  const base64 = input.toString('base64');
+  const rows: Row[] = [];
+  for (const testCase of cases(ext)) {
+    const json = body(input, testCase.request);
+    const samples: Record<Column, Cost[]> = { http: [], inProcess: [], bare: [], convert: [] };
+    let sameBytes: boolean | undefined;
+    for (let i = 0; i <= args.runs; i++) {
+      const http = await timeHttp(server, json, testCase.request);
+      const inProcess = await timeInProcess(handler, json, testCase.request);
+      const bare = testCase.bare ? await timeBare(input, testCase) : undefined;
+      const convert = await timeConvert(dir, base64, ext, testCase);
+      if (i === 0) {
+        sameBytes = bare ? bare.output.equals(http.output) && bare.output.equals(inProcess.output) : undefined;
+        continue; // warm-up
+      }
+      samples.http.push(http);
+      samples.inProcess.push(inProcess);
+      if (bare) samples.bare.push(bare);
+      samples.convert.push(convert);
+    }
+    const mid = (costs: Cost[]): Cost | undefined => (costs.length ? { ms: median(costs.map((c) => c.ms)), cpu: median(costs.map((c) => c.cpu)) } : undefined);
+    const row: Row = {
+      testCase,
+      medians: { http: mid(samples.http), inProcess: mid(samples.inProcess), bare: mid(samples.bare), convert: mid(samples.convert) },
+      sameBytes,
+      load: load(),
+    };
+    rows.push(row);
+    const show = (c: Column): string => (row.medians[c] ? `${fmt(row.medians[c]!.ms)} (cpu ${fmt(row.medians[c]!.cpu)})` : '-');
+    process.stderr.write(`  ${label} ${testCase.name}: http ${show('http')} in-process ${show('inProcess')} bare ${show('bare')} convert ${show('convert')} (load ${row.load})\n`);
+  }
+  return rows;
+}
+
+/** One table per metric: the columns side by side, the ratios, and the issue's targets checked. */
+function table(label: string, rows: Row[], metric: Metric): string {
+  const lines = [
+    '| input | operation | API over HTTP | API in-process | bare sharp | `convert` | convert ÷ HTTP | HTTP ÷ bare | same bytes | load (1/5/15 min) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|:---:|---|',
+  ];
+  const value = (r: Row, c: Column): number | undefined => r.medians[c]?.[metric];
+  for (const r of rows) {
+    const [http, inProcess, bare, convert] = (['http', 'inProcess', 'bare', 'convert'] as const).map((c) => value(r, c));
+    lines.push(
+      `| ${label} | ${r.testCase.name} | ${fmt(http!)} | ${fmt(inProcess!)} | ${bare === undefined ? '—' : fmt(bare)} | ${fmt(convert!)} | ${ratio(convert! / http!)} | ${bare === undefined ? '—' : ratio(http! / bare)} | ${r.sameBytes === undefined ? '—' : r.sameBytes ? 'yes' : 'NO'} | ${r.load} |`,
+    );
+  }
+  const seeds = rows.filter((r) => r.testCase.seed);
+  const speedUps = seeds.map((r) => value(r, 'convert')! / value(r, 'http')!);
+  const overheads = seeds.filter((r) => r.medians.bare).map((r) => value(r, 'http')! / value(r, 'bare')!);
+  const targets = [
+    `every seed operation ≥ 2.5× faster than convert over HTTP: ${speedUps.every((x) => x >= 2.5) ? 'met' : 'NOT met'} (lowest ${ratio(Math.min(...speedUps))})`,
+    `geometric mean ≥ 5×: ${geomean(speedUps) >= 5 ? 'met' : 'NOT met'} (${ratio(geomean(speedUps))})`,
+    `each within 1.5× of bare sharp: ${overheads.every((x) => x <= 1.5) ? 'met' : 'NOT met'} (highest ${Math.max(...overheads).toFixed(2)}×)`,
+  ];
+  return `${lines.join('\n')}\n\n${targets.map((t) => `- ${t}`).join('\n')}\n`;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(ASSET)) throw new Error(`${ASSET} is missing: run 'npm run build:assets'`);
   if (!fs.existsSync(CONVERT)) throw new Error('ImageMagick is missing: apt-get install -y imagemagick');
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  // libvips caches operations by input: the bare chain, fed the same Buffer every run, would be served from
+  // the cache, while the API decodes a fresh buffer per request. No cache for anyone in this process.
+  sharp.cache(false);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require(ASSET) as { handler: Handler };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-api-bench-'));
   const version = execFileSync(CONVERT, ['-version'], { encoding: 'utf8' }).split('\n')[0];
   process.stdout.write(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0].model}; sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}); ${version}\n`);
-  process.stdout.write(`median of ${args.runs} runs after 1 warm-up; times in ms\n\n`);
+  process.stdout.write(`median of ${args.runs} runs after 1 warm-up, ${args.sets} sets; times in ms; load average at start ${load()}\n\n`);
+  const server = await startLocalServer();
   try {
-    const inputs: Array<[string, 'jpg' | 'png', Buffer]> = [
-      ['12 MP JPEG 4000×3000', 'jpg', await photoJpeg()],
-      ['PNG 2000×1500 with alpha', 'png', await alphaPng()],
-    ];
-    const rows: string[] = ['| input | operation | handler (sharp) | ImageMagick convert | speed-up |', '|---|---|---:|---:|---:|'];
-    for (const [label, ext, input] of inputs) {
-      process.stderr.write(`${label}: ${input.length} bytes\n`);
-      for (const testCase of cases(ext)) {
-        await timeHandler(handler, input, testCase.request);
-        timeConvert(dir, input, ext, testCase);
-        const ours: number[] = [];
-        const theirs: number[] = [];
-        for (let i = 0; i < args.runs; i++) {
-          ours.push(await timeHandler(handler, input, testCase.request));
-          theirs.push(timeConvert(dir, input, ext, testCase));
-        }
-        const [a, b] = [median(ours), median(theirs)];
-        rows.push(`| ${label} | ${testCase.name} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(b / a).toFixed(1)}× |`);
-        process.stderr.write(`  ${testCase.name}: ${a.toFixed(1)} vs ${b.toFixed(1)}\n`);
+    const inputs: Array<[string, 'jpg' | 'png', Buffer]> = [['12 MP JPEG', 'jpg', await photoJpeg()]];
+    if (args.png) inputs.push(['PNG 2000×1500 alpha', 'png', await alphaPng()]);
+    for (let set = 1; set <= args.sets; set++) {
+      for (const [label, ext, input] of inputs) {
+        const before = load();
+        process.stderr.write(`set ${set}, ${label} (${input.length} bytes), load ${before}\n`);
+        const rows = await runSet(label, ext, input, args, handler, server, dir);
+        const heading = `Set ${set}, ${label} (${(input.length / 1e6).toFixed(1)} MB), load average ${before} at start, ${load()} at end`;
+        process.stdout.write(`${heading}; wall time, ms:\n\n${table(label, rows, 'ms')}\n`);
+        // CPU time barely moves with the load of other jobs on the machine: the robust ratio on a busy host.
+        process.stdout.write(`${heading}; CPU time (user + system, all threads and processes), ms:\n\n${table(label, rows, 'cpu')}\n`);
       }
     }
-    process.stdout.write(`${rows.join('\n')}\n\n`);
     const cold = coldLoad(args.cold);
     process.stdout.write(
-      `cold start of the bundle (fresh node processes, median of ${args.cold}): require ${cold.require.toFixed(1)} ms, ` +
-        `first ping ${cold.firstPing.toFixed(1)} ms, first resize ${cold.firstResize.toFixed(1)} ms\n`,
+      `cold start of the bundle (fresh node processes, median of ${args.cold}): require ${fmt(cold.require)} ms, ` +
+        `first ping ${fmt(cold.firstPing)} ms, first resize ${fmt(cold.firstResize)} ms; load ${load()}\n`,
     );
   } finally {
+    server.child.kill('SIGTERM');
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

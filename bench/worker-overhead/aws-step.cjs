@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// One AWS call per process, as the original worker's shell loop made one `aws` CLI call per step.
-// There is no AWS CLI on these machines, and the CLI could not be pointed at the emulators anyway, so this
-// is the closest faithful stand-in: a fresh runtime starts, loads the SDK, builds a client, makes ONE call,
-// prints the result and exits. (The real AWS CLI is Python and starts slower than this, so the baseline
-// below is, if anything, generous.)
+// One AWS call per process, as the original worker's shell loop made one `aws` CLI call per step: a fresh
+// runtime starts, loads the SDK, builds a client, makes ONE call, prints the result and exits. The second,
+// conservative baseline (BASELINE_STEPS=node in baseline.sh): Node with the SDK starts faster than the
+// Python AWS CLI the original ran, which is the first baseline.
 //
 //   aws-step.cjs receive <queueUrl>     -> like `aws sqs receive-message --query Messages[0].[Body,ReceiptHandle]`:
 //                                          a JSON array [body, receipt handle], or nothing when the queue is empty

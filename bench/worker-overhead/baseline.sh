@@ -2,19 +2,49 @@
 # Baseline: the original worker's approach (aws-samples/lambda-ecs-worker-pattern, ecs-worker/ecs-worker.sh),
 # step for step: a shell loop that starts a new process for every AWS step (receive, download, upload,
 # delete), parses the message with `echo | sed`, and renders with povray in a scratch directory.
-# `node aws-step.cjs` stands in for each `aws` CLI call (see aws-step.cjs). Differences from the original,
-# all in its favour or neutral: no 20 s wait on the last empty poll (the loop ends at the first empty
-# receive), no echo of progress lines, and the POV-Ray command line of the worker. Prints one line per job:
+#
+# BASELINE_STEPS picks what each AWS step runs:
+#   cli  (default) the real AWS CLI, as the original did ($AWS_CLI, pointed at the emulators with
+#        --endpoint-url $SQS_ENDPOINT / $S3_ENDPOINT; credentials and region from the AWS_* environment)
+#   node a fresh Node process with the SDK v3 making the one call (aws-step.cjs): starts faster than the
+#        Python CLI, so a second, conservative baseline
+# Differences from the original, all in its favour or neutral: a 1 s instead of a 20 s wait on the last
+# empty poll, no echo of progress lines, and the POV-Ray command line of the worker. The CLI prints `null`
+# for an empty receive (the original's `-z` test predates that), so `null` also ends the loop.
+# Prints one line per job:
 #   done <render ms> <epoch ms when the job was finished>
-# Needs QUEUE_URL, WORK (a scratch directory) and the AWS_* environment of the emulators.
+# Needs QUEUE_URL, WORK (a scratch directory) and the AWS_* environment of the emulators; for cli also
+# AWS_CLI, SQS_ENDPOINT and S3_ENDPOINT.
 set -uo pipefail
-STEP="$(dirname "$0")/aws-step.cjs"
+HERE="$(cd "$(dirname "$0")" && pwd)"
 queue=${QUEUE_URL}
 cd "$WORK"
 
+case "${BASELINE_STEPS:-cli}" in
+cli)
+    receive() {
+        "$AWS_CLI" sqs receive-message --endpoint-url "$SQS_ENDPOINT" --queue-url "$1" --wait-time-seconds 1 \
+            --query 'Messages[0].[Body,ReceiptHandle]' | sed -e 's/^"\(.*\)"$/\1/'
+    }
+    download() { "$AWS_CLI" s3 cp --endpoint-url "$S3_ENDPOINT" --only-show-errors "s3://$1/$2" "$3"; }
+    upload() { "$AWS_CLI" s3 cp --endpoint-url "$S3_ENDPOINT" --only-show-errors --content-type "$4" "$3" "s3://$1/$2"; }
+    delete_message() { "$AWS_CLI" sqs delete-message --endpoint-url "$SQS_ENDPOINT" --queue-url "$1" --receipt-handle "$2"; }
+    ;;
+node)
+    receive() { node "$HERE/aws-step.cjs" receive "$1"; }
+    download() { node "$HERE/aws-step.cjs" get "$1" "$2" "$3"; }
+    upload() { node "$HERE/aws-step.cjs" put "$1" "$2" "$3" "$4"; }
+    delete_message() { node "$HERE/aws-step.cjs" delete "$1" "$2"; }
+    ;;
+*)
+    echo "BASELINE_STEPS must be cli or node (got ${BASELINE_STEPS})" >&2
+    exit 2
+    ;;
+esac
+
 while [ /bin/true ]; do
-    result=$(node "$STEP" receive "${queue}")
-    if [ -z "${result}" ]; then
+    result=$(receive "${queue}")
+    if [ -z "${result}" ] || [ "${result}" = "null" ]; then
         exit 0
     fi
     receipt_handle=$(echo ${result} | sed -e 's/^.*"\([^"]*\)"\s*\]$/\1/')
@@ -26,19 +56,19 @@ while [ /bin/true ]; do
     if [ -n "${receipt_handle}" -a -n "${key}" -a "${ext}" = "zip" ]; then
         mkdir -p work
         pushd work >/dev/null
-        node "$STEP" get "${bucket}" "${key}" "${name}"
+        download "${bucket}" "${key}" "${name}"
         unzip -q "${name}"
         start=$(date +%s%N)
         if [ -f "${base}.ini" ] && HOME="$PWD" povray "./${base}.ini" -D -P +FN +O"${base}.png" >render.log 2>&1; then
             end=$(date +%s%N)
-            node "$STEP" put "${bucket}" "renders/${base}.png" "${base}.png" image/png
+            upload "${bucket}" "renders/${base}.png" "${base}.png" image/png
         else
             end=$(date +%s%N)
             echo "render of ${key} failed" >&2
         fi
         popd >/dev/null
         /bin/rm -rf work
-        node "$STEP" delete "${queue}" "${receipt_handle}"
+        delete_message "${queue}" "${receipt_handle}"
         echo "done $(( (end - start) / 1000000 )) $(date +%s%3N)"
     else
         echo "could not parse the message: ${result}" >&2

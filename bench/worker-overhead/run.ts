@@ -4,9 +4,12 @@
  *   npm run bench:worker -- [--jobs 20] [--runs 3]
  *
  * Side by side:
- *   - baseline: the original approach, a shell loop starting a process for every AWS step (receive,
- *     download, upload, delete) around unzip and povray (bench/worker-overhead/baseline.sh + aws-step.cjs;
- *     a fresh Node process with the SDK stands in for each `aws` CLI call, see aws-step.cjs);
+ *   - baseline (aws CLI): the original approach, a shell loop running the real AWS CLI for every AWS step
+ *     (receive, download, upload, delete) around unzip and povray (bench/worker-overhead/baseline.sh), the
+ *     CLI pointed at the emulators with --endpoint-url. The set-up uses `aws` on PATH, else installs
+ *     Debian's awscli, else stops and says what to install;
+ *   - baseline (node+SDK): the same loop with a fresh Node process and the SDK per step (aws-step.cjs),
+ *     which starts faster than the Python CLI: a second, conservative baseline;
  *   - worker: the real povray-worker process (docker/povray-worker/dist/index.js), job table off, as the
  *     baseline has none;
  *   - worker+table: the same with the DynamoDB job record kept current (RUNNING, progress, SUCCEEDED).
@@ -16,10 +19,10 @@
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { loadavg, tmpdir } from 'os';
 import * as path from 'path';
 import { JOB_TABLE_PARTITION_KEY, RenderJobMessage, renderJobId, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
 import { startLocalAws, LocalAws } from '../../harness/local-aws';
@@ -30,7 +33,9 @@ const root = path.join(__dirname, '..', '..');
 const WORKER_ENTRY = path.join(root, 'docker', 'povray-worker', 'dist', 'index.js');
 const BASELINE = path.join(__dirname, 'baseline.sh');
 
-type Mode = 'baseline' | 'worker' | 'worker+table';
+type Mode = 'baseline: aws CLI' | 'baseline: node+SDK' | 'worker' | 'worker+table';
+const MODES: Mode[] = ['baseline: aws CLI', 'baseline: node+SDK', 'worker', 'worker+table'];
+const BASELINE_STEPS: Partial<Record<Mode, string>> = { 'baseline: aws CLI': 'cli', 'baseline: node+SDK': 'node' };
 interface Measurement {
   mode: Mode;
   run: number;
@@ -113,8 +118,36 @@ function runProcess(command: string, args: string[], env: Record<string, string>
   });
 }
 
-async function measure(local: LocalAws, mode: Mode, run: number, jobs: number): Promise<Measurement> {
-  const name = `bench-${run}-${mode.replace('+', '-')}`;
+/**
+ * The AWS CLI executable for the baseline: `aws` on PATH (a pyenv shim resolved to the real script, so the
+ * shim's own start-up is not charged to the baseline), else Debian's awscli installed now.
+ */
+function awsCli(): { path: string; version: string } {
+  let found = whichTool('aws');
+  if (!found && whichTool('apt-get')) {
+    console.log("the AWS CLI is not on PATH: installing Debian's awscli (apt-get install -y awscli) ...");
+    if (spawnSync('apt-get', ['install', '-y', 'awscli'], { stdio: 'inherit' }).status !== 0) {
+      spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+      spawnSync('apt-get', ['install', '-y', 'awscli'], { stdio: 'inherit' });
+    }
+    found = whichTool('aws');
+  }
+  if (!found) {
+    throw new Error(
+      "the baseline runs the real AWS CLI, as the original ecs-worker.sh did, and there is no 'aws' on PATH: install it " +
+        '(Debian/Ubuntu: apt-get install -y awscli; or pip install awscli) and run the benchmark again',
+    );
+  }
+  if (found.includes('/shims/') && whichTool('pyenv')) {
+    const real = spawnSync('pyenv', ['which', 'aws'], { encoding: 'utf8' });
+    if (real.status === 0 && real.stdout.trim()) found = real.stdout.trim();
+  }
+  const version = execFileSync(found, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  return { path: found, version };
+}
+
+async function measure(local: LocalAws, mode: Mode, run: number, jobs: number, cli: string): Promise<Measurement> {
+  const name = `bench-${run}-${mode.replace(/[^a-z]+/gi, '-').replace(/-+$/, '').toLowerCase()}`;
   const setup = await prepare(local, name, jobs, mode === 'worker+table');
   const work = mkdtempSync(path.join(tmpdir(), `${name}-`));
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...local.env() };
@@ -124,8 +157,10 @@ async function measure(local: LocalAws, mode: Mode, run: number, jobs: number): 
   const errors: string[] = [];
   const started = Date.now();
   try {
-    if (mode === 'baseline') {
-      await runProcess('bash', [BASELINE], { ...env, QUEUE_URL: setup.queueUrl, WORK: work }, (line) => {
+    const steps = BASELINE_STEPS[mode];
+    if (steps) {
+      const baselineEnv = { ...env, QUEUE_URL: setup.queueUrl, WORK: work, BASELINE_STEPS: steps, AWS_CLI: cli, SQS_ENDPOINT: local.endpoints.sqs!, S3_ENDPOINT: local.endpoints.s3! };
+      await runProcess('bash', [BASELINE], baselineEnv, (line) => {
         const match = /^done (\d+) (\d+)$/.exec(line.trim());
         if (match) {
           renderMs += Number(match[1]);
@@ -167,28 +202,38 @@ async function measure(local: LocalAws, mode: Mode, run: number, jobs: number): 
   return { mode, run, jobs, wallMs, renderMs, overheadPerJobMs: (wallMs - renderMs) / jobs, steadyOverheadPerJobMs };
 }
 
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
 async function main(): Promise<void> {
-  const jobs = arg('jobs', 40);
+  // Node 20 here: the SDK's notice that 2027 releases need Node 22 is noise in the benchmark's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const jobs = arg('jobs', 20);
   const runs = arg('runs', 3);
   for (const tool of ['povray', 'unzip', 'bash']) {
     if (!whichTool(tool)) throw new Error(`${tool} is not installed (povray: apt-get install -y povray povray-includes)`);
   }
+  const cli = awsCli();
+  // Measure the worker as its sources are now.
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-assets.mjs'), '--stale'], { stdio: 'inherit' });
+  const loadBefore = load();
+  console.log(`baseline CLI: ${cli.path} (${cli.version}); load average before: ${loadBefore}`);
   const local = await startLocalAws(['sqs', 's3', 'dynamodb']);
   const results: Measurement[] = [];
   try {
     for (let run = 1; run <= runs; run++) {
-      for (const mode of ['baseline', 'worker', 'worker+table'] as Mode[]) {
-        const m = await measure(local, mode, run, jobs);
+      for (const mode of MODES) {
+        const m = await measure(local, mode, run, jobs, cli.path);
         results.push(m);
         console.log(
-          `run ${run} ${mode.padEnd(12)} ${jobs} jobs: wall ${m.wallMs} ms, render ${m.renderMs} ms, overhead ${m.overheadPerJobMs.toFixed(1)} ms/job (steady ${m.steadyOverheadPerJobMs.toFixed(1)})`,
+          `run ${run} ${mode.padEnd(18)} ${jobs} jobs: wall ${m.wallMs} ms, render ${m.renderMs} ms, overhead ${m.overheadPerJobMs.toFixed(1)} ms/job (steady ${m.steadyOverheadPerJobMs.toFixed(1)})`,
         );
       }
     }
   } finally {
     await local.stop();
   }
-  const summary = (['baseline', 'worker', 'worker+table'] as Mode[]).map((mode) => {
+  const loadAfter = load();
+  const summary = MODES.map((mode) => {
     const of = results.filter((r) => r.mode === mode);
     return {
       mode,
@@ -198,23 +243,34 @@ async function main(): Promise<void> {
       medianWallPerJobMs: median(of.map((r) => r.wallMs / r.jobs)),
     };
   });
-  const base = summary[0].medianOverheadPerJobMs;
-  const steadyBase = summary[0].medianSteadyOverheadPerJobMs;
-  console.log(`\nmedians of ${runs} runs × ${jobs} jobs (overhead = wall − render, per job; steady = without the start-up and first job):`);
-  console.log('mode          overhead/job  vs baseline   steady/job  vs baseline   render/job   wall/job');
+  const [cliBase, nodeBase] = summary;
+  console.log(`\nmedians of ${runs} runs × ${jobs} jobs (overhead = wall − render, per job; steady = without the start-up and first job)`);
+  console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${loadAfter}; ${cli.version}`);
+  console.log('mode                overhead/job  vs aws CLI  vs node+SDK   steady/job  vs aws CLI  vs node+SDK   render/job   wall/job');
+  const ratio = (base: number, value: number) => (base === value ? '1×' : value < base ? `${(base / value).toFixed(1)}× less` : `${(value / base).toFixed(1)}× more`);
   for (const s of summary) {
-    const ratio = (b: number, v: number) => (s.mode === 'baseline' ? '1×' : `${(b / v).toFixed(1)}× less`);
+    const o = s.medianOverheadPerJobMs;
+    const st = s.medianSteadyOverheadPerJobMs;
     console.log(
-      `${s.mode.padEnd(13)} ${s.medianOverheadPerJobMs.toFixed(1).padStart(8)} ms  ${ratio(base, s.medianOverheadPerJobMs).padEnd(11)} ${s.medianSteadyOverheadPerJobMs
-        .toFixed(1)
-        .padStart(7)} ms  ${ratio(steadyBase, s.medianSteadyOverheadPerJobMs).padEnd(11)} ${s.medianRenderPerJobMs.toFixed(1).padStart(7)} ms ${s.medianWallPerJobMs
-        .toFixed(1)
-        .padStart(7)} ms`,
+      [
+        s.mode.padEnd(19),
+        `${o.toFixed(1).padStart(8)} ms `,
+        ratio(cliBase.medianOverheadPerJobMs, o).padEnd(11),
+        ratio(nodeBase.medianOverheadPerJobMs, o).padEnd(11),
+        `${st.toFixed(1).padStart(8)} ms `,
+        ratio(cliBase.medianSteadyOverheadPerJobMs, st).padEnd(11),
+        ratio(nodeBase.medianSteadyOverheadPerJobMs, st).padEnd(11),
+        `${s.medianRenderPerJobMs.toFixed(1).padStart(7)} ms`,
+        `${s.medianWallPerJobMs.toFixed(1).padStart(7)} ms`,
+      ].join(' '),
     );
   }
   const out = path.join(root, 'bench', 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'worker-overhead.json'), JSON.stringify({ date: new Date().toISOString(), jobs, runs, results, summary }, null, 2));
+  writeFileSync(
+    path.join(out, 'worker-overhead.json'),
+    JSON.stringify({ date: new Date().toISOString(), jobs, runs, awsCli: cli.version, loadavg: { before: loadBefore, after: loadAfter }, results, summary }, null, 2),
+  );
 }
 
 main().catch((error) => {

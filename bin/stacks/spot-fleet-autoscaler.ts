@@ -1,54 +1,168 @@
+import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { QueueWithDlq, ScaleInMode, SpotFleetAutoscaler } from '../../lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import { acknowledgeNag, QueueWithDlq, ScalingPreset, ScalingTarget, SpotFleetAutoscaler } from '../../lib';
+
+/** The shipped worker helpers: queue-worker.js (the helpers and the SDK, no dependencies) and its Dockerfile. */
+const WORKER_ASSETS = path.join(__dirname, '..', '..', 'assets', 'spot-fleet-worker');
+const QUEUE_WORKER = path.join(WORKER_ASSETS, 'queue-worker.js');
+
+/** Read access to the one worker file (GetObject on its key: no wildcard, unlike Asset.grantRead). */
+function grantWorkerDownload(asset: Asset, role: iam.IRole): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] }));
+}
 
 /**
- * The worker the example fleet runs: a small shell loop under systemd that takes one job at a time, "does"
- * it (logs the body to the journal) and deletes it, and shuts the instance down after 3 minutes without a
- * message (the fleet scales in with `noTermination`, so leaving is the worker's job). Real workers replace
- * it with their own program and use the IdleExit and SpotInterruptionWatcher helpers
- * (docs/spot-fleet-autoscaler.md).
+ * User data that installs Node.js and the shipped queue worker and runs it under systemd. The job itself
+ * is an example: it logs the message body to the journal (real workers replace /usr/local/bin/do-job).
+ * `worker` is the autoscaler's `workerEnvironment` (WORKER_SCALE_IN, WORKER_IDLE_SECONDS): the worker
+ * exits when idle on the Spot Fleet, protects its instance while busy in the Auto Scaling group.
  */
-const EXAMPLE_WORKER = [
-  'cat > /usr/local/bin/queue-worker <<"EOF"',
-  '#!/bin/bash',
-  'set -u',
-  'last_work=$(date +%s)',
-  'while true; do',
-  '  msg=$(aws sqs receive-message --queue-url "$QUEUE_URL" --wait-time-seconds 20 --max-number-of-messages 1 --output json)',
-  '  handle=$(echo "$msg" | jq -r ".Messages[0].ReceiptHandle // empty")',
-  '  if [ -z "$handle" ]; then',
-  '    if [ $(( $(date +%s) - last_work )) -ge 180 ]; then shutdown -h now; exit 0; fi',
-  '    continue',
-  '  fi',
-  '  last_work=$(date +%s)',
-  '  echo "$msg" | jq -c ".Messages[0].Body"',
-  '  aws sqs delete-message --queue-url "$QUEUE_URL" --receipt-handle "$handle"',
-  'done',
-  'EOF',
-  'chmod +x /usr/local/bin/queue-worker',
-  'dnf install -y jq',
-  'printf "QUEUE_URL=%s\\nAWS_REGION=%s\\nAWS_DEFAULT_REGION=%s\\n" "$QUEUE_URL" "$AWS_REGION" "$AWS_REGION" > /etc/queue-worker.env',
-  'printf "[Service]\\nEnvironmentFile=/etc/queue-worker.env\\nExecStart=/usr/local/bin/queue-worker\\nRestart=always\\n[Install]\\nWantedBy=multi-user.target\\n" > /etc/systemd/system/queue-worker.service',
-  'systemctl enable --now queue-worker',
-];
+function installQueueWorker(userData: ec2.UserData, asset: Asset, env: Record<string, string>): void {
+  userData.addCommands('dnf install -y nodejs20', 'mkdir -p /opt/queue-worker');
+  userData.addS3DownloadCommand({ bucket: asset.bucket, bucketKey: asset.s3ObjectKey, localFile: '/opt/queue-worker/queue-worker.js' });
+  userData.addCommands(
+    "printf '#!/bin/sh\\nlogger -t do-job \"$(cat)\"\\n' > /usr/local/bin/do-job",
+    'chmod +x /usr/local/bin/do-job',
+    // One line per variable; values are fixed strings or the queue URL, none holds a quote.
+    `cat > /etc/queue-worker.env <<EOF\n${Object.entries(env)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('\n')}\nEOF`,
+    'printf "[Service]\\nEnvironmentFile=/etc/queue-worker.env\\nExecStart=/usr/bin/node-20 /opt/queue-worker/queue-worker.js /usr/local/bin/do-job\\nRestart=on-failure\\nRestartSec=10\\nRestartPreventExitStatus=3\\n[Install]\\nWantedBy=multi-user.target\\n" > /etc/systemd/system/queue-worker.service',
+    'systemctl enable --now queue-worker',
+  );
+}
 
-/** A queue and a Spot Fleet of workers that scales with it, from zero to ten instances. */
+/** An Auto Scaling group of queue workers sized by the same autoscaler, protecting busy instances. */
+function addWorkerGroup(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq, asset: Asset): SpotFleetAutoscaler {
+  const userData = ec2.UserData.forLinux();
+  const launchTemplate = new ec2.LaunchTemplate(scope, 'GroupTemplate', {
+    machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+    instanceType: new ec2.InstanceType('c7g.large'),
+    userData,
+    role: new iam.Role(scope, 'GroupRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'), description: 'Queue workers of the example group' }),
+    requireImdsv2: true,
+    httpPutResponseHopLimit: 1,
+    // The worker reads its group's name from the instance tag aws:autoscaling:groupName.
+    instanceMetadataTags: true,
+    blockDevices: [{ deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(20, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }) }],
+  });
+  const group = new autoscaling.AutoScalingGroup(scope, 'Group', {
+    vpc,
+    mixedInstancesPolicy: {
+      launchTemplate,
+      instancesDistribution: { onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED },
+      launchTemplateOverrides: ['c7g.large', 'c6g.large', 'm7g.large'].map((type) => ({ instanceType: new ec2.InstanceType(type) })),
+    },
+    minCapacity: 0,
+    maxCapacity: 10,
+  });
+  acknowledgeNag(
+    group,
+    {
+      id: 'AwsSolutions-AS3',
+      reason: 'Scaling activity is driven and logged by the autoscaler (one structured line and EMF metrics per run); no SNS notification is needed for this example.',
+    },
+    {
+      id: 'AwsSolutions-EC26',
+      reason: 'The group launches from GroupTemplate, whose only volume is an encrypted gp3 root volume; the rule cannot follow the launch template reference.',
+    },
+  );
+  jobs.queue.grantConsumeMessages(launchTemplate.role!);
+  grantWorkerDownload(asset, launchTemplate.role!);
+  const autoscaler = new SpotFleetAutoscaler(scope, 'GroupAutoscaler', {
+    queue: jobs.queue,
+    target: ScalingTarget.autoScalingGroup(group),
+    preset: ScalingPreset.COST_FIRST,
+    maxWorkers: 10,
+  });
+  // The worker environment comes from the autoscaler (protect-instance here): user data is read at synth.
+  installQueueWorker(userData, asset, { QUEUE_URL: jobs.queue.queueUrl, AWS_REGION: Stack.of(scope).region, ...autoscaler.workerEnvironment });
+  return autoscaler;
+}
+
+/** An ECS service (Fargate Spot) of queue workers: the shipped worker image; busy tasks protect themselves. */
+function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): SpotFleetAutoscaler {
+  const cluster = new ecs.Cluster(scope, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED, enableFargateCapacityProviders: true });
+  const taskDefinition = new ecs.FargateTaskDefinition(scope, 'WorkerTask', { cpu: 256, memoryLimitMiB: 512 });
+  const container = taskDefinition.addContainer('worker', {
+    image: ecs.ContainerImage.fromAsset(WORKER_ASSETS),
+    // The job: print the message body (real workers put their own command here).
+    command: ['sh', '-c', 'cat; echo'],
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'queue-worker' }),
+    environment: { QUEUE_URL: jobs.queue.queueUrl },
+  });
+  acknowledgeNag(taskDefinition, {
+    id: 'AwsSolutions-ECS2',
+    reason: 'The worker environment holds only non-secret configuration (queue URL, scale-in mode, idle time).',
+  });
+  jobs.queue.grantConsumeMessages(taskDefinition.taskRole);
+  acknowledgeNag(taskDefinition.obtainExecutionRole(), {
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'ecr:GetAuthorizationToken, which pulls the worker image, supports no resource-level permissions (AWS requires "*").',
+  });
+  const service = new ecs.FargateService(scope, 'WorkerService', {
+    cluster,
+    taskDefinition,
+    desiredCount: 0,
+    capacityProviderStrategies: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+    circuitBreaker: { rollback: true },
+    minHealthyPercent: 100,
+  });
+  const autoscaler = new SpotFleetAutoscaler(scope, 'ServiceAutoscaler', {
+    queue: jobs.queue,
+    target: ScalingTarget.ecsService(service),
+    maxWorkers: 10,
+  });
+  // protect-task: the worker sets its task's scale-in protection through the ECS agent while busy.
+  for (const [name, value] of Object.entries(autoscaler.workerEnvironment)) container.addEnvironment(name, value);
+  return autoscaler;
+}
+
+/**
+ * A queue with three pools sized from it, one per target: a Spot Fleet the construct creates (workers exit
+ * when idle, the default), an Auto Scaling group of Spot instances (busy workers protect their instance,
+ * the default) and an ECS service on Fargate Spot (busy tasks protect themselves, the default). All run the
+ * shipped queue-worker.js. (Three pools on one queue only show the three targets; use one.)
+ */
 export function addSpotFleetAutoscalerExample(app: App): Stack {
   const stack = new Stack(app, 'SpotFleetAutoscalerExample', {
-    description: 'cdk-compute-patterns: Spot Fleet sized from SQS queue depth',
+    description: 'cdk-compute-patterns: Spot Fleet and Auto Scaling group sized from SQS queue depth',
   });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
   const jobs = new QueueWithDlq(stack, 'Jobs', { visibilityTimeout: Duration.minutes(5) });
   jobs.addDeadLetterAlarm();
+  const worker = new Asset(stack, 'QueueWorker', { path: QUEUE_WORKER });
+
+  const fleetUserData = ec2.UserData.forLinux();
   const autoscaler = new SpotFleetAutoscaler(stack, 'Autoscaler', {
     queue: jobs.queue,
-    fleet: { vpc, workerCommands: EXAMPLE_WORKER },
-    backlogPerWorker: 1,
+    // The fleet exports QUEUE_URL, AWS_REGION and the autoscaler's worker environment before these commands.
+    fleet: {
+      vpc,
+      userData: fleetUserData,
+      workerCommands: ['echo "queue worker installed by the lines above"'],
+    },
     minWorkers: 0,
     maxWorkers: 10,
-    scaleInMode: ScaleInMode.WORKERS_EXIT_WHEN_IDLE,
+  });
+  grantWorkerDownload(worker, autoscaler.workerFleet!.instanceRole);
+  // Installed before workerCommands run; the exported variables are in the environment then.
+  installQueueWorker(fleetUserData, worker, {
+    QUEUE_URL: '$QUEUE_URL',
+    AWS_REGION: '$AWS_REGION',
+    WORKER_SCALE_IN: '$WORKER_SCALE_IN',
+    WORKER_IDLE_SECONDS: '$WORKER_IDLE_SECONDS',
+    WORKER_SHUTDOWN_ON_IDLE: '$WORKER_SHUTDOWN_ON_IDLE',
   });
   autoscaler.addErrorAlarm();
+
+  addWorkerGroup(stack, vpc, jobs, worker).addErrorAlarm();
+  addWorkerService(stack, vpc, jobs).addErrorAlarm();
   return stack;
 }

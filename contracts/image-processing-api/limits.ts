@@ -37,6 +37,27 @@ export interface ImageLimits {
   readonly maxOutputDimension: number;
   /** Largest response body in bytes (base64 included): Lambda refuses a response above 6 MB. */
   readonly maxResponseBytes: number;
+  /**
+   * Largest image, in pixels, that any step of an operation may produce (a 90° turn, an enlargement, a
+   * rotation's bounding box). Checked from the input's header before decoding, so a request that would
+   * exhaust the function's memory is refused instead of killing the sandbox.
+   */
+  readonly maxOutputPixels: number;
+}
+
+/** Function memory assumed when Lambda does not say (local runs): the construct's default. */
+export const DEFAULT_MEMORY_MIB = 1536;
+/** Memory kept for Node, the request and response buffers and sharp's cache. */
+const RESERVED_MIB = 256;
+/**
+ * Peak bytes per output pixel: a 4-band float image (recomb works in float) plus its 8-bit copy and the
+ * input region libvips keeps for a rotation.
+ */
+const BYTES_PER_OUTPUT_PIXEL = 24;
+
+/** The output-pixel budget that fits a function of `memoryMiB` (≈ 56 MP at 1536 MiB, 11 MP at 512 MiB). */
+export function outputPixelsFor(memoryMiB: number): number {
+  return Math.floor((Math.max(memoryMiB - RESERVED_MIB, 128) * 1024 * 1024) / BYTES_PER_OUTPUT_PIXEL);
 }
 
 export const DEFAULT_LIMITS: ImageLimits = {
@@ -46,6 +67,7 @@ export const DEFAULT_LIMITS: ImageLimits = {
   maxInputPixels: 40_000_000,
   maxOutputDimension: 8192,
   maxResponseBytes: LAMBDA_PAYLOAD_LIMIT_BYTES - RESPONSE_ENVELOPE_BYTES,
+  maxOutputPixels: outputPixelsFor(DEFAULT_MEMORY_MIB),
 };
 
 /** Environment variable per limit, as the construct sets them. */
@@ -55,6 +77,7 @@ export const IMAGE_API_LIMIT_ENV: Record<keyof ImageLimits, string> = {
   maxInputPixels: 'MAX_INPUT_PIXELS',
   maxOutputDimension: 'MAX_OUTPUT_DIMENSION',
   maxResponseBytes: 'MAX_RESPONSE_BYTES',
+  maxOutputPixels: 'MAX_OUTPUT_PIXELS',
 };
 
 /** Characters of base64 for `bytes` bytes. */
@@ -62,9 +85,16 @@ export function base64Length(bytes: number): number {
   return Math.ceil(bytes / 3) * 4;
 }
 
-/** Limits from the environment; a malformed value fails loudly at cold start instead of being ignored. */
+/** Set by Lambda itself: the function's memory in MiB. */
+const LAMBDA_MEMORY_ENV = 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE';
+
+/**
+ * Limits from the environment; a malformed value fails loudly at cold start instead of being ignored.
+ * Without MAX_OUTPUT_PIXELS the output-pixel budget is fitted to the memory Lambda reports.
+ */
 export function limitsFromEnv(env: Record<string, string | undefined>): ImageLimits {
-  const limits: Record<string, number> = { ...DEFAULT_LIMITS };
+  const memory = Number(env[LAMBDA_MEMORY_ENV]);
+  const limits: Record<string, number> = { ...DEFAULT_LIMITS, ...(memory > 0 ? { maxOutputPixels: outputPixelsFor(memory) } : {}) };
   for (const [key, name] of Object.entries(IMAGE_API_LIMIT_ENV)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;

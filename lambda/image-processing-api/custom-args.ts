@@ -1,4 +1,4 @@
-import { badRequest, ImageApiError } from './errors';
+import { badRequest, describeValue, ImageApiError } from './errors';
 
 /**
  * `convert`'s `customArgs`, parsed against an allow-list. The original service handed these strings to
@@ -53,19 +53,21 @@ export const ALLOWED_CUSTOM_ARGS = [
   '-strip',
 ];
 
-const NAMED_COLORS: Record<string, readonly [number, number, number]> = {
-  black: [0, 0, 0],
-  white: [255, 255, 255],
-  red: [255, 0, 0],
-  green: [0, 128, 0],
-  lime: [0, 255, 0],
-  blue: [0, 0, 255],
-  yellow: [255, 255, 0],
-  cyan: [0, 255, 255],
-  magenta: [255, 0, 255],
-  gray: [128, 128, 128],
-  grey: [128, 128, 128],
-};
+/** Looked up through a Map: a client's `__proto__` or `constructor` is an unknown colour, not an object. */
+const NAMED_COLORS: ReadonlyMap<string, readonly [number, number, number]> = new Map([
+  ['black', [0, 0, 0]],
+  ['white', [255, 255, 255]],
+  ['red', [255, 0, 0]],
+  ['green', [0, 128, 0]],
+  ['lime', [0, 255, 0]],
+  ['blue', [0, 0, 255]],
+  ['yellow', [255, 255, 0]],
+  ['cyan', [0, 255, 255]],
+  ['magenta', [255, 0, 255]],
+  ['gray', [128, 128, 128]],
+  ['grey', [128, 128, 128]],
+]);
+const IMAGEMAGICK_DEFAULT_FILL = NAMED_COLORS.get('black')!;
 
 function rejected(argument: string, message: string): ImageApiError {
   return badRequest('disallowed_argument', `customArgs: ${message}`, { argument });
@@ -77,10 +79,10 @@ export function customArgTokens(customArgs: unknown): string[] {
   let tokens: unknown[];
   if (typeof customArgs === 'string') tokens = customArgs.split(/\s+/).filter((t) => t.length > 0);
   else if (Array.isArray(customArgs)) tokens = customArgs;
-  else throw badRequest('invalid_field', 'customArgs must be an array of strings, e.g. ["-negate"]');
+  else throw badRequest('invalid_field', `customArgs must be an array of strings, e.g. ["-negate"] (got ${describeValue(customArgs)})`);
   if (tokens.length > MAX_CUSTOM_ARGS) throw badRequest('invalid_field', `customArgs has ${tokens.length} items; at most ${MAX_CUSTOM_ARGS} are allowed`);
   return tokens.map((token, i) => {
-    if (typeof token !== 'string') throw badRequest('invalid_field', `customArgs[${i}] must be a string`);
+    if (typeof token !== 'string') throw badRequest('invalid_field', `customArgs[${i}] must be a string (got ${describeValue(token)})`);
     if (token.length > MAX_TOKEN_LENGTH) {
       throw rejected(token.slice(0, MAX_TOKEN_LENGTH), `argument ${i} is longer than ${MAX_TOKEN_LENGTH} characters`);
     }
@@ -99,14 +101,14 @@ function percentOf(option: string, value: string | undefined, max = 100): number
 
 function colorOf(value: string | undefined): readonly [number, number, number] {
   if (value === undefined) throw rejected('-fill', "'-fill' needs a color, e.g. black, white or #rrggbb");
-  const named = NAMED_COLORS[value.toLowerCase()];
+  const named = NAMED_COLORS.get(value.toLowerCase());
   if (named) return named;
   const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value);
   if (hex) {
     const digits = hex[1].length === 3 ? [...hex[1]].map((d) => d + d).join('') : hex[1];
     return [0, 2, 4].map((i) => parseInt(digits.slice(i, i + 2), 16)) as unknown as [number, number, number];
   }
-  throw rejected(value, `'-fill' color '${value}' is not allowed; use ${Object.keys(NAMED_COLORS).join(', ')} or #rrggbb`);
+  throw rejected(value, `'-fill' color '${value}' is not allowed; use ${[...NAMED_COLORS.keys()].join(', ')} or #rrggbb`);
 }
 
 function resizeOf(value: string | undefined, maxDimension: number): Filter {
@@ -137,7 +139,7 @@ export function parseCustomArgs(customArgs: unknown, maxOutputDimension: number)
   const tokens = customArgTokens(customArgs);
   const filters: Filter[] = [];
   let quality: number | undefined;
-  let fill: readonly [number, number, number] = NAMED_COLORS.black; // ImageMagick's default fill
+  let fill = IMAGEMAGICK_DEFAULT_FILL;
   let pendingFill: string | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const option = tokens[i];

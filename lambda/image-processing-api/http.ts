@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ImageApiError } from './errors';
+import { describeValue, ImageApiError } from './errors';
 import { formatFromMimeType, ImageFormat, MIME_TYPES } from './formats';
 import { ImageLimits } from '../../contracts/image-processing-api/limits';
-import { OperationResult, runOperation } from './operations';
+import { DEFAULT_RUN_OPTIONS, OperationResult, RunOptions, runOperation } from './operations';
 import { ImageRequest, parseRequestBody } from './protocol';
 
 /** What the HTTP adapter needs besides the event. */
@@ -10,6 +10,8 @@ export interface HttpContext {
   readonly limits: ImageLimits;
   /** Origins allowed to call the API from a browser (`*` allows any). */
   readonly allowedOrigins: readonly string[];
+  /** Seconds the invocation has left, when the platform says (Lambda's context); bounds sharp's timeout. */
+  readonly secondsLeft?: () => number;
   readonly log: {
     info(message: string, extra?: Record<string, unknown>): void;
     warn(message: string, extra?: Record<string, unknown>): void;
@@ -24,24 +26,41 @@ export interface Negotiated {
   readonly format?: ImageFormat;
 }
 
+/** Media ranges answered with the original protocol's JSON. */
+const JSON_RANGES: ReadonlySet<string> = new Set(['*/*', 'application/*', 'application/json']);
+
 /**
- * Reads the Accept header. The highest-quality media range wins (ties: the first listed): an `image/...`
- * range asks for raw image bytes; anything else (JSON, `*` / `*`, none) gets the original base64 JSON.
+ * Reads the Accept header: the highest-quality media range this API can produce wins (ties: the first
+ * listed). `image/*` or a supported `image/...` type asks for raw image bytes; JSON, `application/*`,
+ * `*` / `*` or no header get the original base64 JSON. `undefined` when no range names anything the API
+ * can produce (e.g. only `image/bmp` or `text/html`): the caller answers 406.
  */
-export function negotiate(accept: string | undefined): Negotiated {
-  if (!accept) return { image: false };
+export function negotiate(accept: string | undefined): Negotiated | undefined {
+  if (!accept || accept.trim() === '') return { image: false };
   const ranges = accept
     .split(',')
+    .slice(0, 64)
     .map((part, index) => {
       const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
-      const q = params.map((p) => /^q=([0-9.]+)$/.exec(p)).find((m) => m !== null);
+      const q = params.map((p) => /^q=([0-9.]{1,6})$/.exec(p)).find((m) => m !== null);
       return { type, q: q ? Number(q[1]) : 1, index };
     })
     .filter((r) => r.type && r.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index);
-  const best = ranges[0];
-  if (!best || !best.type.startsWith('image/')) return { image: false };
-  return { image: true, format: best.type === 'image/*' ? undefined : formatFromMimeType(best.type) };
+  for (const { type } of ranges) {
+    if (JSON_RANGES.has(type)) return { image: false };
+    if (type === 'image/*') return { image: true };
+    const format = formatFromMimeType(type);
+    if (format) return { image: true, format };
+  }
+  return undefined;
+}
+
+/** sharp's timeout for this request: the default, cut to the invocation's time left minus 2 s to answer. */
+export function runOptions(context: Pick<HttpContext, 'secondsLeft'>): RunOptions {
+  const left = context.secondsLeft?.();
+  if (left === undefined || !Number.isFinite(left)) return DEFAULT_RUN_OPTIONS;
+  return { timeoutSeconds: Math.max(1, Math.min(DEFAULT_RUN_OPTIONS.timeoutSeconds, Math.floor(left - 2))) };
 }
 
 function header(event: APIGatewayProxyEvent, name: string): string | undefined {
@@ -98,7 +117,8 @@ function respond(result: OperationResult, wanted: Negotiated, limits: ImageLimit
       isBase64Encoded: true,
     };
   }
-  return json(200, base64, cors);
+  // Base64 needs no JSON escaping: quoting it is JSON.stringify without a second pass over megabytes.
+  return { ...json(200, '', cors), body: `"${base64}"` };
 }
 
 /**
@@ -140,8 +160,16 @@ export async function handleApiRequest(event: APIGatewayProxyEvent, context: Htt
     const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
     const request: ImageRequest = parseRequestBody(body, context.limits);
     operation = request.operation;
-    const wanted = negotiate(header(event, 'accept'));
-    const result = await runOperation(wanted.format && !request.outputFormat ? { ...request, outputFormat: wanted.format } : request, context.limits);
+    const accept = header(event, 'accept');
+    const wanted = negotiate(accept);
+    if (!wanted) {
+      throw new ImageApiError(
+        406,
+        'not_acceptable',
+        `Accept ${describeValue(accept, 80)} names nothing this API produces; accept application/json (base64 in JSON), image/* or one of ${Object.values(MIME_TYPES).join(', ')}`,
+      );
+    }
+    const result = await runOperation(wanted.format && !request.outputFormat ? { ...request, outputFormat: wanted.format } : request, context.limits, runOptions(context));
     const response = respond(result, wanted, context.limits, cors);
     context.log.info('request served', {
       operation,

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import sharp from 'sharp';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handleApiRequest, HttpContext } from './http';
 import { limitsFromEnv } from '../../contracts/image-processing-api/limits';
@@ -8,6 +9,10 @@ import { limitsFromEnv } from '../../contracts/image-processing-api/limits';
  * event and the environment; the decisions live in protocol.ts, custom-args.ts, operations.ts and http.ts.
  */
 const logger = new Logger({ serviceName: 'image-processing-api' });
+
+// Every request brings new bytes, so libvips' operation cache never hits; it would only hold up to 50 MB
+// that the output-pixel budget (limits.ts) counts on being free.
+sharp.cache(false);
 
 const context: HttpContext = {
   limits: limitsFromEnv(process.env),
@@ -23,5 +28,6 @@ const context: HttpContext = {
 };
 
 export async function handler(event: APIGatewayProxyEvent, lambdaContext?: Context): Promise<APIGatewayProxyResult> {
-  return handleApiRequest(event, context, lambdaContext?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown');
+  const secondsLeft = lambdaContext?.getRemainingTimeInMillis ? () => lambdaContext.getRemainingTimeInMillis() / 1000 : undefined;
+  return handleApiRequest(event, { ...context, secondsLeft }, lambdaContext?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown');
 }

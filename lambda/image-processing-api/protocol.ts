@@ -1,4 +1,4 @@
-import { badRequest, ImageApiError } from './errors';
+import { badRequest, describeValue, ImageApiError } from './errors';
 import { formatFromExtension, ImageFormat } from './formats';
 import { ImageLimits, Operation, OPERATIONS } from '../../contracts/image-processing-api/limits';
 
@@ -61,7 +61,7 @@ function dimension(field: string, value: unknown, max: number): number | undefin
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) {
-    throw badRequest('invalid_dimension', `${field} must be a whole number from 1 to ${max} (got ${JSON.stringify(value)?.slice(0, 20)})`, { field });
+    throw badRequest('invalid_dimension', `${field} must be a whole number from 1 to ${max} (got ${describeValue(value, 20)})`, { field });
   }
   return n;
 }
@@ -83,27 +83,29 @@ export function parseRequestBody(body: string | null | undefined, limits: ImageL
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw badRequest('invalid_json', 'The request body must be a JSON object such as {"operation":"ping"}');
   }
-  const fields = parsed as Record<string, unknown>;
-  const operation = fields.operation;
+  // Only the object's own fields count: a name inherited from Object.prototype is not a field.
+  const own = parsed as Record<string, unknown>;
+  const field = (name: string): unknown => (Object.hasOwn(own, name) ? own[name] : undefined);
+  const operation = field('operation');
   if (typeof operation !== 'string' || !(OPERATIONS as readonly string[]).includes(operation)) {
     throw badRequest(
       'unknown_operation',
       operation === undefined
         ? `The request has no "operation"; use one of ${OPERATIONS.join(', ')}`
-        : `Unknown operation ${JSON.stringify(operation).slice(0, 40)}; use one of ${OPERATIONS.join(', ')}`,
+        : `Unknown operation ${describeValue(operation)}; use one of ${OPERATIONS.join(', ')}`,
     );
   }
   const op = operation as Operation;
-  if (NEEDS_IMAGE.has(op) && (fields.base64Image === undefined || fields.base64Image === null || fields.base64Image === '')) {
+  if (NEEDS_IMAGE.has(op) && (field('base64Image') === undefined || field('base64Image') === null || field('base64Image') === '')) {
     throw badRequest('missing_image', `Invalid ${op} request: no "base64Image" field supplied`);
   }
   return {
     operation: op,
-    image: NEEDS_IMAGE.has(op) ? decodeBase64Image(fields.base64Image, limits.maxInputBytes) : undefined,
-    inputFormat: fields.inputExtension ? formatFromExtension('inputExtension', fields.inputExtension) : undefined,
-    outputFormat: fields.outputExtension ? formatFromExtension('outputExtension', fields.outputExtension) : undefined,
-    width: dimension('width', fields.width, limits.maxOutputDimension),
-    height: dimension('height', fields.height, limits.maxOutputDimension),
-    customArgs: fields.customArgs,
+    image: NEEDS_IMAGE.has(op) ? decodeBase64Image(field('base64Image'), limits.maxInputBytes) : undefined,
+    inputFormat: field('inputExtension') ? formatFromExtension('inputExtension', field('inputExtension')) : undefined,
+    outputFormat: field('outputExtension') ? formatFromExtension('outputExtension', field('outputExtension')) : undefined,
+    width: dimension('width', field('width'), limits.maxOutputDimension),
+    height: dimension('height', field('height'), limits.maxOutputDimension),
+    customArgs: field('customArgs'),
   };
 }

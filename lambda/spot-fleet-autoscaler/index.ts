@@ -94,6 +94,7 @@ export async function handler(_event?: unknown, _context?: unknown, now: () => n
       reason: plan.skippedBecause ? `${plan.decision.reason} (not applied: ${plan.skippedBecause})` : plan.decision.reason,
       dryRun: config.dryRun,
       scaleInMode: config.scaleInMode,
+      preset: config.preset,
     });
     metrics.addMetric(METRIC_NAMES.backlog, MetricUnit.Count, plan.decision.backlog);
     metrics.addMetric(METRIC_NAMES.currentCapacity, MetricUnit.Count, plan.decision.currentWorkers);

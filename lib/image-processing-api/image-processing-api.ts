@@ -15,6 +15,7 @@ import { withFunctionOptions } from '../core/builders';
 import {
   base64Length,
   DEFAULT_LIMITS,
+  DEFAULT_MEMORY_MIB,
   IMAGE_API_LIMIT_ENV,
   IMAGE_API_OPERATIONS,
 } from '../../contracts/image-processing-api/limits';
@@ -105,7 +106,7 @@ export class ImageProcessingApi extends Construct {
       description: 'Image operations (ping, getDimensions, identify, resize, thumbnail, convert, getSample) with sharp',
       // The asset ships sharp's linux-x64 (glibc) binaries; see lambda/image-processing-api/bundle.config.mjs.
       architecture: lambda.Architecture.X86_64,
-      memorySize: 1536,
+      memorySize: DEFAULT_MEMORY_MIB,
       timeout: Duration.seconds(28),
       logRetention: retention,
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
@@ -117,6 +118,7 @@ export class ImageProcessingApi extends Construct {
         [IMAGE_API_LIMIT_ENV.maxInputPixels]: String(limits.maxInputPixels),
         [IMAGE_API_LIMIT_ENV.maxOutputDimension]: String(limits.maxOutputDimension),
         [IMAGE_API_LIMIT_ENV.maxResponseBytes]: String(DEFAULT_LIMITS.maxResponseBytes),
+        ...(limits.maxOutputPixels === undefined ? {} : { [IMAGE_API_LIMIT_ENV.maxOutputPixels]: String(limits.maxOutputPixels) }),
       },
     }, limits.imageFunction));
     this.imageFunction = this.handler.function;

@@ -78,6 +78,12 @@ export interface ImageProcessingApiProps {
    */
   readonly maxOutputDimension?: number;
   /**
+   * Largest image, in pixels, one request may produce at any step (an enlargement, a rotation's bounding
+   * box); larger results get a 422 before any pixel is decoded. Raise it with `imageFunctionProps.memorySize`.
+   * @default - fitted to the image function's memory: (memory − 256 MiB) ÷ 24 bytes per pixel, 55924053 at 1536 MiB
+   */
+  readonly maxOutputPixels?: number;
+  /**
    * Settings of the image function, merged over its defaults: 1536 MiB (at least 512: sharp decodes in memory;
    * CPU grows with memory and sharp uses every core), 28 s (at most 29: API Gateway gives up then), x86_64.
    * `architecture` ARM_64 is refused while the asset ships only sharp's linux-x64 binaries.

@@ -9,7 +9,14 @@ import { validateFunctionOptions } from '../core/builders';
 import { FunctionOptions } from '../core/function-options';
 import { regionMismatches } from '../core/placement';
 import { PropsValidator } from '../core/props-validator';
-import { DEFAULT_LIMITS, EVENT_ENVELOPE_BYTES, IMAGE_API_LIMIT_ENV, LAMBDA_PAYLOAD_LIMIT_BYTES } from '../../contracts/image-processing-api/limits';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MEMORY_MIB,
+  EVENT_ENVELOPE_BYTES,
+  IMAGE_API_LIMIT_ENV,
+  LAMBDA_PAYLOAD_LIMIT_BYTES,
+  outputPixelsFor,
+} from '../../contracts/image-processing-api/limits';
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 
 /** The limits the handler gets, with every default filled in, and the image function's settings. */
@@ -19,6 +26,8 @@ export interface ResolvedLimits {
   readonly maxInputBytes: number;
   readonly maxInputPixels: number;
   readonly maxOutputDimension: number;
+  /** Undefined when `memorySize` is a token: the handler then fits it to the memory Lambda reports. */
+  readonly maxOutputPixels?: number;
 }
 
 /** Checks every prop (throwing one error that lists every problem) and returns the handler's limits. */
@@ -32,6 +41,7 @@ export function validateProps(scope: IConstruct, props: ImageProcessingApiProps)
     v.renamed({ name: 'maxInputSize', value: maxInputSize }, { name: 'maxInputBytes', value: props.maxInputBytes }) ?? DEFAULT_LIMITS.maxInputBytes;
   v.wholeNumber('maxInputPixels', props.maxInputPixels, 1, 268_402_689, "sharp's own ceiling is 0x3FFF × 0x3FFF pixels");
   v.wholeNumber('maxOutputDimension', props.maxOutputDimension, 1, 16384, 'larger outputs cannot be returned within 6 MB anyway');
+  v.wholeNumber('maxOutputPixels', props.maxOutputPixels, 1, 268_402_689, "sharp's own ceiling is 0x3FFF × 0x3FFF pixels");
   v.wholeNumber('throttlingRateLimit', props.throttlingRateLimit, 1, 10000, 'the account default is 10000 requests per second');
   v.wholeNumber('throttlingBurstLimit', props.throttlingBurstLimit, 1, 5000, 'the account default burst is 5000');
   v.wholeNumber('dailyQuotaPerApiKey', props.dailyQuotaPerApiKey, 1, 1_000_000_000, 'use a daily request count');
@@ -60,6 +70,8 @@ export function validateProps(scope: IConstruct, props: ImageProcessingApiProps)
       { name: 'reservedConcurrentExecutions', value: props.reservedConcurrentExecutions },
     ),
   };
+  // maxOutputPixels' default is fitted to the memory the function really gets.
+  const memory = imageFunction.memorySize ?? DEFAULT_MEMORY_MIB;
   checkDomains(v, scope, props);
   if (props.dailyQuotaPerApiKey !== undefined && props.authorization !== ImageApiAuthorization.API_KEY) {
     v.problem('dailyQuotaPerApiKey applies only with authorization: ImageApiAuthorization.API_KEY');
@@ -79,6 +91,7 @@ export function validateProps(scope: IConstruct, props: ImageProcessingApiProps)
     maxInputBytes,
     maxInputPixels: props.maxInputPixels ?? DEFAULT_LIMITS.maxInputPixels,
     maxOutputDimension: props.maxOutputDimension ?? DEFAULT_LIMITS.maxOutputDimension,
+    maxOutputPixels: props.maxOutputPixels ?? (Token.isUnresolved(memory) ? undefined : outputPixelsFor(memory)),
   };
 }
 

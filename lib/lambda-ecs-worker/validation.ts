@@ -115,7 +115,7 @@ export function validateProps(
       props.bucket,
       "CDK configures S3 notifications in the bucket's stack, and a launcher in another stack makes a dependency cycle between the two stacks",
       "Create the LambdaEcsWorker in the bucket's stack, import the bucket into this stack by name " +
-        "(s3.Bucket.fromBucketName(this, 'Scenes', name)), or set `trigger: SceneTrigger.EVENTBRIDGE`",
+        "(s3.Bucket.fromBucketName(this, 'Scenes', name)), or trigger the launcher from EventBridge (`trigger: SceneTrigger.EVENTBRIDGE`)",
     );
   if (crossStackBucket) v.problem(crossStackBucket);
   v.wholeNumber('maxWorkers', props.maxWorkers, 1, 1000);

@@ -6,16 +6,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_QUEUE_DEPTH_POLICY, QueueDepthPolicy, validateQueueDepthPolicy } from '../../contracts/queue-depth-policy';
-import { ENV, ScaleInMode } from '../../contracts/spot-fleet-autoscaler/config';
+import { DEFAULT_QUEUE_DEPTH_POLICY, QUEUE_DEPTH_PRESETS, QueueDepthPolicy, validateQueueDepthPolicy } from '../../contracts/queue-depth-policy';
+import { ENV } from '../../contracts/spot-fleet-autoscaler/config';
+import { WORKER_CLI_ENV, workerScaleIn } from '../../contracts/spot-fleet-autoscaler/worker-env';
 import { acknowledgePolicyWildcards, PrebundledFunction, regionMismatches } from '../core';
 import { validateFunctionOptions, withFunctionOptions } from '../core/builders';
 import { FunctionOptions } from '../core/function-options';
 import { PropsValidator } from '../core/props-validator';
-import { ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
+import { ScaleInMode, ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
-
-export { ScaleInMode };
 
 /** Props for {@link SpotFleetAutoscaler}. */
 export interface SpotFleetAutoscalerProps {
@@ -34,9 +33,16 @@ export interface SpotFleetAutoscalerProps {
    */
   readonly fleet?: WorkerFleetOptions;
   /**
+   * How eagerly the pool follows its queue: sets `backlogPerWorker`, `scaleInCooldown`,
+   * `idleBeforeScaleIn`, `scaleInHysteresisWorkers` and `workerIdleTimeout` (each prop given overrides the
+   * preset's value). Measured in docs/spot-fleet-autoscaler.md.
+   * @default ScalingPreset.BALANCED
+   */
+  readonly preset?: ScalingPreset;
+  /**
    * Backlog (visible + in-flight messages) one worker should own: desired = ceil(backlog ÷ this).
    * For one message per worker at a time, 1; for workers with N parallel slots, N.
-   * @default 1
+   * @default - the preset's: 1 (balanced, latency-first), 4 (cost-first)
    */
   readonly backlogPerWorker?: number;
   /**
@@ -51,23 +57,25 @@ export interface SpotFleetAutoscalerProps {
   readonly maxWorkers?: number;
   /**
    * Time after any capacity change before the pool may shrink. Scale-out never waits.
-   * @default Duration.minutes(5)
+   * @default - the preset's: 5 min (balanced), 2 min (cost-first), 10 min (latency-first)
    */
   readonly scaleInCooldown?: Duration;
   /**
    * Time the queue must stay empty before the pool shrinks to `minWorkers`.
-   * @default Duration.minutes(5)
+   * @default - the preset's: 5 min (balanced), 1 min (cost-first), 10 min (latency-first)
    */
   readonly idleBeforeScaleIn?: Duration;
   /**
    * Shrink only when the target is at least this many workers below the current size (hysteresis).
-   * @default 1
+   * @default - the preset's: 1 (balanced, cost-first), 2 (latency-first)
    */
   readonly scaleInHysteresisWorkers?: number;
   /**
-   * How a Spot Fleet target shrinks. Use WORKERS_EXIT_WHEN_IDLE when the workers use the IdleExit helper
-   * (see docs/spot-fleet-autoscaler.md): in the benchmark it avoids nearly all lost job runs.
-   * @default ScaleInMode.TERMINATE_INSTANCES
+   * How the pool shrinks. The default never kills a busy worker: a Spot Fleet is lowered with
+   * `noTermination` and its workers exit when idle; an Auto Scaling group's or ECS service's workers
+   * protect themselves while busy. `TERMINATE_INSTANCES` is an explicit opt-in for workers that cannot
+   * cooperate (busy workers are killed; their jobs run again).
+   * @default - WORKERS_EXIT_WHEN_IDLE for a Spot Fleet, PROTECT_BUSY_WORKERS for an Auto Scaling group or ECS service
    */
   readonly scaleInMode?: ScaleInMode;
   /**
@@ -76,6 +84,13 @@ export interface SpotFleetAutoscalerProps {
    * @default Duration.minutes(1)
    */
   readonly scalingInterval?: Duration;
+  /**
+   * How long a worker waits without a message before it exits (Spot Fleet) or releases its scale-in
+   * protection (Auto Scaling group, ECS service). Passed to the workers as `WORKER_IDLE_SECONDS`
+   * (`workerEnvironment`; set in a created fleet's user data). Keep it ≥ the schedule's interval.
+   * @default - the preset's: 3 min (balanced), 1 min (cost-first), 10 min (latency-first)
+   */
+  readonly workerIdleTimeout?: Duration;
   /**
    * How often the autoscaler runs.
    * @deprecated use `scalingInterval` (a Duration); giving both is an error
@@ -105,6 +120,32 @@ export interface SpotFleetAutoscalerProps {
 }
 
 const SERVICE_NAME = 'spot-fleet-autoscaler';
+
+/** Named trade-offs between wait and cost (the presets of the shared queue-depth policy). */
+export enum ScalingPreset {
+  /** Fewest instance-hours: four messages per worker (jobs queue a little), shrink and leave a minute after the queue empties. */
+  COST_FIRST = 'cost-first',
+  /** One message per worker, five quiet minutes before shrinking, workers leave after 3 idle minutes. */
+  BALANCED = 'balanced',
+  /** Shortest waits: one message per worker, workers kept ten minutes after the queue empties. */
+  LATENCY_FIRST = 'latency-first',
+}
+
+/** The settings a {@link ScalingPreset} stands for. */
+export interface ScalingPresetSettings {
+  /** What it trades, in one line. */
+  readonly summary: string;
+  /** Backlog one worker owns. */
+  readonly backlogPerWorker: number;
+  /** No shrinking this long after a change. */
+  readonly scaleInCooldown: Duration;
+  /** The queue stays empty this long before the pool shrinks to its minimum. */
+  readonly idleBeforeScaleIn: Duration;
+  /** Shrink only this many workers below the current size or more. */
+  readonly scaleInHysteresisWorkers: number;
+  /** A worker exits or releases its protection after this long without a message. */
+  readonly workerIdleTimeout: Duration;
+}
 
 /**
  * Sizes a worker pool from the depth of the queue it consumes, every minute, with the house's
@@ -147,21 +188,49 @@ export class SpotFleetAutoscaler extends Construct {
   public readonly autoscalerName: string;
   /** Whether the autoscaler only logs. */
   public readonly dryRun: boolean;
-  /** How a Spot Fleet target shrinks. */
+  /** How the pool shrinks. */
   public readonly scaleInMode: ScaleInMode;
+  /** The preset the policy starts from. */
+  public readonly preset: ScalingPreset;
+  /** Seconds a worker waits idle before it exits or releases its protection. */
+  public readonly workerIdleSeconds: number;
+  /**
+   * What the workers need to cooperate with this autoscaler's scale-in, as environment variables for
+   * `assets/spot-fleet-worker/queue-worker.js`: `WORKER_SCALE_IN` (workers-exit, protect-instance,
+   * protect-task or none) and `WORKER_IDLE_SECONDS`. A created fleet's user data exports them; put them in
+   * your launch template or container otherwise.
+   */
+  public readonly workerEnvironment: { [name: string]: string };
+
+  /** The settings behind a preset. */
+  public static presetSettings(preset: ScalingPreset): ScalingPresetSettings {
+    const p = QUEUE_DEPTH_PRESETS[preset];
+    return {
+      summary: p.summary,
+      backlogPerWorker: p.backlogPerWorker,
+      scaleInCooldown: Duration.seconds(p.scaleInCooldownSeconds),
+      idleBeforeScaleIn: Duration.seconds(p.idleSecondsBeforeScaleIn),
+      scaleInHysteresisWorkers: p.scaleInHysteresisWorkers,
+      workerIdleTimeout: Duration.seconds(p.workerIdleSeconds),
+    };
+  }
 
   constructor(scope: Construct, id: string, props: SpotFleetAutoscalerProps) {
     super(scope, id);
     const v = new PropsValidator(this, 'SpotFleetAutoscaler');
+    this.preset = props.preset ?? ScalingPreset.BALANCED;
+    const preset = QUEUE_DEPTH_PRESETS[this.preset];
+    if (!preset) v.problem(`\`preset\` must be one of ${Object.values(ScalingPreset).join(', ')} (got '${props.preset}')`);
     this.policy = {
-      backlogPerWorker: props.backlogPerWorker ?? DEFAULT_QUEUE_DEPTH_POLICY.backlogPerWorker,
+      backlogPerWorker: props.backlogPerWorker ?? preset?.backlogPerWorker,
       minWorkers: props.minWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.minWorkers,
       maxWorkers: props.maxWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.maxWorkers,
-      scaleInCooldownSeconds: v.duration('scaleInCooldown', props.scaleInCooldown) ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInCooldownSeconds,
-      idleSecondsBeforeScaleIn: v.duration('idleBeforeScaleIn', props.idleBeforeScaleIn) ?? DEFAULT_QUEUE_DEPTH_POLICY.idleSecondsBeforeScaleIn,
-      scaleInHysteresisWorkers: props.scaleInHysteresisWorkers ?? DEFAULT_QUEUE_DEPTH_POLICY.scaleInHysteresisWorkers,
+      scaleInCooldownSeconds: v.duration('scaleInCooldown', props.scaleInCooldown) ?? preset?.scaleInCooldownSeconds,
+      idleSecondsBeforeScaleIn: v.duration('idleBeforeScaleIn', props.idleBeforeScaleIn) ?? preset?.idleSecondsBeforeScaleIn,
+      scaleInHysteresisWorkers: props.scaleInHysteresisWorkers ?? preset?.scaleInHysteresisWorkers,
     };
-    v.problems(validateQueueDepthPolicy(this.policy, Token.isUnresolved).map(toPropNames));
+    this.workerIdleSeconds = v.duration('workerIdleTimeout', props.workerIdleTimeout, { min: Duration.seconds(1) }) ?? preset?.workerIdleSeconds;
+    if (preset) v.problems(validateQueueDepthPolicy(this.policy, Token.isUnresolved).map(toPropNames));
     v.problems(
       regionMismatches(this, [
         { prop: 'queue', arn: props.queue.queueArn, why: "the autoscaler reads the queue's depth with an SQS client of its own region" },
@@ -170,7 +239,6 @@ export class SpotFleetAutoscaler extends Construct {
     if ((props.target === undefined) === (props.fleet === undefined)) {
       v.problem('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
     }
-    this.scaleInMode = props.scaleInMode ?? ScaleInMode.TERMINATE_INSTANCES;
     v.duration('scalingInterval', props.scalingInterval, { min: Duration.minutes(1), max: Duration.hours(1), unit: 'minutes' });
     if (props.scalingInterval && props.schedule) v.problem('`schedule` is the deprecated form of `scalingInterval`, and both are given: give only `scalingInterval`');
     validateFunctionOptions(v, 'autoscalerFunctionProps', props.autoscalerFunctionProps, {
@@ -182,21 +250,38 @@ export class SpotFleetAutoscaler extends Construct {
     this.dryRun = props.dryRun ?? false;
     this.metricNamespace = props.metricNamespace ?? 'CdkComputePatterns/Autoscaler';
     this.autoscalerName = props.autoscalerName ?? Names.uniqueId(this);
+    // A created fleet's user data carries the worker environment, which depends on the mode: a Spot
+    // Fleet's default mode is known before the fleet exists.
+    const fleetMode = props.scaleInMode ?? ScaleInMode.WORKERS_EXIT_WHEN_IDLE;
     if (props.fleet) {
       this.workerFleet = new WorkerSpotFleet(this, 'Fleet', {
         ...props.fleet,
         initialCapacity: props.fleet.initialCapacity ?? this.policy.minWorkers,
         queue: props.queue,
+        workerEnvironment: {
+          [WORKER_CLI_ENV.scaleIn]: workerScaleIn(ScalingTargetKind.SPOT_FLEET, fleetMode),
+          [WORKER_CLI_ENV.idleSeconds]: String(this.workerIdleSeconds),
+          [WORKER_CLI_ENV.shutdownOnIdle]: String(fleetMode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE),
+        },
       });
     }
     const target = props.target ?? ScalingTarget.workerSpotFleet(this.workerFleet!);
     this.target = target.bind(this);
-    if (this.scaleInMode === ScaleInMode.WORKERS_EXIT_WHEN_IDLE && this.target.kind !== ScalingTargetKind.SPOT_FLEET) {
-      throw new Error(
-        `Invalid SpotFleetAutoscaler props at ${this.node.path}: \`scaleInMode\` WORKERS_EXIT_WHEN_IDLE needs a Spot Fleet target ` +
-          `(got ${this.target.kind}); for Auto Scaling groups protect busy instances with instance scale-in protection, for ECS with task scale-in protection`,
+    this.scaleInMode = props.scaleInMode ?? this.target.defaultScaleInMode;
+    if (!this.target.scaleInModes.includes(this.scaleInMode)) {
+      v.problem(
+        `\`scaleInMode\` ${modeName(this.scaleInMode)} does not apply to a ${this.target.kind} target ` +
+          `(use ${this.target.scaleInModes.map(modeName).join(' or ')}): a Spot Fleet shrinks by workers exiting when idle, ` +
+          'an Auto Scaling group or ECS service by protecting busy workers',
       );
     }
+    // The target's kind (and so the allowed modes) is known only once it is bound.
+    v.throwIfInvalid();
+    target.prepareWorkers(this, this.scaleInMode);
+    this.workerEnvironment = {
+      [WORKER_CLI_ENV.scaleIn]: workerScaleIn(this.target.kind, this.scaleInMode),
+      [WORKER_CLI_ENV.idleSeconds]: String(this.workerIdleSeconds),
+    };
 
     this.handler = new PrebundledFunction(this, 'Handler', withFunctionOptions({
       assetName: 'spot-fleet-autoscaler',
@@ -210,6 +295,8 @@ export class SpotFleetAutoscaler extends Construct {
         [ENV.policy]: Stack.of(this).toJsonString(this.policy),
         [ENV.dryRun]: String(this.dryRun),
         [ENV.scaleInMode]: this.scaleInMode,
+        // The preset is already resolved into the policy; the handler logs its name with each decision.
+        [ENV.preset]: this.preset,
         [ENV.autoscalerName]: this.autoscalerName,
         POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -285,6 +372,8 @@ export class SpotFleetAutoscaler extends Construct {
     return alarm;
   }
 }
+
+const modeName = (mode: ScaleInMode) => Object.entries(ScaleInMode).find(([, value]) => value === mode)?.[0] ?? String(mode);
 
 /** The policy speaks in seconds; these props take Durations. Keep the messages in the user's terms. */
 function toPropNames(message: string): string {

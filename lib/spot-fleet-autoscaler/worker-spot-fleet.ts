@@ -64,6 +64,12 @@ export interface WorkerFleetOptions {
 export interface WorkerSpotFleetProps extends WorkerFleetOptions {
   /** The queue the workers consume; their role may receive, delete and return (change visibility of) its messages. */
   readonly queue: sqs.IQueue;
+  /**
+   * More variables the user data exports before `workerCommands` (the autoscaler passes its
+   * `workerEnvironment`: WORKER_SCALE_IN, WORKER_IDLE_SECONDS, WORKER_SHUTDOWN_ON_IDLE).
+   * @default - none
+   */
+  readonly workerEnvironment?: { [name: string]: string };
 }
 
 const DEFAULT_INSTANCE_TYPES = ['c7g.large', 'c6g.large', 'm7g.large', 'm6g.large', 'r7g.large'];
@@ -118,6 +124,7 @@ export class WorkerSpotFleet extends Construct {
     this.userData.addCommands(
       `export QUEUE_URL='${props.queue.queueUrl}'`,
       `export AWS_REGION='${stack.region}' AWS_DEFAULT_REGION='${stack.region}'`,
+      ...Object.entries(props.workerEnvironment ?? {}).map(([name, value]) => `export ${name}='${value}'`),
       ...props.workerCommands,
     );
 
@@ -216,6 +223,10 @@ function validate(scope: Construct, props: WorkerSpotFleetProps, types: ec2.Inst
   v.wholeNumber('rootVolumeSizeGiB', props.rootVolumeSizeGiB, 8, 16384);
   const rootVolumeSize = v.size('rootVolumeSize', props.rootVolumeSize, { unit: 'gibibytes', min: 8, max: 16384 });
   const rootVolumeSizeGiB = v.renamed({ name: 'rootVolumeSize', value: rootVolumeSize }, { name: 'rootVolumeSizeGiB', value: props.rootVolumeSizeGiB });
+  for (const [name, value] of Object.entries(props.workerEnvironment ?? {})) {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) v.problem(`\`workerEnvironment\` names must be shell variable names in capitals (got '${name}')`);
+    if (value.includes("'")) v.problem(`\`workerEnvironment\` values must not contain a single quote (${name})`);
+  }
   v.wholeNumber('initialCapacity', props.initialCapacity, 0);
   v.throwIfInvalid();
   return rootVolumeSizeGiB ?? 20;

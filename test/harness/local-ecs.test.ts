@@ -40,8 +40,8 @@ describe('local ECS stand-in (harness/local-ecs.ts)', () => {
     const od = await client.send(new RunTaskCommand({ cluster: 'render', taskDefinition: TASK_DEF, count: 2, startedBy: 'me', networkConfiguration: network, launchType: 'FARGATE' }));
     expect(od.tasks).toHaveLength(2);
     expect(ecs.runningTasks().every((t) => alive(t.pid))).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(ecs.tasks()[0].output).toContain('q-url us-east-1');
+    // Every task got the definition's environment and the local AWS environment.
+    for (const task of ecs.tasks()) await ecs.waitForTaskOutput(task, (line) => line === 'q-url us-east-1');
   });
 
   it('lists tasks by cluster, startedBy and desired status, and describes them', async () => {
@@ -57,7 +57,7 @@ describe('local ECS stand-in (harness/local-ecs.ts)', () => {
   it('stops a task with SIGTERM and reports it STOPPED', async () => {
     const [task] = ecs.runningTasks();
     await client.send(new StopTaskCommand({ cluster: 'render', task: task.taskArn, reason: 'test' }));
-    for (let i = 0; i < 50 && task.lastStatus !== 'STOPPED'; i++) await new Promise((r) => setTimeout(r, 50));
+    await ecs.waitForTaskStopped(task);
     expect(task).toMatchObject({ lastStatus: 'STOPPED', signal: 'SIGTERM', stoppedReason: 'test' });
     expect(alive(task.pid)).toBe(false);
   });

@@ -7,6 +7,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { assertBundleCurrent } from '../../harness/bundles';
 import { handlerAssetPath } from '../../lib/core/assets';
 
 const RESULT_MARKER = '\n@@handler-result@@';
@@ -33,6 +34,8 @@ export class AssetCopy {
 
   constructor(public readonly name: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-asset-`));
+    // Never test a stale bundle: one built before its sources last changed.
+    assertBundleCurrent(name);
     fs.cpSync(handlerAssetPath(name), this.dir, { recursive: true });
   }
 

@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ImageApiAuthorization, ImageProcessingApi, IMAGE_API_LIMIT_ENV, IMAGE_API_OPERATIONS } from '../../lib';
-import { DEFAULT_LIMITS, ImageLimits } from '../../contracts/image-processing-api/limits';
+import { DEFAULT_LIMITS, ImageLimits, outputPixelsFor } from '../../contracts/image-processing-api/limits';
 import { expectNoNagFindings, newTestApp, newTestStack, templateOf } from '../helpers/cdk';
 
 describe('ImageProcessingApi construct', () => {
@@ -25,6 +25,7 @@ describe('ImageProcessingApi construct', () => {
           MAX_INPUT_BYTES: String(DEFAULT_LIMITS.maxInputBytes),
           MAX_INPUT_PIXELS: String(DEFAULT_LIMITS.maxInputPixels),
           MAX_OUTPUT_DIMENSION: String(DEFAULT_LIMITS.maxOutputDimension),
+          MAX_OUTPUT_PIXELS: String(outputPixelsFor(1536)), // fitted to the default memory
           ALLOWED_ORIGINS: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('Distribution'), 'DomainName'] }]] },
         }),
       },
@@ -185,8 +186,11 @@ describe('ImageProcessingApi options', () => {
       throttlingRateLimit: 5,
       throttlingBurstLimit: 10,
       allowedOrigins: ['https://app.example.com'],
+      memorySize: 1024,
     });
     const template = templateOf(stack);
+    // The output-pixel budget follows the memory when not set.
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Environment: { Variables: Match.objectLike({ MAX_OUTPUT_PIXELS: String(outputPixelsFor(1024)) }) } });
     template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', ApiKeyRequired: true });
     const preflight = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }));
     expect(preflight).toHaveLength(1);
@@ -200,7 +204,8 @@ describe('ImageProcessingApi options', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ALLOWED_ORIGINS: 'https://app.example.com' }) },
     });
-    expect(images.apiKey).toBeDefined();
+    // The key the construct exposes is the one the usage plan admits.
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyId: stack.resolve(images.apiKey!.keyId), KeyType: 'API_KEY' });
     expectNoNagFindings(stack);
   });
 
@@ -212,6 +217,7 @@ describe('ImageProcessingApi options', () => {
       executionLoggingLevel: undefined,
       tracing: false,
       timeout: Duration.seconds(10),
+      maxOutputPixels: 20_000_000,
     });
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     images.grantInvoke(caller);
@@ -221,6 +227,7 @@ describe('ImageProcessingApi options', () => {
       PolicyDocument: { Statement: [Match.objectLike({ Action: 'execute-api:Invoke', Resource: Match.objectLike({ 'Fn::Join': Match.anyValue() }) })] },
     });
     template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MAX_OUTPUT_PIXELS: '20000000' }) } });
     template.resourceCountIs('AWS::S3::Bucket', 2); // site + its access logs, no CloudFront log bucket
     expectNoNagFindings(stack);
   });
@@ -229,6 +236,7 @@ describe('ImageProcessingApi options', () => {
     [{ maxInputBytes: 5_000_000 }, /`maxInputBytes` must be a whole number from 1 to 4450848.*6 MB/],
     [{ maxInputPixels: 0 }, /`maxInputPixels` must be a whole number/],
     [{ maxOutputDimension: 100000 }, /maxOutputDimension/],
+    [{ maxOutputPixels: 0 }, /`maxOutputPixels` must be a whole number from 1 to 268402689/],
     [{ memorySize: 256 }, /`memorySize` must be a whole number from 512 .*at least 512 MiB to decode images/],
     [{ timeout: Duration.seconds(60) }, /`timeout` must be from 1 second to 29 seconds \(got 1 minute\)/],
     [{ dailyQuotaPerApiKey: 10 }, /only with authorization: ImageApiAuthorization.API_KEY/],

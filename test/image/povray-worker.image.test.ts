@@ -156,10 +156,11 @@ describe('the povray-worker image, run as the task definition runs it', () => {
     expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
-  it('exits 0 by itself when the queue stays empty', async () => {
+  it('sets up the Landlock confinement under the task settings, then exits 0 by itself when the queue stays empty', async () => {
     const s = await scenario('image-idle');
     const worker = containers.start(containers.environment(s, SHORT_IDLE, QUICK_POLLS));
     expect(await worker.exited).toEqual({ code: 0, signal: null });
-    expect(worker.logs.map((l) => l.message)).toEqual(['worker started', 'idle, exiting', 'worker stopped']);
+    // No capability, no new privileges, read-only root: the confinement still comes up (or the worker would refuse to render).
+    expect(worker.logs.map((l) => l.message)).toEqual(['render confinement ready', 'worker started', 'idle, exiting', 'worker stopped']);
   });
 });

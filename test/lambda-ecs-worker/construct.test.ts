@@ -14,8 +14,10 @@ describe('LambdaEcsWorker with defaults', () => {
   const template = templateOf(stack);
 
   it('creates a secure versioned bucket with one notification per suffix, filtered to the input prefix', () => {
-    expect(render.secureBucket).toBeDefined();
+    // The bucket the construct made and exposes is the one notifications are set on.
+    expect(render.bucket).toBe(render.secureBucket!.bucket);
     template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: stack.resolve(render.bucket.bucketName),
       NotificationConfiguration: {
         LambdaFunctionConfigurations: [
           {
@@ -28,10 +30,12 @@ describe('LambdaEcsWorker with defaults', () => {
   });
 
   it('queues jobs with a DLQ after 3 deliveries, a heartbeat-sized visibility timeout and alarms', () => {
-    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 300, RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.anyValue() } });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 300,
+      RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: stack.resolve(render.deadLetterQueue.queueArn) },
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 3600 });
-    expect(render.deadLetterQueue).toBeDefined();
   });
 
   it('keeps a job table: on-demand, PITR, encrypted, TTL on expiresAt', () => {
@@ -66,9 +70,16 @@ describe('LambdaEcsWorker with defaults', () => {
       JOB_RECORD_TTL_DAYS: '30',
     });
     expect(render.pipelineName.length).toBeLessThanOrEqual(36);
-    for (const name of ['QUEUE_URL', 'DEAD_LETTER_QUEUE_URL', 'JOB_TABLE_NAME', 'CLUSTER_ARN', 'TASK_DEFINITION_ARN', 'SUBNET_IDS', 'SECURITY_GROUP_IDS']) {
-      expect(env[name]).toBeDefined();
-    }
+    // The resources the construct exposes are the ones the launcher is pointed at.
+    expect(env).toMatchObject({
+      QUEUE_URL: stack.resolve(render.queue.queueUrl),
+      DEAD_LETTER_QUEUE_URL: stack.resolve(render.deadLetterQueue.queueUrl),
+      JOB_TABLE_NAME: stack.resolve(render.jobTable!.tableName),
+      CLUSTER_ARN: stack.resolve(render.cluster.clusterArn),
+      TASK_DEFINITION_ARN: stack.resolve(render.taskDefinition.taskDefinitionArn),
+      SUBNET_IDS: stack.resolve(render.vpc.publicSubnets.map((s) => s.subnetId).join(',')),
+      SECURITY_GROUP_IDS: stack.resolve(render.securityGroups.map((sg) => sg.securityGroupId).join(',')),
+    });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
     template.hasResourceProperties('AWS::Lambda::Function', { DeadLetterConfig: { TargetArn: Match.anyValue() }, Timeout: 60 });
   });
@@ -79,8 +90,7 @@ describe('LambdaEcsWorker with defaults', () => {
     });
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
-    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
-    expect(render.vpcFlowLogGroup).toBeDefined();
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', LogGroupName: stack.resolve(render.vpcFlowLogGroup!.logGroupName) });
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
     // Workers accept nothing and may only speak HTTPS out.
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {

@@ -155,7 +155,7 @@ describeWithTools(['povray'], 'LambdaEcsWorker pipeline on local AWS (s3rver →
       running = (await pipeline.jobs()).find((j) => j.key === key && j.status === 'RUNNING');
       if (!running) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(running).toBeDefined();
+    expect(running).toMatchObject({ status: 'RUNNING', workerId: expect.stringMatching(/^local-task-/) });
     const task = pipeline.ecs.tasks().find((t) => t.workerId === running!.workerId)!;
     process.kill(task.pid, 'SIGKILL');
     await eventually(async () => task.lastStatus, 'STOPPED');

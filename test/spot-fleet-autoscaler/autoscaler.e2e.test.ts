@@ -3,6 +3,7 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
 import { STATE_TAGS } from '../../lambda/spot-fleet-autoscaler/state';
+import { assertBundleCurrent } from '../../harness/bundles';
 import { useLocalAws } from '../../harness/local-aws';
 import { FakeEc2 } from './fake-ec2';
 
@@ -15,6 +16,7 @@ const ASSET = path.join(__dirname, '..', '..', 'assets', 'spot-fleet-autoscaler'
  */
 describe('bundled autoscaler against local SQS and a local EC2 stand-in', () => {
   const local = useLocalAws(['sqs']);
+  beforeAll(() => assertBundleCurrent('spot-fleet-autoscaler'));
   const ec2 = new FakeEc2();
   let ec2Endpoint: string;
   let sqs: SQSClient;

@@ -1,11 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { QueueWithDlq, ScaleInMode, ScalingTarget, ScalingTargetKind, SpotFleetAutoscaler, WorkerSpotFleet } from '../../lib';
+import { QueueWithDlq, ScaleInMode, ScalingPreset, ScalingTarget, ScalingTargetKind, SpotFleetAutoscaler, WorkerSpotFleet } from '../../lib';
 import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
 
 /** Every statement of every IAM policy in the template, flattened. */
@@ -23,7 +23,6 @@ describe('SpotFleetAutoscaler with a fleet it creates', () => {
     fleet: { vpc, workerCommands: ['/opt/worker/start.sh'] },
     maxWorkers: 20,
     backlogPerWorker: 2,
-    scaleInMode: ScaleInMode.WORKERS_EXIT_WHEN_IDLE,
   });
   autoscaler.addErrorAlarm();
   const template = templateOf(stack);
@@ -55,6 +54,19 @@ describe('SpotFleetAutoscaler with a fleet it creates', () => {
     const userData = JSON.stringify(Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0]);
     expect(userData).toContain('/opt/worker/start.sh');
     expect(userData).toContain('export QUEUE_URL=');
+  });
+
+  it('by default never terminates on a lower target: its workers are told to leave when idle, and how', () => {
+    expect(autoscaler.scaleInMode).toBe(ScaleInMode.WORKERS_EXIT_WHEN_IDLE);
+    const userData = JSON.stringify(Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0]);
+    // Exported before the worker starts, for assets/spot-fleet-worker/queue-worker.js.
+    for (const line of ["export WORKER_SCALE_IN='workers-exit'", "export WORKER_IDLE_SECONDS='180'", "export WORKER_SHUTDOWN_ON_IDLE='true'"]) {
+      expect(userData).toContain(line);
+      expect(userData.indexOf(line)).toBeLessThan(userData.indexOf('/opt/worker/start.sh'));
+    }
+    expect(autoscaler.workerEnvironment).toEqual({ WORKER_SCALE_IN: 'workers-exit', WORKER_IDLE_SECONDS: '180' });
+    // A fleet made here is known to carry the worker settings: no warning.
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cannot be checked'));
   });
 
   it('has no inbound rule on the workers', () => {
@@ -103,6 +115,7 @@ describe('SpotFleetAutoscaler with a fleet it creates', () => {
           TARGET_ID: { Ref: Match.stringLikeRegexp('AutoscalerFleet') },
           DRY_RUN: 'false',
           SCALE_IN_MODE: 'workers-exit',
+          SCALING_PRESET: 'balanced',
           POWERTOOLS_METRICS_NAMESPACE: 'CdkComputePatterns/Autoscaler',
           SCALING_POLICY: Match.anyValue(),
         }),
@@ -154,6 +167,8 @@ describe('SpotFleetAutoscaler on other targets', () => {
     blockDevices: [{ deviceName: '/dev/xvda', volume: autoscaling.BlockDeviceVolume.ebs(20, { encrypted: true }) }],
   });
   const asgScaler = new SpotFleetAutoscaler(stack, 'GroupScaler', { queue: jobs.queue, target: ScalingTarget.autoScalingGroup(group) });
+  const imported = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Imported', 'legacy-workers');
+  const importedScaler = new SpotFleetAutoscaler(stack, 'ImportedScaler', { queue: jobs.queue, target: ScalingTarget.autoScalingGroup(imported) });
 
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
   const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
@@ -179,6 +194,46 @@ describe('SpotFleetAutoscaler on other targets', () => {
     expect(existing.workerFleet).toBeUndefined();
   });
 
+  it('warns at synth time that an existing fleet\'s workers cannot be checked, and what they must do', () => {
+    expect(existing.scaleInMode).toBe(ScaleInMode.WORKERS_EXIT_WHEN_IDLE);
+    Annotations.fromStack(stack).hasWarning(
+      '/OtherTargets/ExistingFleet',
+      Match.stringLikeRegexp('sfr-0123456789abcdef0 was not created here, so its workers cannot be checked.*noTermination.*queue-worker.js'),
+    );
+  });
+
+  it('protects busy instances of an Auto Scaling group: the group role may set protection on this group only', () => {
+    expect(asgScaler.scaleInMode).toBe(ScaleInMode.PROTECT_BUSY_WORKERS);
+    expect(asgScaler.workerEnvironment).toEqual({ WORKER_SCALE_IN: 'protect-instance', WORKER_IDLE_SECONDS: '180' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TARGET_KIND: 'auto-scaling-group', SCALE_IN_MODE: 'protect-busy' }) },
+    });
+    const protection = statementsOf(template).filter((s) => hasAction(s, 'autoscaling:SetInstanceProtection'));
+    expect(protection).toHaveLength(1);
+    expect(JSON.stringify(protection[0].Resource)).toMatch(/autoScalingGroup:\*:autoScalingGroupName\/",\{"Ref":"GroupASG/);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'autoscaling:SetInstanceProtection' })] },
+      Roles: [{ Ref: Match.stringLikeRegexp('^GroupInstanceSecurityGroup|^GroupInstanceRole') }],
+    });
+  });
+
+  it('warns when an imported group\'s role cannot be granted the protection', () => {
+    Annotations.fromStack(stack).hasWarning('/OtherTargets/ImportedScaler', Match.stringLikeRegexp('legacy-workers|is imported: grant its instance role autoscaling:SetInstanceProtection'));
+    expect(importedScaler.workerEnvironment.WORKER_SCALE_IN).toBe('protect-instance');
+  });
+
+  it('protects busy ECS tasks: the task role may set task protection on tasks of this cluster only', () => {
+    expect(ecsScaler.scaleInMode).toBe(ScaleInMode.PROTECT_BUSY_WORKERS);
+    expect(ecsScaler.workerEnvironment).toEqual({ WORKER_SCALE_IN: 'protect-task', WORKER_IDLE_SECONDS: '180' });
+    const statement = statementsOf(template).find((s) => hasAction(s, 'ecs:UpdateTaskProtection'));
+    expect([...statement.Action].sort()).toEqual(['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection']);
+    expect(JSON.stringify(statement.Resource)).toMatch(/:task\/",\{"Ref":"Cluster[^"]*"\},"\/\*"/);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'] })] },
+      Roles: [{ Ref: Match.stringLikeRegexp('^TaskTaskRole') }],
+    });
+  });
+
   it('scopes Auto Scaling writes to the one group by name', () => {
     const [describe, write] = policyOf(asgScaler);
     expect(describe).toMatchObject({ Action: 'autoscaling:DescribeAutoScalingGroups', Resource: '*' });
@@ -200,6 +255,23 @@ describe('SpotFleetAutoscaler on other targets', () => {
     expectNoNagFindings(existing);
     expectNoNagFindings(asgScaler);
     expectNoNagFindings(ecsScaler);
+  });
+
+  it('grants nothing to the workers when TERMINATE_INSTANCES is chosen, and tells them so', () => {
+    const other = newTestStack('Terminate');
+    const otherVpc = new ec2.Vpc(other, 'Vpc', { maxAzs: 1, natGateways: 0 });
+    const otherGroup = new autoscaling.AutoScalingGroup(other, 'Group', {
+      vpc: otherVpc,
+      instanceType: new ec2.InstanceType('c7g.large'),
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+    });
+    const scaler = new SpotFleetAutoscaler(other, 'Scaler', {
+      queue: new QueueWithDlq(other, 'Jobs').queue,
+      target: ScalingTarget.autoScalingGroup(otherGroup),
+      scaleInMode: ScaleInMode.TERMINATE_INSTANCES,
+    });
+    expect(scaler.workerEnvironment.WORKER_SCALE_IN).toBe('none');
+    expect(statementsOf(templateOf(other)).filter((s) => hasAction(s, 'autoscaling:SetInstanceProtection'))).toEqual([]);
   });
 });
 
@@ -233,12 +305,36 @@ describe('prop validation', () => {
     );
   });
 
-  it('allows worker-exit scale-in only on Spot Fleets, and says what to use instead', () => {
+  it('allows each scale-in mode only where it works, and says what to use instead', () => {
     const { stack, queue } = setup();
     const group = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'G', 'workers');
     expect(
       () => new SpotFleetAutoscaler(stack, 'A', { queue, target: ScalingTarget.autoScalingGroup(group), scaleInMode: ScaleInMode.WORKERS_EXIT_WHEN_IDLE }),
-    ).toThrow(/WORKERS_EXIT_WHEN_IDLE needs a Spot Fleet target \(got auto-scaling-group\); .*instance scale-in protection/);
+    ).toThrow(/`scaleInMode` WORKERS_EXIT_WHEN_IDLE does not apply to a auto-scaling-group target \(use PROTECT_BUSY_WORKERS or TERMINATE_INSTANCES\)/);
+    expect(() => new SpotFleetAutoscaler(stack, 'B', { queue, target, scaleInMode: ScaleInMode.PROTECT_BUSY_WORKERS })).toThrow(
+      /PROTECT_BUSY_WORKERS does not apply to a spot-fleet target \(use WORKERS_EXIT_WHEN_IDLE or TERMINATE_INSTANCES\)/,
+    );
+  });
+
+  it('takes the policy from a preset, and each prop given overrides it', () => {
+    const { stack, queue } = setup();
+    const cost = new SpotFleetAutoscaler(stack, 'Cost', { queue, target, preset: ScalingPreset.COST_FIRST, maxWorkers: 30, scaleInCooldown: Duration.minutes(4) });
+    const settings = SpotFleetAutoscaler.presetSettings(ScalingPreset.COST_FIRST);
+    expect(cost.policy).toEqual({
+      backlogPerWorker: settings.backlogPerWorker,
+      minWorkers: 0,
+      maxWorkers: 30,
+      scaleInCooldownSeconds: 240,
+      idleSecondsBeforeScaleIn: settings.idleBeforeScaleIn.toSeconds(),
+      scaleInHysteresisWorkers: settings.scaleInHysteresisWorkers,
+    });
+    expect(cost.workerIdleSeconds).toBe(settings.workerIdleTimeout.toSeconds());
+    expect(settings.backlogPerWorker).toBeGreaterThan(SpotFleetAutoscaler.presetSettings(ScalingPreset.BALANCED).backlogPerWorker);
+    const latency = new SpotFleetAutoscaler(stack, 'Latency', { queue, target, preset: ScalingPreset.LATENCY_FIRST, workerIdleTimeout: Duration.minutes(2) });
+    expect(latency.workerEnvironment.WORKER_IDLE_SECONDS).toBe('120');
+    expect(latency.preset).toBe(ScalingPreset.LATENCY_FIRST);
+    expect(() => new SpotFleetAutoscaler(stack, 'Bad', { queue, target, workerIdleTimeout: Duration.millis(500) })).toThrow(/`workerIdleTimeout` must be a whole number of seconds \(got 500 millis\)/);
+    expect(() => new SpotFleetAutoscaler(stack, 'Zero', { queue, target, workerIdleTimeout: Duration.seconds(0) })).toThrow(/`workerIdleTimeout` must be at least 1 second/);
   });
 
   it('rejects both a target and a fleet', () => {

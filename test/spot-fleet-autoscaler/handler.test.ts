@@ -101,7 +101,8 @@ describe('spot fleet target', () => {
       QueueUrl: QUEUE_URL,
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     });
-    expect(ec2).toHaveReceivedCommandWith(ModifySpotFleetRequestCommand, { SpotFleetRequestId: 'sfr-1', TargetCapacity: 6, ExcessCapacityTerminationPolicy: 'default' });
+    // No mode configured: a Spot Fleet's default never terminates anybody on a change of target.
+    expect(ec2).toHaveReceivedCommandWith(ModifySpotFleetRequestCommand, { SpotFleetRequestId: 'sfr-1', TargetCapacity: 6, ExcessCapacityTerminationPolicy: 'noTermination' });
     expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, {
       Resources: ['sfr-1'],
       Tags: expect.arrayContaining([
@@ -172,9 +173,21 @@ describe('spot fleet target', () => {
     expect(decisionLines()[0]).toMatchObject({ scaleInMode: 'workers-exit' });
   });
 
-  it('refuses workers-exit mode on targets other than Spot Fleets', async () => {
-    configure({ [ENV.targetKind]: 'ecs-service', [ENV.targetId]: 'svc', [ENV.cluster]: 'c', [ENV.scaleInMode]: 'workers-exit' });
-    await expect(handler({}, {}, now)).rejects.toThrow(/'workers-exit' needs a spot-fleet target/);
+  it("only the explicit opt-in 'terminate' lets the fleet terminate instances of its choice", async () => {
+    configure({ [ENV.targetKind]: 'spot-fleet', [ENV.targetId]: 'sfr-1', [ENV.scaleInMode]: 'terminate', [ENV.preset]: 'cost-first' });
+    queue(2, 2);
+    fleet(8, 'active', { [STATE_TAGS.lastChange]: String(NOW_SECONDS - 3600), [STATE_TAGS.lastDesired]: '8' });
+    await handler({}, {}, now);
+    expect(ec2).toHaveReceivedCommandWith(ModifySpotFleetRequestCommand, { TargetCapacity: 2, ExcessCapacityTerminationPolicy: 'default' });
+    expect(decisionLines()[0]).toMatchObject({ scaleInMode: 'terminate', preset: 'cost-first' });
+  });
+
+  it.each([
+    ['ecs-service', 'workers-exit', /'workers-exit' does not apply to a ecs-service target \(use 'protect-busy' or 'terminate'\)/],
+    ['spot-fleet', 'protect-busy', /'protect-busy' does not apply to a spot-fleet target \(use 'workers-exit' or 'terminate'\)/],
+  ])('refuses a mode the target cannot do (%s, %s)', async (kind, mode, message) => {
+    configure({ [ENV.targetKind]: kind, [ENV.targetId]: 'x', [ENV.cluster]: 'c', [ENV.scaleInMode]: mode });
+    await expect(handler({}, {}, now)).rejects.toThrow(message);
   });
 
   it('logs the decision and the error when the state write fails after a capacity change', async () => {

@@ -1,53 +1,12 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import {
   DEFAULT_INTERVAL_MS,
-  InstanceActionNotice,
   parseInstanceAction,
   returnMessages,
   SpotInterruptionWatcher,
 } from '../../lambda/spot-fleet-autoscaler/worker/spot-interruption';
 import { useLocalAws } from '../../harness/local-aws';
-
-/** A fake IMDSv2 on 127.0.0.1: token via PUT, instance-action 404 until `notice` is set. */
-class FakeImds {
-  notice?: InstanceActionNotice;
-  tokensIssued = 0;
-  instanceActionReads = 0;
-  /** Answer the next instance-action read with 401 (an expired token). */
-  expireNextToken = false;
-  private readonly server = http.createServer((req, res) => this.handle(req, res));
-  private readonly valid = new Set<string>();
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-  private handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    if (req.method === 'PUT' && req.url === '/latest/api/token') {
-      if (!req.headers['x-aws-ec2-metadata-token-ttl-seconds']) return res.writeHead(400).end();
-      const token = `token-${++this.tokensIssued}`;
-      this.valid.add(token);
-      return res.writeHead(200).end(token);
-    }
-    if (req.method === 'GET' && req.url === '/latest/meta-data/spot/instance-action') {
-      this.instanceActionReads += 1;
-      const token = String(req.headers['x-aws-ec2-metadata-token'] ?? '');
-      if (this.expireNextToken) {
-        this.expireNextToken = false;
-        this.valid.delete(token);
-      }
-      if (!this.valid.has(token)) return res.writeHead(401).end();
-      if (!this.notice) return res.writeHead(404).end('Not Found');
-      return res.writeHead(200, { 'content-type': 'text/plain' }).end(JSON.stringify(this.notice));
-    }
-    return res.writeHead(404).end();
-  }
-}
+import { FakeImds } from './fake-imds';
 
 const until = async (predicate: () => boolean | Promise<boolean>, timeoutMs = 5_000) => {
   const start = Date.now();
@@ -110,7 +69,7 @@ describe('SpotInterruptionWatcher against a fake IMDS and local SQS', () => {
       endpoint,
       intervalMs: 50,
       inFlight: () => held,
-      onNotice: (notice) => events.push(`notice ${notice.action}`),
+      onNotice: (notice) => void events.push(`notice ${notice.action}`),
       onReturned: (result) => events.push(`returned ${result.returned}, failed ${result.failed.length}`),
       onError: (error) => events.push(`error ${error.message}`),
     });

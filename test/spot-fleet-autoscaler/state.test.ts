@@ -56,14 +56,19 @@ describe('state tags', () => {
 describe('readConfig', () => {
   const base = { TARGET_KIND: 'spot-fleet', TARGET_ID: 'sfr-1', QUEUE_URL: 'https://q', SCALING_POLICY: JSON.stringify(policy) };
   it('reads a complete environment with defaults', () => {
-    expect(readConfig(base)).toEqual({ targetKind: 'spot-fleet', targetId: 'sfr-1', cluster: undefined, queueUrl: 'https://q', policy, dryRun: false, scaleInMode: 'terminate', autoscalerName: 'sfr-1' });
+    expect(readConfig(base)).toEqual({ targetKind: 'spot-fleet', targetId: 'sfr-1', cluster: undefined, queueUrl: 'https://q', policy, dryRun: false, scaleInMode: 'workers-exit', preset: undefined, autoscalerName: 'sfr-1' });
+    expect(readConfig({ ...base, SCALING_PRESET: 'cost-first' }).preset).toBe('cost-first');
+    // Without a mode, every target gets the one that kills no busy worker.
+    expect(readConfig({ ...base, TARGET_KIND: 'auto-scaling-group', TARGET_ID: 'g' }).scaleInMode).toBe('protect-busy');
+    expect(readConfig({ ...base, TARGET_KIND: 'ecs-service', TARGET_ID: 's', ECS_CLUSTER: 'c' }).scaleInMode).toBe('protect-busy');
   });
   it.each([
     [{ SCALING_POLICY: '{' }, /SCALING_POLICY is not JSON/],
     [{ DRY_RUN: 'yes' }, /DRY_RUN must be 'true' or 'false' \(got 'yes'\)/],
     [{ TARGET_KIND: 'ecs-service' }, /ECS_CLUSTER is required for an ecs-service target/],
-    [{ SCALE_IN_MODE: 'sometimes' }, /SCALE_IN_MODE must be one of terminate, workers-exit/],
+    [{ SCALE_IN_MODE: 'sometimes' }, /SCALE_IN_MODE must be one of workers-exit, protect-busy, terminate \(got 'sometimes'\)/],
     [{ QUEUE_URL: '' }, /QUEUE_URL is not set/],
+    [{ SCALING_PRESET: 'fastest' }, /SCALING_PRESET must be one of cost-first, balanced, latency-first \(got 'fastest'\)/],
   ])('rejects %j', (overrides, message) => {
     expect(() => readConfig({ ...base, ...overrides })).toThrow(message);
   });

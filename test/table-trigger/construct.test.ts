@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -51,13 +51,18 @@ describe('TableTrigger with built-in rules and a new table', () => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('SsnDeadLetterQueue'), 'QueueName'] } }],
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    // The alarm the construct exposes is the one watching its on-failure queue.
+    const alarm = template.toJSON().Resources[stack.getLogicalId(trigger.deadLetterAlarm.node.defaultChild as CfnElement)];
+    expect(alarm).toMatchObject({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: stack.resolve(trigger.deadLetterQueue.queueName) }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      },
     });
-    expect(trigger.deadLetterAlarm).toBeDefined();
+    expect(stack.resolve(trigger.deadLetterQueue.queueName)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/SsnDeadLetterQueue/), 'QueueName'] });
   });
 
   it('creates an encrypted, SSL-only alert topic', () => {

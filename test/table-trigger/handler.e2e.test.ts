@@ -57,6 +57,8 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
   const put = (item: Image) => dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: item as never }));
   const get = async (pk: string) => (await dynamodb.send(new GetItemCommand({ TableName: TABLE, Key: key(pk) as never, ConsistentRead: true }))).Item as Image | undefined;
   const invoke = (records: DynamoDBRecord[]) => handler({ Records: records });
+  /** UpdateItem requests dynalite has received from anyone (the handler's own client included). */
+  const updateItems = async () => (await local().requestCounts('dynamodb')).UpdateItem ?? 0;
 
   /** Every alert published since the last call (the SNS envelopes' Subject and Message). */
   async function drainAlerts(): Promise<Array<{ Subject: string; Message: string }>> {
@@ -85,7 +87,10 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
     const records = await stream.capture(Object.keys(people).map(key));
     expect(records.map((r) => r.eventName)).toEqual(Array(6).fill('INSERT'));
 
+    const updatesBefore = await updateItems();
     expect(await invoke(records)).toEqual({ batchItemFailures: [] });
+    // One write-back per item with an SSN; none for the item without one.
+    expect((await updateItems()) - updatesBefore).toBe(5);
 
     const formats = Object.fromEntries(await Promise.all(Object.keys(people).map(async (pk) => [pk, (await get(pk))?.['SSN Format']?.S])));
     expect(formats).toEqual({ nine: '9', eleven: '11', short: 'INVALID', number: 'INVALID', fullwidth: 'INVALID', none: undefined });
@@ -112,7 +117,11 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
       ['nine', 'eleven', 'short', 'number', 'fullwidth'].map((pk) => [pk, 'MODIFY']),
     );
 
+    const updatesBefore = await updateItems();
     expect(await invoke(writeBacks)).toEqual({ batchItemFailures: [] });
+    // Not a single write: a rewrite of the same value would leave the table and the stream unchanged, but
+    // still costs a write per record, for ever.
+    expect((await updateItems()) - updatesBefore).toBe(0);
 
     expect((await dynamodb.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }))).Items).toEqual(before);
     expect(await drainAlerts()).toEqual([]);

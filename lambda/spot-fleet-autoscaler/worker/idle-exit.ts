@@ -1,5 +1,5 @@
 /**
- * Worker-side half of `scaleInMode: WORKERS_EXIT`: the autoscaler lowers the fleet's target without
+ * Worker-side half of `ScaleInMode.WORKERS_EXIT_WHEN_IDLE`: the autoscaler lowers the fleet's target without
  * terminating anybody, and each worker leaves by itself once it has had nothing to do for a while, so a
  * scale-in never kills a job in progress. Tell it when work starts and ends; `onIdle` runs once after
  * `idleSeconds` without work (stop receiving, then `shutdown -h now`: a one-time Spot Instance, which is

@@ -16,6 +16,7 @@
  * See docs/spot-fleet-autoscaler.md ("Spot interruptions").
  */
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Imds } from './imds';
 
 /** The instance-action document IMDS serves once a notice is out. */
 export interface InstanceActionNotice {
@@ -36,8 +37,12 @@ export interface SpotInterruptionWatcherOptions {
   readonly queueUrl: string;
   /** The receipt handles of the messages this worker holds right now. */
   readonly inFlight: () => Iterable<string>;
-  /** Called once, when the notice is first seen (before messages are returned): stop receiving there. */
-  readonly onNotice?: (notice: InstanceActionNotice) => void;
+  /**
+   * Called once, when the notice is first seen, and awaited before messages are returned: stop receiving
+   * there (and release scale-in protection: `ScaleInGuard.stop()`). If it fails, the messages are still
+   * returned and the failure goes to onError.
+   */
+  readonly onNotice?: (notice: InstanceActionNotice) => void | Promise<void>;
   /** Called after the messages were returned. */
   readonly onReturned?: (result: ReturnedMessages, notice: InstanceActionNotice) => void;
   /** Called when a check fails (IMDS unreachable...); the watcher keeps polling. */
@@ -54,7 +59,6 @@ export interface SpotInterruptionWatcherOptions {
 }
 
 export const DEFAULT_INTERVAL_MS = 5_000;
-const TOKEN_TTL_SECONDS = 21_600;
 
 /**
  * Reads IMDS's answer to GET spot/instance-action: 404 = no notice; 200 = the notice. Anything else is
@@ -90,18 +94,15 @@ export class SpotInterruptionWatcher {
   /** Resolves with the notice once it has been handled (messages returned). */
   public readonly interrupted: Promise<InstanceActionNotice>;
   private resolveInterrupted!: (notice: InstanceActionNotice) => void;
-  private readonly endpoint: string;
+  private readonly imds: Imds;
   private readonly intervalMs: number;
-  private readonly requestTimeoutMs: number;
-  private token?: string;
   private timer?: NodeJS.Timeout;
   private notice?: InstanceActionNotice;
   private checking = false;
 
   constructor(private readonly options: SpotInterruptionWatcherOptions) {
-    this.endpoint = (options.endpoint ?? process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? 'http://169.254.169.254').replace(/\/+$/, '');
+    this.imds = new Imds({ endpoint: options.endpoint, requestTimeoutMs: options.requestTimeoutMs });
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 2_000;
     this.interrupted = new Promise((resolve) => (this.resolveInterrupted = resolve));
   }
 
@@ -136,8 +137,14 @@ export class SpotInterruptionWatcher {
       if (!notice) return undefined;
       this.notice = notice;
       this.stop();
-      this.options.onNotice?.(notice);
-      const result = await returnMessages(this.options.sqs, this.options.queueUrl, this.options.inFlight());
+      // What the worker holds as the notice arrives: onNotice aborts its jobs, which may let go of them.
+      const held = [...this.options.inFlight()];
+      try {
+        await this.options.onNotice?.(notice);
+      } catch (error) {
+        this.options.onError?.(error as Error);
+      }
+      const result = await returnMessages(this.options.sqs, this.options.queueUrl, held);
       this.options.onReturned?.(result, notice);
       this.resolveInterrupted(notice);
       return notice;
@@ -150,30 +157,7 @@ export class SpotInterruptionWatcher {
   }
 
   private async readInstanceAction(): Promise<InstanceActionNotice | undefined> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const token = this.token ?? (this.token = await this.fetchToken());
-      const response = await fetch(`${this.endpoint}/latest/meta-data/spot/instance-action`, {
-        headers: { 'X-aws-ec2-metadata-token': token },
-        signal: AbortSignal.timeout(this.requestTimeoutMs),
-      });
-      const body = await response.text();
-      if (response.status === 401) {
-        this.token = undefined; // expired or revoked: get a new one and ask again
-        continue;
-      }
-      return parseInstanceAction(response.status, body);
-    }
-    throw new Error('IMDS rejected a fresh session token (HTTP 401 twice)');
-  }
-
-  private async fetchToken(): Promise<string> {
-    const response = await fetch(`${this.endpoint}/latest/api/token`, {
-      method: 'PUT',
-      headers: { 'X-aws-ec2-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) },
-      signal: AbortSignal.timeout(this.requestTimeoutMs),
-    });
-    const token = await response.text();
-    if (response.status !== 200 || !token) throw new Error(`IMDSv2 token request answered HTTP ${response.status}`);
-    return token;
+    const { status, body } = await this.imds.get('spot/instance-action');
+    return parseInstanceAction(status, body);
   }
 }

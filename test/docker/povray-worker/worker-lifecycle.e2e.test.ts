@@ -1,6 +1,10 @@
 /**
  * The real worker process under stop, crash and slow-render conditions, on local AWS with real POV-Ray.
  * Each scenario has its own queue, bucket and table, so they run side by side. No job may be lost.
+ *
+ * Long renders are long by construction, not by CPU: the worker's POVRAY_COMMAND is a stand-in that runs
+ * the real POV-Ray on a tiny scene but takes at least a given time, reporting progress meanwhile
+ * (povray-stand-ins.ts). So the tests hold on a fast or a loaded machine, and cost little CPU.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { rmSync } from 'fs';
@@ -8,12 +12,18 @@ import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
 import { useLocalAws } from '../../../harness/local-aws';
 import { describeWithTools } from '../../../harness/tools';
-import { sceneFiles, slowSceneFiles, zipOf } from '../../../harness/povray-scenes';
+import { sceneFiles, zipOf } from '../../../harness/povray-scenes';
 import { Scenario, WorkerTestbed } from '../../../harness/povray-worker';
+import { PovrayStandIns } from './povray-stand-ins';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
-/** A second worker renders the slow scene small, so completing a job takes a moment, not seconds. */
+/** A second worker renders with the real POV-Ray, small, so completing a job takes a moment. */
 const FAST = { [WORKER_ENV.renderWidth]: '16', [WORKER_ENV.renderHeight]: '9' };
+const standIns = new PovrayStandIns();
+/** Worker environment whose renders take at least `seconds` (real POV-Ray, paced). */
+const renderTaking = (seconds: number) => standIns.paced(seconds);
+/** Long enough never to end by itself within a test: the worker is stopped or killed first. */
+const ENDLESS = 600;
 
 describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders', () => {
   // Concurrent tests start right after the file's root beforeAll (local AWS), before any nested hook: the
@@ -31,12 +41,13 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
   afterAll(async () => {
     await bed?.close();
     for (const s of scenarios) rmSync(s.workDir, { recursive: true, force: true });
+    standIns.remove();
   });
 
   it.concurrent('on SIGTERM mid-render releases the message at once, exits 0, and another worker completes the job', async () => {
     const s = await scenario('sigterm', { visibilityTimeoutSeconds: 60 });
-    const jobId = await bed.submit(s, 'slow.zip', await zipOf(slowSceneFiles('slow')));
-    const first = bed.startWorker(s);
+    const jobId = await bed.submit(s, 'slow.zip', await zipOf(sceneFiles('slow')));
+    const first = bed.startWorker(s, renderTaking(ENDLESS));
     await first.waitForLog((l) => l.message === 'render started');
     await bed.waitForRecord(s, jobId, (r) => r.status === 'RUNNING');
     const stoppedAt = Date.now();
@@ -59,8 +70,8 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
 
   it.concurrent('after SIGKILL, the job is redelivered after the visibility timeout and completed by another worker', async () => {
     const s = await scenario('sigkill', { visibilityTimeoutSeconds: 3 });
-    const jobId = await bed.submit(s, 'slow.zip', await zipOf(slowSceneFiles('slow')));
-    const doomed = bed.startWorker(s, { [WORKER_ENV.workerId]: 'doomed' });
+    const jobId = await bed.submit(s, 'slow.zip', await zipOf(sceneFiles('slow')));
+    const doomed = bed.startWorker(s, { ...renderTaking(ENDLESS), [WORKER_ENV.workerId]: 'doomed' });
     await doomed.waitForLog((l) => l.message === 'render started');
     const killedAt = Date.now();
     doomed.process.kill('SIGKILL');
@@ -82,9 +93,10 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
 
   it.concurrent('a render longer than the visibility timeout completes exactly once (heartbeat), reporting progress', async () => {
     const s = await scenario('heartbeat', { visibilityTimeoutSeconds: 3 });
-    const jobId = await bed.submit(s, 'slow.zip', await zipOf(slowSceneFiles('slow')));
+    const jobId = await bed.submit(s, 'slow.zip', await zipOf(sceneFiles('slow')));
     // Two workers poll the same queue: without the heartbeat the second would get the message after 3 s.
-    const idle = { [WORKER_ENV.idleExitSeconds]: '10' };
+    // The render takes at least 6 s: two visibility timeouts.
+    const idle = { ...renderTaking(2 * s.visibilityTimeoutSeconds), [WORKER_ENV.idleExitSeconds]: '10' };
     const workers = [bed.startWorker(s, idle), bed.startWorker(s, idle)];
     // Watch the job record while it renders: progress must move between 0 and 100.
     const seen = new Set<number>();
@@ -128,6 +140,30 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
     expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
+  it.concurrent('a renderer that crashes (SIGSEGV) is retried, then the job is FAILED with the reason and the message goes to the DLQ', async () => {
+    const s = await scenario('crash', { visibilityTimeoutSeconds: 30, maxReceiveCount: 2 });
+    const jobId = await bed.submit(s, 'crash.zip', await zipOf(sceneFiles('crash')));
+    // Idle long enough to outwait the retry back-off (5 s after the first failure).
+    const worker = bed.startWorker(s, { ...standIns.crashing(), [WORKER_ENV.idleExitSeconds]: '8' });
+    const requeued = await bed.waitForRecord(s, jobId, (r) => r.attempts === 1 && r.status === 'QUEUED');
+    expect(requeued.lastError).toBe('attempt 1 failed: POV-Ray was killed by SIGSEGV (out of memory?)');
+    const failed = await bed.waitForRecord(s, jobId, (r) => r.status === 'FAILED', 20_000);
+    expect(failed).toMatchObject({ attempts: 2, errorReason: 'gave up after 2 attempts: POV-Ray was killed by SIGSEGV (out of memory?)', logKey: 'renders/crash.log' });
+    expect((await worker.exited).code).toBe(0);
+    // A crash is not the scene's fault: each delivery rendered, and only the last one gave up.
+    expect(worker.logs.filter((l) => l.message === 'render started')).toHaveLength(2);
+    expect(worker.logs.filter((l) => l.message === 'job failed').map((l) => [l.kind, l.status])).toEqual([
+      ['transient', 'QUEUED'],
+      ['transient', 'FAILED'],
+    ]);
+    const log = (await bed.object(s, 'renders/crash.log')).body.toString();
+    expect(log).toContain('stand-in about to crash');
+    expect(log).toContain('POV-Ray exited with SIGSEGV');
+    await expect(bed.object(s, 'renders/crash.png')).rejects.toThrow(/NoSuchKey|does not exist/);
+    expect(await bed.queueCounts(s.dlqUrl)).toEqual({ visible: 1, inFlight: 0 });
+    expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
   it.concurrent('drops a duplicate delivery of a job that already SUCCEEDED without rendering again', async () => {
     const s = await scenario('duplicate');
     const jobId = await bed.submit(s, 'dup.zip', await zipOf(sceneFiles('dup')));
@@ -148,12 +184,15 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
 
   it.concurrent('with SHUTDOWN_GRACE_SECONDS, finishes the current render after SIGTERM, then exits 0', async () => {
     const s = await scenario('grace');
-    const jobId = await bed.submit(s, 'graceful.zip', await zipOf(slowSceneFiles('graceful', { width: 24, height: 14 })));
-    const worker = bed.startWorker(s, { [WORKER_ENV.shutdownGraceSeconds]: '50', [WORKER_ENV.idleExitSeconds]: '30' });
+    const jobId = await bed.submit(s, 'graceful.zip', await zipOf(sceneFiles('graceful')));
+    const worker = bed.startWorker(s, { ...renderTaking(2), [WORKER_ENV.shutdownGraceSeconds]: '50', [WORKER_ENV.idleExitSeconds]: '30' });
     await worker.waitForLog((l) => l.message === 'render started');
     worker.process.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
-    expect(await bed.record(s, jobId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    const done = await bed.record(s, jobId);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, outputKey: 'renders/graceful.png' });
+    // It ran to its end after the signal, rather than being released.
+    expect(Date.parse(done!.finishedAt!) - Date.parse(done!.startedAt!)).toBeGreaterThanOrEqual(2_000);
     expect(worker.logs.filter((l) => l.message === 'job started')).toHaveLength(1);
     expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
@@ -161,8 +200,8 @@ describeWithTools(['povray'], 'povray worker: shutdown, crashes and long renders
   it.concurrent('on SIGTERM while idle, stops polling and exits 0 at once', async () => {
     const s = await scenario('idle-sigterm');
     const worker = bed.startWorker(s, { [WORKER_ENV.idleExitSeconds]: '60', [WORKER_ENV.pollWaitSeconds]: '20' });
-    await worker.waitForLog((l) => l.message === 'worker started');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Stop it while its 20 s long poll is open, not before.
+    await bed.waitFor(async () => ((await local().requestCounts('sqs', s.queueUrl)).ReceiveMessage ?? 0) >= 1, 'the worker polling its queue');
     const stoppedAt = Date.now();
     worker.process.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);

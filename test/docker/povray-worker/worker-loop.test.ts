@@ -99,16 +99,32 @@ describe('Worker loop', () => {
     expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)[0].args[0].input).toMatchObject({ ReceiptHandle: 'r3', VisibilityTimeout: 5 });
   });
 
-  it('stops polling at once on stop() while idle', async () => {
-    // A long poll that ends in an abort error shortly after the stop.
-    sqsMock.on(ReceiveMessageCommand).callsFake(
-      () => new Promise((_resolve, reject) => setTimeout(() => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })), 50)),
-    );
-    const { worker, lines } = makeWorker({ IDLE_EXIT_SECONDS: '600' });
+  it('stops polling at once on stop() while idle: the long poll is aborted, not waited out', async () => {
+    // A long poll that never ends by itself: it settles only when the worker aborts it, as the SDK's
+    // request does. (The per-command helpers of aws-sdk-client-mock drop the send options, so the
+    // client's send stub itself receives the abort signal.)
+    let polling!: () => void;
+    const pollStarted = new Promise<void>((resolve) => (polling = resolve));
+    sqsMock.send.callsFake((command: unknown, options?: { abortSignal?: AbortSignal }) => {
+      if (!(command instanceof ReceiveMessageCommand)) throw new Error(`unexpected ${(command as object).constructor.name}`);
+      polling();
+      return new Promise((_resolve, reject) => {
+        options?.abortSignal?.addEventListener('abort', () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })));
+      });
+    });
+    const { worker, lines } = makeWorker({ IDLE_EXIT_SECONDS: '600', POLL_WAIT_SECONDS: '20' });
     const running = worker.run();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pollStarted;
     worker.stop('SIGTERM');
-    expect(await running).toBe(0);
+    // Bounded only so a regression fails here rather than at the test timeout: nothing else ends the poll.
+    let bound: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      running.then((code) => ({ code })),
+      new Promise<{ code: 'still polling' }>((resolve) => (bound = setTimeout(() => resolve({ code: 'still polling' }), 5_000))),
+    ]);
+    clearTimeout(bound);
+    expect(outcome).toEqual({ code: 0 });
+    expect(sqsMock.send.callCount).toBe(1);
     expect(lines.map((l) => l.message)).toEqual(['worker started', 'stopping', 'worker stopped']);
   });
 });

@@ -71,7 +71,7 @@ describeWithTools(['povray'], 'povray worker: rendering and rejecting scenes', (
     const record = await bed.record(s, jobs.ECSLogo);
     expect(record).toMatchObject({ status: 'SUCCEEDED', progress: 100, attempts: 1, outputKey: 'renders/ECSLogo.png', logKey: 'renders/ECSLogo.log' });
     expect(record?.errorReason).toBeUndefined();
-    expect(record?.finishedAt).toBeDefined();
+    expect(Date.parse(record!.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(record!.startedAt!));
     const png = await bed.object(s, 'renders/ECSLogo.png');
     expect(png.contentType).toBe('image/png');
     const image = PNG.sync.read(png.body);

@@ -7,7 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { LambdaEcsWorker, LambdaEcsWorkerProps } from 'cdk-compute-patterns';
+import { LambdaEcsWorker, LambdaEcsWorkerProps, SceneTrigger } from 'cdk-compute-patterns';
 import { AppKind, ENV, errorNaming, inOneStack, Situation, SituationOptions, UserApp } from '../harness';
 import { userVpc } from './constructs';
 
@@ -44,6 +44,14 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
       const storage = user.stack('Storage', { env: ENV });
       const bucket = user.own(new s3.Bucket(storage, 'Scenes'));
       new LambdaEcsWorker(user.stack('Render', { env: ENV }), 'Render', { bucket });
+    },
+  },
+  {
+    name: 'LambdaEcsWorker: bucket from another stack with the EventBridge trigger (no notification, no cycle)',
+    build: (user) => {
+      const storage = user.stack('Storage', { env: ENV });
+      const bucket = user.own(new s3.Bucket(storage, 'Scenes'));
+      new LambdaEcsWorker(user.stack('Render', { env: ENV }), 'Render', { bucket, trigger: SceneTrigger.EVENTBRIDGE });
     },
   },
   {
@@ -87,7 +95,7 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
     workerMemoryMiB: new CfnParameter(stack, 'Memory', { type: 'Number', default: 2048 }).valueAsNumber,
   })),
   worker('maxWorkers 0 and maxReceiveCount 0: both reported', () => ({ maxWorkers: 0, maxReceiveCount: 0 }), {
-    expect: errorNaming('maxWorkers', /`maxReceiveCount` must be/),
+    expect: errorNaming('maxWorkers', /`?maxReceiveCount`? must be/),
   }),
   // Bring your own: queue, job table, function settings, removal policies; grants and connections.
   worker("the user's KMS-encrypted queue with its dead-letter queue", (user, stack) => {
