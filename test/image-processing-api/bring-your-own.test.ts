@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { outputPixelsFor } from '../../contracts/image-processing-api/limits';
 import { ImageProcessingApi, ImageProcessingApiProps } from '../../lib';
 import { expectNoNagFindings, newTestStack, TEST_ENV, templateOf } from '../helpers/cdk';
 
@@ -62,7 +63,12 @@ describe('ImageProcessingApi with your site bucket, custom domains and function 
   it('merges imageFunctionProps over the image function defaults and keeps its limits', () => {
     const [fn] = imageFunction();
     expect(fn.Properties).toMatchObject({ Timeout: 20, ReservedConcurrentExecutions: 3, Architectures: ['x86_64'] });
-    expect(fn.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_LOG_LEVEL: 'WARN', MAX_INPUT_BYTES: String(2 * 1024 * 1024) });
+    // maxOutputPixels' default follows the memory the function really gets (2048 MiB here).
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      MAX_INPUT_BYTES: String(2 * 1024 * 1024),
+      MAX_OUTPUT_PIXELS: String(outputPixelsFor(2048)),
+    });
     expect(images.imageFunction).toBe(images.function);
   });
 
