@@ -3,6 +3,7 @@
 // Internal helpers (assets.ts: packageRoot, handlerAssetPath; defaults.ts: HOUSE_DEFAULTS; builders.ts;
 // props-validator.ts) are imported by path inside the package, never exported.
 export * from './alarm-overrides';
+export * from './function-options';
 export * from './nag';
 export * from './placement';
 export * from './prebundled-function';

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -50,6 +50,11 @@ export interface PrebundledFunctionProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * What happens to the function's log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
    * X-Ray tracing mode.
    * @default lambda.Tracing.ACTIVE
    */
@@ -84,6 +89,7 @@ export class PrebundledFunction extends Construct {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? HOUSE_DEFAULTS.logRetention,
+      removalPolicy: props.logRemovalPolicy,
     });
     this.role = newLogOnlyLambdaRole(this, 'Role', this.logGroup, props.description);
     const tracing = props.tracing ?? lambda.Tracing.ACTIVE;

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlarmOverrides } from './alarm-overrides';
-import { SECURE_QUEUE_PROPS } from './builders';
+import { SECURE_QUEUE_PROPS, secureQueuePropsProblems } from './builders';
 import { HOUSE_DEFAULTS } from './defaults';
 import { PropsValidator } from './props-validator';
 
@@ -31,7 +31,8 @@ export interface QueueWithDlqProps {
    */
   readonly deadLetterRetentionPeriod?: Duration;
   /**
-   * Overrides merged over the main queue's defaults.
+   * Overrides merged over the main queue's defaults. Turning off encryption or `enforceSSL`, or replacing the
+   * dead-letter queue, is refused.
    * @default - none
    */
   readonly queueProps?: sqs.QueueProps;
@@ -51,7 +52,10 @@ export class QueueWithDlq extends Construct {
   constructor(scope: Construct, id: string, props: QueueWithDlqProps = {}) {
     super(scope, id);
     this.maxReceiveCount = props.maxReceiveCount ?? HOUSE_DEFAULTS.maxReceiveCount;
-    new PropsValidator(this, 'QueueWithDlq').wholeNumber('maxReceiveCount', props.maxReceiveCount, 1, 1000).throwIfInvalid();
+    new PropsValidator(this, 'QueueWithDlq')
+      .wholeNumber('maxReceiveCount', props.maxReceiveCount, 1, 1000)
+      .problems(secureQueuePropsProblems('queueProps', props.queueProps))
+      .throwIfInvalid();
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       ...SECURE_QUEUE_PROPS,
       retentionPeriod: props.deadLetterRetentionPeriod ?? HOUSE_DEFAULTS.deadLetterRetention,

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { acknowledgeNag, PrebundledFunction, SecureBucket } from '../core';
 import { AlarmOverrides } from '../core/alarm-overrides';
 import { HOUSE_DEFAULTS } from '../core/defaults';
+import { withFunctionOptions } from '../core/builders';
 import {
   base64Length,
   DEFAULT_LIMITS,
@@ -31,9 +32,23 @@ export class ImageProcessingApi extends Construct {
   /** The REST API. POST the original JSON protocol to `api.url`. */
   public readonly api: apigw.RestApi;
   /** The image function. */
+  public readonly imageFunction: lambda.Function;
+  /**
+   * The image function.
+   * @deprecated the same function as `imageFunction`; use `imageFunction`
+   */
   public readonly function: lambda.Function;
-  /** The function with its role and log group. */
+  /**
+   * The function with its role and log group.
+   * @deprecated the same function as `imageFunction`; use `imageFunction` (its `role` and `logGroup`)
+   */
   public readonly handler: PrebundledFunction;
+  /** The API's custom domain name, with `apiDomain`: point your DNS at its `domainNameAliasDomainName`. */
+  public readonly apiDomainName?: apigw.DomainName;
+  /** Every alarm this construct created (`addServerErrorAlarm` adds to it). */
+  public readonly alarms: cloudwatch.IAlarm[] = [];
+  /** The 5xx alarm, once `addServerErrorAlarm` made it. */
+  public serverErrorAlarm?: cloudwatch.Alarm;
   /** The API stage's access log group. */
   public readonly accessLogGroup: logs.LogGroup;
   /** The request model (JSON schema) API Gateway validates bodies against. */
@@ -44,10 +59,10 @@ export class ImageProcessingApi extends Construct {
   public readonly apiKey?: apigw.IApiKey;
   /** The usage plan, with `ImageApiAuthorization.API_KEY`. */
   public readonly usagePlan?: apigw.UsagePlan;
-  /** The private bucket holding the web page. */
-  public readonly siteBucket: s3.Bucket;
-  /** The site bucket and its access-log bucket. */
-  public readonly siteStorage: SecureBucket;
+  /** The private bucket holding the web page (created, or yours). */
+  public readonly siteBucket: s3.IBucket;
+  /** The site bucket and its access-log bucket, when this construct created them. */
+  public readonly siteStorage?: SecureBucket;
   /** The CloudFront distribution serving the web page. */
   public readonly distribution: cloudfront.Distribution;
   /** Security headers (CSP, HSTS, ...) of the web page. */
@@ -86,17 +101,16 @@ export class ImageProcessingApi extends Construct {
     this.siteUrl = site.siteUrl;
 
     // ---- the image function ----
-    this.allowedOrigins = props.allowedOrigins ?? [this.siteUrl];
-    this.handler = new PrebundledFunction(this, 'Handler', {
+    this.allowedOrigins = props.allowedOrigins ?? site.siteOrigins;
+    this.handler = new PrebundledFunction(this, 'Handler', withFunctionOptions({
       assetName: 'image-processing-api',
       description: 'Image operations (ping, getDimensions, identify, resize, thumbnail, convert, getSample) with sharp',
       // The asset ships sharp's linux-x64 (glibc) binaries; see lambda/image-processing-api/bundle.config.mjs.
       architecture: lambda.Architecture.X86_64,
-      memorySize: props.memorySize ?? DEFAULT_MEMORY_MIB,
-      timeout: props.timeout ?? Duration.seconds(28),
+      memorySize: DEFAULT_MEMORY_MIB,
+      timeout: Duration.seconds(28),
       logRetention: retention,
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'image-processing-api',
         ALLOWED_ORIGINS: Fn.join(',', this.allowedOrigins),
@@ -107,8 +121,9 @@ export class ImageProcessingApi extends Construct {
         [IMAGE_API_LIMIT_ENV.maxResponseBytes]: String(DEFAULT_LIMITS.maxResponseBytes),
         ...(limits.maxOutputPixels === undefined ? {} : { [IMAGE_API_LIMIT_ENV.maxOutputPixels]: String(limits.maxOutputPixels) }),
       },
-    });
-    this.function = this.handler.function;
+    }, limits.imageFunction));
+    this.imageFunction = this.handler.function;
+    this.function = this.imageFunction;
 
     // ---- the API ----
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention });
@@ -213,7 +228,7 @@ export class ImageProcessingApi extends Construct {
     });
     this.postMethod = this.api.root.addMethod(
       'POST',
-      new apigw.LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false, timeout: Duration.seconds(29) }),
+      new apigw.LambdaIntegration(this.imageFunction, { proxy: true, allowTestInvoke: false, timeout: Duration.seconds(29) }),
       {
         requestValidator: this.requestValidator,
         requestModels: { 'application/json': this.requestModel },
@@ -261,6 +276,15 @@ export class ImageProcessingApi extends Construct {
       });
     }
 
+    if (props.apiDomain) {
+      this.apiDomainName = this.api.addDomainName('ApiDomain', {
+        domainName: props.apiDomain.domainName,
+        certificate: props.apiDomain.certificate,
+        endpointType: apigw.EndpointType.REGIONAL,
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+    }
+
     // ---- the page and its runtime config ----
     site.deploy({ apiUrl: this.api.url, authorization: this.authorization, maxInputBytes: limits.maxInputBytes, logRetention: retention });
     this.siteDeployment = site.siteDeployment!;
@@ -298,22 +322,22 @@ export class ImageProcessingApi extends Construct {
 
   /** Time the image function takes per request (p90 by default). */
   public metricProcessingDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricDuration({ statistic: 'p90', ...props });
+    return this.imageFunction.metricDuration({ statistic: 'p90', ...props });
   }
 
   /** Image function errors (crashes and timeouts, not 4xx answers). */
   public metricFunctionErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricErrors({ statistic: 'Sum', ...props });
+    return this.imageFunction.metricErrors({ statistic: 'Sum', ...props });
   }
 
   /** Throttled invocations of the image function. */
   public metricFunctionThrottles(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricThrottles({ statistic: 'Sum', ...props });
+    return this.imageFunction.metricThrottles({ statistic: 'Sum', ...props });
   }
 
   /** An alarm on 5xx answers (any by default, in 5-minute periods). */
   public addServerErrorAlarm(id = 'ServerErrorAlarm', props: AlarmOverrides = {}): cloudwatch.Alarm {
-    return this.metricServerErrors({ period: Duration.minutes(5) }).createAlarm(this, id, {
+    const alarm = this.metricServerErrors({ period: Duration.minutes(5) }).createAlarm(this, id, {
       alarmDescription: `5xx answers from ${this.node.path}: the image function failed or timed out.`,
       threshold: 1,
       evaluationPeriods: 1,
@@ -321,6 +345,9 @@ export class ImageProcessingApi extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       ...props,
     });
+    this.serverErrorAlarm ??= alarm;
+    this.alarms.push(alarm);
+    return alarm;
   }
 
 }

@@ -1,7 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { FunctionOptions } from '../core/function-options';
 
 /** Who may call the image API. */
 export enum ImageApiAuthorization {
@@ -11,6 +14,17 @@ export enum ImageApiAuthorization {
   API_KEY = 'API_KEY',
   /** Callers sign requests with SigV4 and need `execute-api:Invoke` (see `grantInvoke`). */
   IAM = 'IAM',
+}
+
+/** A custom domain name and the ACM certificate that covers it. */
+export interface CustomDomainOptions {
+  /** The domain name, e.g. `images.example.com`. Point a DNS record at the target the construct exposes. */
+  readonly domainName: string;
+  /**
+   * The certificate for `domainName`. For the web page (CloudFront) it must be in us-east-1; for the API it must
+   * be in the stack's region. Checked at synth when the region is known.
+   */
+  readonly certificate: acm.ICertificate;
 }
 
 /** Props for {@link ImageProcessingApi}. */
@@ -42,8 +56,14 @@ export interface ImageProcessingApiProps {
    */
   readonly dailyQuotaPerApiKey?: number;
   /**
-   * Largest decoded input image in bytes. Its base64 must fit in Lambda's 6 MB request payload.
-   * @default 4 MiB (4194304)
+   * Largest decoded input image. Its base64 must fit in Lambda's 6 MB request payload.
+   * @default Size.mebibytes(4)
+   */
+  readonly maxInputSize?: Size;
+  /**
+   * Largest decoded input image in bytes.
+   * @deprecated use `maxInputSize` (a `Size`); giving both with different values is an error
+   * @default 4194304
    */
   readonly maxInputBytes?: number;
   /**
@@ -59,25 +79,55 @@ export interface ImageProcessingApiProps {
   readonly maxOutputDimension?: number;
   /**
    * Largest image, in pixels, one request may produce at any step (an enlargement, a rotation's bounding
-   * box); larger results get a 422 before any pixel is decoded. Raise it with `memorySize`.
-   * @default - fitted to `memorySize`: (memory − 256 MiB) ÷ 24 bytes per pixel, 55924053 at 1536 MiB
+   * box); larger results get a 422 before any pixel is decoded. Raise it with `imageFunctionProps.memorySize`.
+   * @default - fitted to the image function's memory: (memory − 256 MiB) ÷ 24 bytes per pixel, 55924053 at 1536 MiB
    */
   readonly maxOutputPixels?: number;
   /**
-   * Memory of the image function in MiB (CPU grows with memory; sharp uses every core).
+   * Settings of the image function, merged over its defaults: 1536 MiB (at least 512: sharp decodes in memory;
+   * CPU grows with memory and sharp uses every core), 28 s (at most 29: API Gateway gives up then), x86_64.
+   * `architecture` ARM_64 is refused while the asset ships only sharp's linux-x64 binaries.
+   * @default - the defaults
+   */
+  readonly imageFunctionProps?: FunctionOptions;
+  /**
+   * Memory of the image function in MiB.
+   * @deprecated use `imageFunctionProps.memorySize`; giving both with different values is an error
    * @default 1536
    */
   readonly memorySize?: number;
   /**
-   * Maximum run time of one request (API Gateway gives up after 29 s).
+   * Maximum run time of one request.
+   * @deprecated use `imageFunctionProps.timeout`; giving both with different values is an error
    * @default Duration.seconds(28)
    */
   readonly timeout?: Duration;
   /**
-   * Reserved concurrency of the image function, to cap cost and protect the account's pool.
+   * Reserved concurrency of the image function.
+   * @deprecated use `imageFunctionProps.reservedConcurrentExecutions`; giving both with different values is an error
    * @default - unreserved
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Your bucket for the web page. The page's files (index.html, app.js, style.css, config.json) are copied to its
+   * root and nothing else in it is deleted. CloudFront reads it with origin access control: for a bucket of your
+   * app the bucket policy (and a KMS key policy) are updated; for an imported bucket add the statement CDK's
+   * warning shows to its policy yourself. Keep it private (block public access) and SSL-only.
+   * @default - a new private bucket (SecureBucket) with access logs
+   */
+  readonly siteBucket?: s3.IBucket;
+  /**
+   * A custom domain for the web page: CloudFront serves it with your certificate (us-east-1) and TLS 1.2 (2021
+   * policy) at least; the page's URL (`siteUrl`) and the default CORS origins use it.
+   * @default - the distribution's *.cloudfront.net name
+   */
+  readonly siteDomain?: CustomDomainOptions;
+  /**
+   * A custom domain for the API (a regional API Gateway domain name with TLS 1.2, mapped to the stage). Point your
+   * DNS at `apiDomainName.domainNameAliasDomainName`.
+   * @default - only the execute-api URL
+   */
+  readonly apiDomain?: CustomDomainOptions;
   /**
    * Retention of the function's logs and the API's access logs.
    * @default logs.RetentionDays.ONE_MONTH

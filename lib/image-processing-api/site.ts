@@ -40,20 +40,26 @@ interface SiteDeploymentConfig {
  * resources keep the ids they had when the API built them itself.
  */
 export class ImageApiSite extends Construct {
-  public readonly siteStorage: SecureBucket;
-  public readonly siteBucket: s3.Bucket;
+  public readonly siteStorage?: SecureBucket;
+  public readonly siteBucket: s3.IBucket;
   public readonly distributionLogBucket?: s3.Bucket;
   public readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
   public readonly distribution: cloudfront.Distribution;
   public readonly siteUrl: string;
+  /** Every origin the page is served from: the custom domain (when given) and the distribution's own name. */
+  public readonly siteOrigins: string[];
   public siteDeployment?: s3deploy.BucketDeployment;
   public siteDeploymentRole?: iam.Role;
 
   constructor(scope: Construct, props: ImageProcessingApiProps) {
     super(scope, 'Default');
     // ---- the web page's storage and distribution ----
-    this.siteStorage = new SecureBucket(this, 'Site');
-    this.siteBucket = this.siteStorage.bucket;
+    if (props.siteBucket) {
+      this.siteBucket = props.siteBucket;
+    } else {
+      this.siteStorage = new SecureBucket(this, 'Site');
+      this.siteBucket = this.siteStorage.bucket;
+    }
     if (props.distributionLogging !== false) {
       // CloudFront standard logs are delivered with ACLs, so this bucket (alone) keeps ACLs enabled.
       this.distributionLogBucket = new s3.Bucket(this, 'DistributionLogs', {
@@ -100,19 +106,23 @@ export class ImageApiSite extends Construct {
       logBucket: this.distributionLogBucket,
       logFilePrefix: this.distributionLogBucket ? 'cloudfront/' : undefined,
       webAclId: props.distributionWebAclArn,
+      domainNames: props.siteDomain ? [props.siteDomain.domainName] : undefined,
+      certificate: props.siteDomain?.certificate,
+      minimumProtocolVersion: props.siteDomain ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
     });
-    this.siteUrl = `https://${this.distribution.distributionDomainName}`;
-    acknowledgeNag(
-      this.distribution,
-      {
-        id: 'AwsSolutions-CFR1',
-        reason: 'The image page is a public demo page with no region-specific content; geo restriction is left to the user.',
-      },
-      {
+    const distributionUrl = `https://${this.distribution.distributionDomainName}`;
+    this.siteUrl = props.siteDomain ? `https://${props.siteDomain.domainName}` : distributionUrl;
+    this.siteOrigins = props.siteDomain ? [this.siteUrl, distributionUrl] : [distributionUrl];
+    acknowledgeNag(this.distribution, {
+      id: 'AwsSolutions-CFR1',
+      reason: 'The image page is a public demo page with no region-specific content; geo restriction is left to the user.',
+    });
+    if (!props.siteDomain) {
+      acknowledgeNag(this.distribution, {
         id: 'AwsSolutions-CFR4',
         reason: 'The distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum TLS policy; attach a custom domain and certificate to choose TLSv1.2_2021.',
-      },
-    );
+      });
+    }
     if (!props.distributionWebAclArn) {
       acknowledgeNag(this.distribution, {
         id: 'AwsSolutions-CFR2',
@@ -142,6 +152,8 @@ export class ImageApiSite extends Construct {
         }),
       ],
       cacheControl: [s3deploy.CacheControl.fromString('public, max-age=60')],
+      // In your own bucket, other objects are not ours to delete.
+      prune: this.siteStorage !== undefined,
       distribution: this.distribution,
       distributionPaths: ['/*'],
       memoryLimit: 256,

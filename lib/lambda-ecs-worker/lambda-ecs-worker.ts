@@ -2,7 +2,6 @@ import { Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -11,33 +10,37 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import * as fs from 'fs';
-import * as path from 'path';
 import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
-import { packageRoot } from '../core/assets';
-import { newOnFailureQueue } from '../core/builders';
+import { newOnFailureQueue, withFunctionOptions } from '../core/builders';
 import { HOUSE_DEFAULTS } from '../core/defaults';
 import { acknowledgeNag } from '../core/nag';
 import { PrebundledFunction } from '../core/prebundled-function';
 import { deadLetterAlarm, QueueWithDlq } from '../core/queue-with-dlq';
 import { SecureBucket } from '../core/secure-bucket';
 import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
-import { acknowledgeBucketNotificationsHandler, grantLauncherAccess, grantWorkerAccess } from './permissions';
+import {
+  acknowledgeBucketNotificationsHandler,
+  grantLauncherAccess,
+  grantReadJobStatus,
+  grantReadResults,
+  grantSubmitScenes,
+  grantWorkerAccess,
+} from './permissions';
 import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
 import { validateProps } from './validation';
+import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc } from './workers';
 
 /** The task's writable scratch volume, mounted at /tmp in the worker container. */
 const WORKER_SCRATCH_VOLUME = 'worker-scratch';
 const METRICS_NAMESPACE = 'CdkComputePatterns/LambdaEcsWorker';
-
-const DEFAULT_WORKER_IMAGE_DIR = (): string => path.join(packageRoot(), 'docker', 'povray-worker');
 /**
  * S3 → launcher Lambda → SQS (+DLQ) → ECS Fargate workers. Uploading `scenes/<name>.zip` queues one job
  * per object version and wakes only the workers the backlog needs; the default worker renders the
  * POV-Ray scene to `renders/<name>.png`. Workers exist only while there is work.
  */
-export class LambdaEcsWorker extends Construct {
+export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
   /** The CloudWatch namespace of the launcher's own metrics (dimensions `Pipeline`, `service`). */
   public static readonly METRICS_NAMESPACE = METRICS_NAMESPACE;
 
@@ -45,16 +48,25 @@ export class LambdaEcsWorker extends Construct {
   public readonly bucket: s3.IBucket;
   /** The secure bucket wrapper, when this construct created the bucket. */
   public readonly secureBucket?: SecureBucket;
-  /** The job queue. */
-  public readonly queue: sqs.Queue;
+  /** The job queue (created, or yours). */
+  public readonly queue: sqs.IQueue;
   /** Where job messages go after `maxReceiveCount` deliveries. */
-  public readonly deadLetterQueue: sqs.Queue;
-  /** The job table, unless turned off. */
-  public readonly jobTable?: dynamodb.Table;
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The job table (created, or yours), unless turned off. */
+  public readonly jobTable?: dynamodb.ITable;
   /** The launcher (and reconciler) function. */
   public readonly launcherFunction: lambda.Function;
-  /** The launcher's prebundled-function wrapper (role, log group). */
+  /** The launcher function's role. */
+  public readonly launcherRole: iam.IRole;
+  /** The launcher function's log group. */
+  public readonly launcherLogGroup: logs.ILogGroup;
+  /**
+   * The launcher's prebundled-function wrapper.
+   * @deprecated the same function as `launcherFunction`; use `launcherFunction`, `launcherRole`, `launcherLogGroup`
+   */
   public readonly launcher: PrebundledFunction;
+  /** The worker tasks' security groups, as connections (allow them to reach your resources). */
+  public readonly connections: ec2.Connections;
   /** Where events that failed every launcher retry go (S3 uploads, reconcile runs), so no upload is lost silently. */
   public readonly launcherDeadLetterQueue: sqs.Queue;
   /** The scheduled rule running the reconciler. */
@@ -81,6 +93,10 @@ export class LambdaEcsWorker extends Construct {
   public readonly launcherDeadLetterAlarm: cloudwatch.Alarm;
   /** Fires when the oldest job has waited longer than `maxJobAge`. */
   public readonly oldestJobAlarm: cloudwatch.Alarm;
+  /** Every alarm this construct created (add them to your alarm actions or dashboard). */
+  public readonly alarms: cloudwatch.IAlarm[];
+  /** Backlog (waiting + in-progress jobs) one worker owns. */
+  public readonly backlogPerWorker: number;
   /** The effective key prefix of scenes: uploads under it start jobs. */
   public readonly inputPrefix: string;
   /** The effective key suffixes of scenes (e.g. `.zip`): other uploads are ignored. */
@@ -95,9 +111,10 @@ export class LambdaEcsWorker extends Construct {
     this.inputPrefix = props.inputPrefix ?? 'scenes/';
     this.inputSuffixes = [...(props.inputSuffixes ?? ['.zip'])];
     this.outputPrefix = props.outputPrefix ?? 'renders/';
-    validateProps(this, props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
+    const resolved = validateProps(this, props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
+    this.backlogPerWorker = resolved.backlogPerWorker;
 
-    const visibilityTimeout = props.visibilityTimeout ?? Duration.minutes(5);
+    const visibilityTimeout = resolved.userQueueRedrive?.visibilityTimeout ?? props.visibilityTimeout ?? Duration.minutes(5);
     const logRetention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
     const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
     this.pipelineName = Names.uniqueResourceName(this, { maxLength: 36, separator: '-' });
@@ -106,15 +123,26 @@ export class LambdaEcsWorker extends Construct {
     if (props.bucket) {
       this.bucket = props.bucket;
     } else {
-      this.secureBucket = new SecureBucket(this, 'Bucket');
+      this.secureBucket = new SecureBucket(this, 'Bucket', props.removalPolicy ? { bucketProps: { removalPolicy: props.removalPolicy } } : {});
       this.bucket = this.secureBucket.bucket;
     }
-    const jobs = new QueueWithDlq(this, 'Jobs', { visibilityTimeout, maxReceiveCount: props.maxReceiveCount });
-    this.queue = jobs.queue;
-    this.deadLetterQueue = jobs.deadLetterQueue;
-    this.deadLetterAlarm = jobs.addDeadLetterAlarm('DeadLetterAlarm', {
-      alarmDescription: `Render jobs of ${this.node.path} failed ${jobs.maxReceiveCount} deliveries; their messages are in the dead-letter queue and the jobs are FAILED.`,
-    });
+    let maxReceiveCount: number;
+    if (props.queue && resolved.userQueueRedrive) {
+      this.queue = props.queue;
+      this.deadLetterQueue = resolved.userQueueRedrive.deadLetterQueue;
+      maxReceiveCount = resolved.userQueueRedrive.maxReceiveCount;
+      this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, {
+        alarmDescription: `Render jobs of ${this.node.path} failed ${maxReceiveCount} deliveries; their messages are in the dead-letter queue and the jobs are FAILED.`,
+      });
+    } else {
+      const jobs = new QueueWithDlq(this, 'Jobs', { visibilityTimeout, maxReceiveCount: props.maxReceiveCount, queueProps: props.queueProps });
+      this.queue = jobs.queue;
+      this.deadLetterQueue = jobs.deadLetterQueue;
+      maxReceiveCount = jobs.maxReceiveCount;
+      this.deadLetterAlarm = jobs.addDeadLetterAlarm('DeadLetterAlarm', {
+        alarmDescription: `Render jobs of ${this.node.path} failed ${jobs.maxReceiveCount} deliveries; their messages are in the dead-letter queue and the jobs are FAILED.`,
+      });
+    }
     const maxJobAge = props.maxJobAge ?? Duration.hours(1);
     this.oldestJobAlarm = this.metricOldestJobAge().createAlarm(this, 'OldestJobAlarm', {
       alarmDescription: `A render job of ${this.node.path} has waited more than ${maxJobAge.toHumanString()}: workers are not starting or not keeping up.`,
@@ -124,8 +152,11 @@ export class LambdaEcsWorker extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    if (props.jobTable !== false) {
+    if (props.existingJobTable) {
+      this.jobTable = props.existingJobTable;
+    } else if (props.jobTable !== false) {
       this.jobTable = new dynamodb.Table(this, 'JobTable', {
+        removalPolicy: props.removalPolicy,
         partitionKey: { name: JOB_TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -140,8 +171,10 @@ export class LambdaEcsWorker extends Construct {
       this.cluster = props.cluster;
       this.vpc = props.cluster.vpc;
     } else {
-      if (!props.vpc) this.vpcFlowLogGroup = new logs.LogGroup(this, 'VpcFlowLogs', { retention: HOUSE_DEFAULTS.logRetention });
-      this.vpc = props.vpc ?? this.newVpc(this.vpcFlowLogGroup!);
+      if (!props.vpc) {
+        this.vpcFlowLogGroup = new logs.LogGroup(this, 'VpcFlowLogs', { retention: HOUSE_DEFAULTS.logRetention, removalPolicy: props.logRemovalPolicy });
+      }
+      this.vpc = props.vpc ?? newWorkerVpc(this, this.vpcFlowLogGroup!);
       const cluster = new ecs.Cluster(this, 'Cluster', {
         vpc: this.vpc,
         enableFargateCapacityProviders: true,
@@ -164,14 +197,15 @@ export class LambdaEcsWorker extends Construct {
       securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS service endpoints');
       this.securityGroups = [securityGroup];
     }
+    this.connections = new ec2.Connections({ securityGroups: this.securityGroups });
 
     // --- worker task ---------------------------------------------------------------------------
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.workerCpu ?? 1024,
-      memoryLimitMiB: props.workerMemoryMiB ?? 2048,
+      memoryLimitMiB: resolved.workerMemoryMiB,
       runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
-    this.workerLogGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logRetention });
+    this.workerLogGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logRetention, removalPolicy: props.logRemovalPolicy });
     const workerLinuxParameters = new ecs.LinuxParameters(this, 'WorkerLinuxParameters');
     workerLinuxParameters.dropCapabilities(ecs.Capability.ALL);
     this.container = this.taskDefinition.addContainer('Worker', {
@@ -188,7 +222,7 @@ export class LambdaEcsWorker extends Construct {
         [WORKER_ENV.inputPrefix]: this.inputPrefix,
         [WORKER_ENV.outputPrefix]: this.outputPrefix,
         [WORKER_ENV.visibilityTimeoutSeconds]: String(visibilityTimeout.toSeconds()),
-        [WORKER_ENV.maxReceiveCount]: String(jobs.maxReceiveCount),
+        [WORKER_ENV.maxReceiveCount]: String(maxReceiveCount),
         [WORKER_ENV.idleExitSeconds]: String((props.workerIdleTimeout ?? Duration.minutes(1)).toSeconds()),
         [WORKER_ENV.renderTimeoutSeconds]: String((props.renderTimeout ?? Duration.hours(1)).toSeconds()),
         [WORKER_ENV.maxPixels]: String(props.maxPixels ?? 3840 * 2160),
@@ -228,7 +262,7 @@ export class LambdaEcsWorker extends Construct {
 
     const capacityProviders = capacityProvidersOf(props.capacity ?? WorkerCapacity.SPOT_WITH_ON_DEMAND_FALLBACK);
     const taskDefinitionArn = this.taskDefinition.taskDefinitionArn;
-    this.launcher = new PrebundledFunction(this, 'Launcher', {
+    this.launcher = new PrebundledFunction(this, 'Launcher', withFunctionOptions({
       assetName: 'lambda-ecs-worker',
       description: `Queues render jobs for ${this.node.path} and starts the ECS workers they need`,
       timeout: Duration.seconds(60),
@@ -242,7 +276,7 @@ export class LambdaEcsWorker extends Construct {
         [LAUNCHER_ENV.inputPrefix]: this.inputPrefix,
         [LAUNCHER_ENV.outputPrefix]: this.outputPrefix,
         [LAUNCHER_ENV.inputSuffixes]: this.inputSuffixes.join(','),
-        [LAUNCHER_ENV.maxReceiveCount]: String(jobs.maxReceiveCount),
+        [LAUNCHER_ENV.maxReceiveCount]: String(maxReceiveCount),
         [LAUNCHER_ENV.clusterArn]: this.cluster.clusterArn,
         [LAUNCHER_ENV.taskDefinitionArn]: taskDefinitionArn,
         [LAUNCHER_ENV.startedBy]: this.pipelineName,
@@ -251,12 +285,15 @@ export class LambdaEcsWorker extends Construct {
         [LAUNCHER_ENV.securityGroupIds]: this.securityGroups.map((sg) => sg.securityGroupId).join(','),
         [LAUNCHER_ENV.assignPublicIp]: assignPublicIp ? 'ENABLED' : 'DISABLED',
         [LAUNCHER_ENV.maxWorkers]: String(props.maxWorkers ?? 10),
-        [LAUNCHER_ENV.jobsPerWorker]: String(props.jobsPerWorker ?? 1),
+        [LAUNCHER_ENV.jobsPerWorker]: String(this.backlogPerWorker),
         [LAUNCHER_ENV.pipelineName]: this.pipelineName,
       },
+      logRemovalPolicy: props.logRemovalPolicy,
       functionProps: { deadLetterQueue: this.launcherDeadLetterQueue, retryAttempts: 2 },
-    });
+    }, props.launcherFunctionProps));
     this.launcherFunction = this.launcher.function;
+    this.launcherRole = this.launcher.role;
+    this.launcherLogGroup = this.launcher.logGroup;
     grantLauncherAccess(this, this.launcher.role, taskDefinitionArn);
 
     this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
@@ -271,6 +308,28 @@ export class LambdaEcsWorker extends Construct {
       // The next run is a minute away: a retry would only overlap it.
       targets: [new targets.LambdaFunction(this.launcherFunction, { retryAttempts: 0 })],
     });
+    this.alarms = [this.deadLetterAlarm, this.launcherDeadLetterAlarm, this.oldestJobAlarm];
+  }
+
+  /**
+   * Lets `grantee` upload scenes: s3:PutObject on the input prefix only (and the bucket key's use, for SSE-KMS).
+   * Each upload with an input suffix starts a job.
+   */
+  public grantSubmitScenes(grantee: iam.IGrantable): iam.Grant {
+    return grantSubmitScenes(this, grantee);
+  }
+
+  /** Lets `grantee` read renders and logs: s3:GetObject on the output prefix only (and the bucket key's decrypt). */
+  public grantReadResults(grantee: iam.IGrantable): iam.Grant {
+    return grantReadResults(this, grantee);
+  }
+
+  /**
+   * Lets `grantee` read job records (status, progress, output key, reason): dynamodb:GetItem and Query on the
+   * job table. Throws when the job table is turned off.
+   */
+  public grantReadJobStatus(grantee: iam.IGrantable): iam.Grant {
+    return grantReadJobStatus(this, grantee);
   }
 
   /** Jobs waiting for a worker. */
@@ -362,47 +421,4 @@ export class LambdaEcsWorker extends Construct {
       targets: [new targets.LambdaFunction(this.launcherFunction, { deadLetterQueue: this.launcherDeadLetterQueue })],
     });
   }
-
-  /** A VPC that costs nothing while idle: public subnets (tasks get public IPs, no inbound), no NAT. */
-  private newVpc(flowLogs: logs.LogGroup): ec2.Vpc {
-    return new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
-      // Free gateway endpoints keep scene and table traffic off the internet.
-      gatewayEndpoints: {
-        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
-        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
-      },
-      flowLogs: {
-        Rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT },
-      },
-    });
-  }
-
-}
-
-function capacityProvidersOf(capacity: WorkerCapacity): string[] {
-  switch (capacity) {
-    case WorkerCapacity.SPOT_ONLY:
-      return ['FARGATE_SPOT'];
-    case WorkerCapacity.ON_DEMAND_ONLY:
-      return ['FARGATE'];
-    default:
-      return ['FARGATE_SPOT', 'FARGATE'];
-  }
-}
-
-/** The POV-Ray worker image, built at deploy time from this package's docker/povray-worker. */
-function defaultWorkerImage(cpuArchitecture: ecs.CpuArchitecture): ecs.ContainerImage {
-  const dir = DEFAULT_WORKER_IMAGE_DIR();
-  if (!fs.existsSync(path.join(dir, 'Dockerfile'))) {
-    throw new Error(`The default POV-Ray worker image needs ${dir}/Dockerfile, which is missing: reinstall the package or pass workerImage`);
-  }
-  if (!fs.existsSync(path.join(dir, 'dist', 'index.js'))) {
-    throw new Error(`The POV-Ray worker is not built (${dir}/dist/index.js is missing): run 'npm run build' (npm ci runs it) or pass workerImage`);
-  }
-  return ecs.ContainerImage.fromAsset(dir, {
-    platform: cpuArchitecture === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
-  });
 }

@@ -32,6 +32,9 @@ export function grantWorkerAccess(worker: LambdaEcsWorker, role: iam.IRole): voi
   // Exactly what reading and writing SSE-KMS objects needs (grantEncrypt/grantDecrypt add kms:ReEncrypt* and
   // kms:GenerateDataKey* wildcards).
   worker.bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+  // Your own queue or table may have a KMS key: receiving needs Decrypt, UpdateItem the table key's data keys.
+  worker.queue.encryptionMasterKey?.grant(role, 'kms:Decrypt');
+  worker.jobTable?.encryptionKey?.grant(role, ...TABLE_KEY_ACTIONS);
   // Finding ids are built from the resolved policy, so imported buckets (token ARNs) work too.
   acknowledgePolicyWildcards(
     policy,
@@ -39,6 +42,9 @@ export function grantWorkerAccess(worker: LambdaEcsWorker, role: iam.IRole): voi
       `the output prefix '${worker.outputPrefix}' of this bucket; object keys are chosen by uploaders, hence the trailing '*'.`,
   );
 }
+
+/** What reading and writing items of a table encrypted with a customer-managed key needs. */
+const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 
 /** Least privilege for the launcher: queue jobs, record them, read the DLQ, start this task definition. */
 export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, taskDefinitionArn: string): void {
@@ -63,6 +69,10 @@ export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, ta
     statements.push(new iam.PolicyStatement({ sid: 'RecordJobs', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [worker.jobTable.tableArn] }));
   }
   new iam.Policy(worker, 'LauncherPolicy', { roles: [role], statements });
+  // Your own queue, dead-letter queue or table may have a KMS key (SendMessage needs GenerateDataKey and Decrypt).
+  worker.queue.encryptionMasterKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+  worker.deadLetterQueue.encryptionMasterKey?.grant(role, 'kms:Decrypt');
+  worker.jobTable?.encryptionKey?.grant(role, ...TABLE_KEY_ACTIONS);
   // ListTasks takes no resource ARN; it lives in a policy of its own so its "*" is acknowledged alone.
   const listTasks = new iam.Policy(worker, 'LauncherListTasksPolicy', {
     roles: [role],
@@ -100,4 +110,36 @@ export function acknowledgeBucketNotificationsHandler(scope: Construct): void {
       },
     );
   }
+}
+
+/** s3:PutObject on the input prefix (and the bucket key's data keys for SSE-KMS uploads). */
+export function grantSubmitScenes(worker: LambdaEcsWorker, grantee: iam.IGrantable): iam.Grant {
+  worker.bucket.encryptionKey?.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+  return iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['s3:PutObject'],
+    resourceArns: [worker.bucket.arnForObjects(`${worker.inputPrefix}*`)],
+    resource: worker.bucket,
+  });
+}
+
+/** s3:GetObject on the output prefix (and decrypt with the bucket key). */
+export function grantReadResults(worker: LambdaEcsWorker, grantee: iam.IGrantable): iam.Grant {
+  worker.bucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
+  return iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['s3:GetObject', 's3:GetObjectVersion'],
+    resourceArns: [worker.bucket.arnForObjects(`${worker.outputPrefix}*`)],
+    resource: worker.bucket,
+  });
+}
+
+/** dynamodb:GetItem and Query on the job table (and decrypt with its key). */
+export function grantReadJobStatus(worker: LambdaEcsWorker, grantee: iam.IGrantable): iam.Grant {
+  const table = worker.jobTable;
+  if (!table) {
+    throw new Error(`${worker.node.path} has no job table (jobTable: false), so there is no job status to read: remove jobTable: false or this grant`);
+  }
+  table.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey');
+  return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:Query'], resourceArns: [table.tableArn] });
 }

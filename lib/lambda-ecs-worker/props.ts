@@ -1,8 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { FunctionOptions } from '../core/function-options';
 
 /** Where worker tasks run. */
 export enum WorkerCapacity {
@@ -59,8 +62,30 @@ export interface LambdaEcsWorkerProps {
    */
   readonly outputPrefix?: string;
   /**
+   * Your job queue. It must be a standard (not FIFO) queue with a redrive policy to a dead-letter queue: the
+   * reconciler fails jobs whose message reached it. For a queue created in your app (`sqs.Queue` with
+   * `deadLetterQueue`) the dead-letter queue and `maxReceiveCount` are read from it; for an imported queue give
+   * `deadLetterQueue` and `maxReceiveCount` as its redrive policy has them. Give workers of no other pipeline
+   * access to it. With a KMS key (`encryptionMasterKey`), the launcher and the workers are granted its use.
+   * @default - a new queue (SQS-managed encryption, SSL only) with a dead-letter queue (14 days), see `queueProps`
+   */
+  readonly queue?: sqs.IQueue;
+  /**
+   * The dead-letter queue of your imported `queue` (its redrive policy's target). Only with `queue`.
+   * @default - read from `queue` when it is an `sqs.Queue` of your app; required for an imported queue
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Props merged over the new job queue's defaults (e.g. `retentionPeriod`, a KMS `encryption`). Refused: turning
+   * off encryption or `enforceSSL`, `fifo`, `deadLetterQueue` (the construct makes it; see `maxReceiveCount`) and
+   * `visibilityTimeout` (use `visibilityTimeout`, which the workers also read). Not with `queue`.
+   * @default - SQS-managed encryption, SSL only, 4 days retention, a dead-letter queue
+   */
+  readonly queueProps?: sqs.QueueProps;
+  /**
    * Visibility timeout of the job queue. The worker extends it (heartbeat) while it renders, so it
-   * only bounds how soon the job of a dead worker is retried.
+   * only bounds how soon the job of a dead worker is retried. With your own `queue` created in your app, the
+   * queue's own is used; for an imported queue, give it (the default worker also sets it when it receives a job).
    * @default Duration.minutes(5)
    */
   readonly visibilityTimeout?: Duration;
@@ -80,6 +105,29 @@ export interface LambdaEcsWorkerProps {
    * @default true
    */
   readonly jobTable?: boolean;
+  /**
+   * Your job table, instead of a new one. Its partition key must be `jobId` (String) with no sort key; give it
+   * TTL on `expiresAt` if records should expire (`jobRecordRetention`). Created in your app, its key schema is
+   * checked at synth; with a KMS key, the launcher and the workers are granted its use.
+   * @default - a new table (on demand, point-in-time recovery, TTL on `expiresAt`), unless `jobTable` is false
+   */
+  readonly existingJobTable?: dynamodb.ITable;
+  /**
+   * What happens to the bucket and the job table this construct creates when they leave the stack (CloudFormation
+   * deletes a bucket only when it is empty). Your own resources are never touched.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * What happens to the log groups this construct creates (launcher, worker, VPC flow logs).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Settings of the launcher (and reconciler) function, merged over its defaults (256 MiB, 60 s, Graviton).
+   * @default - the defaults
+   */
+  readonly launcherFunctionProps?: FunctionOptions;
   /**
    * How long job records are kept (DynamoDB TTL on `expiresAt`).
    * @default Duration.days(30)
@@ -140,7 +188,13 @@ export interface LambdaEcsWorkerProps {
    */
   readonly workerCpu?: number;
   /**
-   * Memory of one worker task in MiB (must suit `workerCpu`, see Fargate task sizes).
+   * Memory of one worker task, a whole number of MiB that suits `workerCpu` (see Fargate task sizes).
+   * @default Size.mebibytes(2048)
+   */
+  readonly workerMemory?: Size;
+  /**
+   * Memory of one worker task in MiB.
+   * @deprecated use `workerMemory` (a `Size`); giving both with different values is an error
    * @default 2048
    */
   readonly workerMemoryMiB?: number;
@@ -155,7 +209,14 @@ export interface LambdaEcsWorkerProps {
    */
   readonly maxWorkers?: number;
   /**
-   * Backlog (waiting + in-progress jobs) one worker is expected to own.
+   * Backlog (waiting + in-progress jobs) one worker should own: workers = ceil(backlog ÷ this). The same
+   * name and meaning as on SpotFleetAutoscaler.
+   * @default 1
+   */
+  readonly backlogPerWorker?: number;
+  /**
+   * Backlog one worker is expected to own.
+   * @deprecated use `backlogPerWorker`; giving both with different values is an error
    * @default 1
    */
   readonly jobsPerWorker?: number;

@@ -11,6 +11,8 @@ import { ENV } from '../../contracts/spot-fleet-autoscaler/config';
 import { WORKER_CLI_ENV, workerScaleIn } from '../../contracts/spot-fleet-autoscaler/worker-env';
 import { acknowledgePolicyWildcards, PrebundledFunction, regionMismatches } from '../core';
 import { AlarmOverrides } from '../core/alarm-overrides';
+import { validateFunctionOptions, withFunctionOptions } from '../core/builders';
+import { FunctionOptions } from '../core/function-options';
 import { PropsValidator } from '../core/props-validator';
 import { ScaleInMode, ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
@@ -80,6 +82,12 @@ export interface SpotFleetAutoscalerProps {
    */
   readonly scaleInMode?: ScaleInMode;
   /**
+   * How often the autoscaler runs (whole minutes, 1 to 60). The same way LambdaEcsWorker's reconciler is scheduled
+   * (`reconcileInterval`).
+   * @default Duration.minutes(1)
+   */
+  readonly scalingInterval?: Duration;
+  /**
    * How long a worker waits without a message before it exits (Spot Fleet) or releases its scale-in
    * protection (Auto Scaling group, ECS service). Passed to the workers as `WORKER_IDLE_SECONDS`
    * (`workerEnvironment`; set in a created fleet's user data). Keep it ≥ the schedule's interval.
@@ -88,9 +96,15 @@ export interface SpotFleetAutoscalerProps {
   readonly workerIdleTimeout?: Duration;
   /**
    * How often the autoscaler runs.
+   * @deprecated use `scalingInterval` (a Duration); giving both is an error
    * @default events.Schedule.rate(Duration.minutes(1))
    */
   readonly schedule?: events.Schedule;
+  /**
+   * Settings of the autoscaler function, merged over its defaults (256 MiB, 30 s, Graviton).
+   * @default - the defaults
+   */
+  readonly autoscalerFunctionProps?: FunctionOptions;
   /**
    * Only log decisions and emit metrics; never change capacity or write state tags.
    * @default false
@@ -143,10 +157,22 @@ export interface ScalingPresetSettings {
  * an EC2 Auto Scaling group, or an ECS service.
  */
 export class SpotFleetAutoscaler extends Construct {
-  /** The scheduled handler. */
+  /** The autoscaler function. */
+  public readonly autoscalerFunction: lambda.Function;
+  /**
+   * The scheduled handler.
+   * @deprecated the same function as `autoscalerFunction`; use `autoscalerFunction` (its `role` and `logGroup`)
+   */
   public readonly handler: PrebundledFunction;
-  /** The Lambda function (same as `handler.function`). */
+  /**
+   * The Lambda function.
+   * @deprecated the same function as `autoscalerFunction`; use `autoscalerFunction`
+   */
   public readonly function: lambda.Function;
+  /** Every alarm this construct created (`addErrorAlarm` adds to it). */
+  public readonly alarms: cloudwatch.IAlarm[] = [];
+  /** The error alarm, once `addErrorAlarm` made it. */
+  public errorAlarm?: cloudwatch.Alarm;
   /** The EventBridge rule that runs it. */
   public readonly rule: events.Rule;
   /** The consumed queue. */
@@ -216,6 +242,11 @@ export class SpotFleetAutoscaler extends Construct {
     if ((props.target === undefined) === (props.fleet === undefined)) {
       v.problem('give exactly one of `target` (an existing pool) and `fleet` (a Spot Fleet to create)');
     }
+    v.duration('scalingInterval', props.scalingInterval, { min: Duration.minutes(1), max: Duration.hours(1), unit: 'minutes' });
+    if (props.scalingInterval && props.schedule) v.problem('`schedule` is the deprecated form of `scalingInterval`, and both are given: give only `scalingInterval`');
+    validateFunctionOptions(v, 'autoscalerFunctionProps', props.autoscalerFunctionProps, {
+      reservedEnvironment: [...Object.values(ENV), 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'],
+    });
     v.throwIfInvalid();
 
     this.queue = props.queue;
@@ -255,7 +286,7 @@ export class SpotFleetAutoscaler extends Construct {
       [WORKER_CLI_ENV.idleSeconds]: String(this.workerIdleSeconds),
     };
 
-    this.handler = new PrebundledFunction(this, 'Handler', {
+    this.handler = new PrebundledFunction(this, 'Handler', withFunctionOptions({
       assetName: 'spot-fleet-autoscaler',
       description: `Sizes ${this.target.kind} ${this.node.path} from queue depth`,
       timeout: Duration.seconds(30),
@@ -273,11 +304,12 @@ export class SpotFleetAutoscaler extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       },
-    });
-    this.function = this.handler.function;
+    }, props.autoscalerFunctionProps));
+    this.autoscalerFunction = this.handler.function;
+    this.function = this.autoscalerFunction;
     // A failed run is not retried: the next tick a minute later reads fresh numbers, and retries could
     // overlap with it (two runs racing on the same target).
-    this.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    this.autoscalerFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
 
     // Depth straight from SQS (no CloudWatch lag): GetQueueAttributes on this queue only.
     this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [props.queue.queueArn] }));
@@ -286,8 +318,8 @@ export class SpotFleetAutoscaler extends Construct {
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Runs the queue-depth autoscaler ${this.node.path}`,
-      schedule: props.schedule ?? events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+      schedule: props.scalingInterval ? events.Schedule.rate(props.scalingInterval) : (props.schedule ?? events.Schedule.rate(Duration.minutes(1))),
+      targets: [new targets.LambdaFunction(this.autoscalerFunction, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
   }
 
@@ -325,12 +357,12 @@ export class SpotFleetAutoscaler extends Construct {
 
   /** Failed runs (e.g. the target was deleted or permissions are missing). */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricErrors({ period: Duration.minutes(5), ...props });
+    return this.autoscalerFunction.metricErrors({ period: Duration.minutes(5), ...props });
   }
 
   /** An alarm that fires when runs fail for `evaluationPeriods` periods in a row (default 3 × 5 min). */
   public addErrorAlarm(id = 'ErrorAlarm', props: AlarmOverrides = {}): cloudwatch.Alarm {
-    return this.metricErrors().createAlarm(this, id, {
+    const alarm = this.metricErrors().createAlarm(this, id, {
       alarmDescription: `The autoscaler ${this.node.path} fails: its pool is no longer sized to the queue.`,
       threshold: 1,
       evaluationPeriods: 3,
@@ -338,6 +370,9 @@ export class SpotFleetAutoscaler extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       ...props,
     });
+    this.errorAlarm ??= alarm;
+    this.alarms.push(alarm);
+    return alarm;
   }
 }
 

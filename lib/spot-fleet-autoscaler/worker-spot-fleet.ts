@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -43,7 +43,13 @@ export interface WorkerFleetOptions {
    */
   readonly securityGroup?: ec2.ISecurityGroup;
   /**
+   * Size of the encrypted gp3 root volume, a whole number of GiB from 8 to 16384.
+   * @default Size.gibibytes(20)
+   */
+  readonly rootVolumeSize?: Size;
+  /**
    * Size of the encrypted gp3 root volume, in GiB.
+   * @deprecated use `rootVolumeSize` (a `Size`); giving both with different values is an error
    * @default 20
    */
   readonly rootVolumeSizeGiB?: number;
@@ -95,7 +101,7 @@ export class WorkerSpotFleet extends Construct {
   constructor(scope: Construct, id: string, props: WorkerSpotFleetProps) {
     super(scope, id);
     this.instanceTypes = props.instanceTypes ?? DEFAULT_INSTANCE_TYPES.map((name) => new ec2.InstanceType(name));
-    validate(this, props, this.instanceTypes);
+    const rootVolumeSizeGiB = validate(this, props, this.instanceTypes);
     const stack = Stack.of(this);
     const arm = this.instanceTypes[0].architecture === ec2.InstanceArchitecture.ARM_64;
 
@@ -135,7 +141,7 @@ export class WorkerSpotFleet extends Construct {
       blockDevices: [
         {
           deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(props.rootVolumeSizeGiB ?? 20, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
+          volume: ec2.BlockDeviceVolume.ebs(rootVolumeSizeGiB, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
         },
       ],
     });
@@ -203,7 +209,8 @@ export class WorkerSpotFleet extends Construct {
   }
 }
 
-function validate(scope: Construct, props: WorkerSpotFleetProps, types: ec2.InstanceType[]): void {
+/** Checks every prop (one error listing every problem); returns the root volume size in GiB. */
+function validate(scope: Construct, props: WorkerSpotFleetProps, types: ec2.InstanceType[]): number {
   const v = new PropsValidator(scope, 'WorkerSpotFleet');
   if (props.workerCommands.length === 0 || props.workerCommands.every((c) => c.trim() === '')) {
     v.problem('`workerCommands` must hold at least one command that starts the worker');
@@ -214,10 +221,13 @@ function validate(scope: Construct, props: WorkerSpotFleetProps, types: ec2.Inst
     v.problem(`\`instanceTypes\` mix architectures (${types.map((t) => `${t}: ${t.architecture}`).join(', ')}): one AMI cannot boot them all; use one architecture`);
   }
   v.wholeNumber('rootVolumeSizeGiB', props.rootVolumeSizeGiB, 8, 16384);
+  const rootVolumeSize = v.size('rootVolumeSize', props.rootVolumeSize, { unit: 'gibibytes', min: 8, max: 16384 });
+  const rootVolumeSizeGiB = v.renamed({ name: 'rootVolumeSize', value: rootVolumeSize }, { name: 'rootVolumeSizeGiB', value: props.rootVolumeSizeGiB });
   for (const [name, value] of Object.entries(props.workerEnvironment ?? {})) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) v.problem(`\`workerEnvironment\` names must be shell variable names in capitals (got '${name}')`);
     if (value.includes("'")) v.problem(`\`workerEnvironment\` values must not contain a single quote (${name})`);
   }
   v.wholeNumber('initialCapacity', props.initialCapacity, 0);
   v.throwIfInvalid();
+  return rootVolumeSizeGiB ?? 20;
 }

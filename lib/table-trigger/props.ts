@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { FunctionOptions } from '../core/function-options';
 import { MaskingMode } from '../../contracts/table-trigger/rule-config';
 
 // Re-exported with `from`: jsii does not follow a re-export of an imported name.
@@ -171,12 +172,19 @@ export interface TableTriggerProps {
    */
   readonly deadLetterQueue?: sqs.IQueue;
   /**
+   * Settings of the built-in handler, merged over its defaults (256 MiB, 30 s, Graviton). Not with your own `handler`.
+   * @default - the defaults
+   */
+  readonly triggerFunctionProps?: FunctionOptions;
+  /**
    * Memory of the built-in handler, in MiB.
+   * @deprecated use `triggerFunctionProps.memorySize`; giving both with different values is an error
    * @default 256
    */
   readonly memorySize?: number;
   /**
    * Time limit of one invocation of the built-in handler.
+   * @deprecated use `triggerFunctionProps.timeout`; giving both with different values is an error
    * @default Duration.seconds(30)
    */
   readonly timeout?: Duration;

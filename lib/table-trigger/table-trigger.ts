@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { deadLetterAlarm, PrebundledFunction, regionMismatches } from '../core';
-import { newOnFailureQueue } from '../core/builders';
+import { newOnFailureQueue, validateFunctionOptions, withFunctionOptions } from '../core/builders';
+import { FunctionOptions } from '../core/function-options';
+import { describeTable } from '../core/table-shape';
 import { PropsValidator } from '../core/props-validator';
 import { buildTriggerConfig, DEFAULT_MASKING } from './build-config';
 import { TableTriggerProps, TriggerEventName } from './props';
@@ -50,9 +52,19 @@ export class TableTrigger extends Construct {
   /** Where alerts about invalid items are published (created or given). */
   public readonly topic: sns.ITopic;
   /** The function the stream invokes: the built-in handler or yours. */
+  public readonly triggerFunction: lambda.IFunction;
+  /**
+   * The function the stream invokes.
+   * @deprecated the same function as `triggerFunction`; use `triggerFunction`
+   */
   public readonly function: lambda.IFunction;
-  /** The built-in handler with its role and log group (mode a only). */
+  /**
+   * The built-in handler with its role and log group (mode a only).
+   * @deprecated the same function as `triggerFunction`; use `triggerFunction` (its `role`, and `logGroup` on a `lambda.Function`)
+   */
   public readonly builtInHandler?: PrebundledFunction;
+  /** Every alarm this construct created. */
+  public readonly alarms: cloudwatch.IAlarm[];
   /** The mapping from the table's stream to the function. */
   public readonly eventSourceMapping: lambda.EventSourceMapping;
   /** On-failure destination of the event source mapping (created or given). */
@@ -66,7 +78,7 @@ export class TableTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: TableTriggerProps) {
     super(scope, id);
-    validateProps(this, props);
+    const triggerFunctionOptions = validateProps(this, props);
     this.invalidValue = props.invalidValue ?? TABLE_TRIGGER_DEFAULTS.invalidValue;
 
     this.table = props.table ?? this.createTable(props);
@@ -86,7 +98,7 @@ export class TableTrigger extends Construct {
 
     if (props.rules) {
       const config = buildTriggerConfig(props.rules, this.invalidValue, props.alertMasking);
-      const keyAttributes = props.table ? tableShape.keyAttributes : [props.partitionKey ?? TABLE_TRIGGER_DEFAULTS.partitionKey, props.sortKey].flatMap((k) => (k ? [k.name] : []));
+      const keyAttributes = props.table ? tableShape.keySchema.map((key) => key.name) : [props.partitionKey ?? TABLE_TRIGGER_DEFAULTS.partitionKey, props.sortKey].flatMap((k) => (k ? [k.name] : []));
       const errors = triggerConfigErrors(config, keyAttributes);
       if (errors.length > 0) throw new Error(`TableTrigger '${this.node.path}': invalid rules:\n- ${errors.join('\n- ')}`);
       this.handlerConfiguration = JSON.stringify(config);
@@ -114,14 +126,14 @@ export class TableTrigger extends Construct {
       alarmDescription: `Stream records of ${this.table.node.path} failed every retry of TableTrigger ${this.node.path}; their shard and sequence numbers are in the on-failure queue.`,
     });
 
+    this.alarms = [this.deadLetterAlarm];
+
     if (props.handler) {
-      this.function = props.handler;
+      this.triggerFunction = props.handler;
     } else {
-      this.builtInHandler = new PrebundledFunction(this, 'Handler', {
+      this.builtInHandler = new PrebundledFunction(this, 'Handler', withFunctionOptions({
         assetName: 'table-trigger',
         description: `Validates items of ${this.table.node.path}, writes computed attributes, alerts on invalid items`,
-        memorySize: props.memorySize,
-        timeout: props.timeout,
         environment: {
           [TABLE_NAME_ENV]: this.table.tableName,
           [STREAM_ARN_ENV]: this.table.tableStreamArn,
@@ -129,9 +141,10 @@ export class TableTrigger extends Construct {
           [TRIGGER_CONFIG_ENV]: this.handlerConfiguration!,
           POWERTOOLS_SERVICE_NAME: 'table-trigger',
         },
-      });
-      this.function = this.builtInHandler.function;
+      }, triggerFunctionOptions));
+      this.triggerFunction = this.builtInHandler.function;
     }
+    this.function = this.triggerFunction;
 
     this.grantLeastPrivilege(props);
 
@@ -139,7 +152,7 @@ export class TableTrigger extends Construct {
     // An EventSourceMapping rather than DynamoEventSource: the latter grants dynamodb:ListStreams on "*",
     // while Lambda needs it on this table's stream only (granted above).
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'StreamMapping', {
-      target: this.function,
+      target: this.triggerFunction,
       eventSourceArn: this.table.tableStreamArn,
       startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
       batchSize: props.batchSize ?? TABLE_TRIGGER_DEFAULTS.batchSize,
@@ -159,7 +172,7 @@ export class TableTrigger extends Construct {
    * actions those need when a customer-managed key is involved; nothing else, and no wildcards.
    */
   private grantLeastPrivilege(props: TableTriggerProps): void {
-    const grantee = this.function;
+    const grantee = this.triggerFunction;
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
@@ -177,12 +190,12 @@ export class TableTrigger extends Construct {
 
   /** Age of the newest record read from the stream: how far the trigger lags behind writes. */
   public metricIteratorAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metric('IteratorAge', { statistic: 'Maximum', ...props });
+    return this.triggerFunction.metric('IteratorAge', { statistic: 'Maximum', ...props });
   }
 
   /** Invocations that failed as a whole (records that failed alone are reported as partial failures). */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricErrors(props);
+    return this.triggerFunction.metricErrors(props);
   }
 
   /** Alerts published to the topic (one per invalid write). */
@@ -216,7 +229,8 @@ export class TableTrigger extends Construct {
   }
 }
 
-function validateProps(scope: Construct, props: TableTriggerProps): void {
+/** Checks every prop (one error listing every problem); returns the built-in handler's settings. */
+function validateProps(scope: Construct, props: TableTriggerProps): FunctionOptions {
   const v = new PropsValidator(scope, 'TableTrigger');
   v.problems(
     regionMismatches(scope, [
@@ -242,7 +256,7 @@ function validateProps(scope: Construct, props: TableTriggerProps): void {
     );
   }
   if (props.handler) {
-    for (const name of ['memorySize', 'timeout', 'alertMasking', 'invalidValue'] as const) {
+    for (const name of ['triggerFunctionProps', 'memorySize', 'timeout', 'alertMasking', 'invalidValue'] as const) {
       if (props[name] !== undefined) v.problem(`${name} configures the built-in handler; with your own handler, configure your function instead`);
     }
   }
@@ -260,20 +274,17 @@ function validateProps(scope: Construct, props: TableTriggerProps): void {
   v.wholeNumber('retryAttempts', props.retryAttempts, 0, 10000);
   v.wholeNumber('parallelizationFactor', props.parallelizationFactor, 1, 10);
   v.duration('maxRecordAge', props.maxRecordAge, { min: Duration.minutes(1), max: Duration.days(7) });
+  const options = props.triggerFunctionProps ?? {};
+  validateFunctionOptions(v, 'triggerFunctionProps', props.triggerFunctionProps, {
+    reservedEnvironment: [TABLE_NAME_ENV, STREAM_ARN_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV, 'POWERTOOLS_SERVICE_NAME'],
+  });
+  v.wholeNumber('memorySize', props.memorySize, 128, 10240);
+  v.duration('timeout', props.timeout, { min: Duration.seconds(1), max: Duration.minutes(15) });
+  const resolved: FunctionOptions = {
+    ...options,
+    memorySize: v.renamed({ name: 'triggerFunctionProps.memorySize', value: options.memorySize }, { name: 'memorySize', value: props.memorySize }),
+    timeout: v.renamed({ name: 'triggerFunctionProps.timeout', value: options.timeout }, { name: 'timeout', value: props.timeout }),
+  };
   v.throwIfInvalid();
-}
-
-/** What can be known at synth time about a table: its key attributes and stream view type. */
-function describeTable(table: dynamodb.ITable): { keyAttributes: string[]; streamViewType?: string } {
-  const cfn = table.node.defaultChild;
-  const resolved = <T>(value: unknown): T | undefined => (value !== undefined && !Token.isUnresolved(value) ? (value as T) : undefined);
-  if (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable) {
-    const keySchema = resolved<Array<{ attributeName: string }>>(cfn.keySchema) ?? [];
-    const stream = resolved<{ streamViewType?: string }>(cfn.streamSpecification);
-    return {
-      keyAttributes: keySchema.flatMap((key) => (typeof key?.attributeName === 'string' ? [key.attributeName] : [])),
-      streamViewType: resolved<string>(stream?.streamViewType),
-    };
-  }
-  return { keyAttributes: [] };
+  return resolved;
 }

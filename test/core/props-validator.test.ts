@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as lib from '../../lib';
 import { PropsValidator } from '../../lib/core/props-validator';
@@ -78,5 +78,40 @@ describe('the package root', () => {
     for (const name of ['HOUSE_DEFAULTS', 'packageRoot', 'handlerAssetPath', 'imageApiSitePath', 'PropsValidator', 'newOnFailureQueue', 'newLogOnlyLambdaRole']) {
       expect(Object.keys(lib)).not.toContain(name);
     }
+  });
+});
+
+describe('PropsValidator.size and renamed', () => {
+  const validator = () => new PropsValidator(new Stack(undefined, 'S'), 'Thing');
+  const token = Token.asNumber({ resolve: () => 1 });
+
+  it('accepts a token Size in the unit CloudFormation takes, and refuses one in another unit with the fix', () => {
+    const v = validator();
+    expect(Token.isUnresolved(v.size('memory', Size.mebibytes(token), { unit: 'mebibytes' }))).toBe(true);
+    expect(v.size('volume', Size.mebibytes(token), { unit: 'gibibytes' })).toBeUndefined();
+    expect(() => v.throwIfInvalid()).toThrow(/`volume` comes from a token, which can only be used in GiB: use Size.gibibytes\(token\)/);
+  });
+
+  it('converts whole units, and refuses fractions and values out of range, each with the fix', () => {
+    const v = validator();
+    expect(v.size('memory', Size.gibibytes(2), { unit: 'mebibytes', min: 128 })).toBe(2048);
+    v.size('memory', Size.kibibytes(1536), { unit: 'mebibytes' });
+    v.size('volume', Size.gibibytes(4), { unit: 'gibibytes', min: 8, max: 16384, hint: 'EBS gp3 limits' });
+    expect(() => v.throwIfInvalid()).toThrow(
+      /`memory` must be a whole number of MiB \(got 1.5 MiB\): use e.g. Size.mebibytes\(2\)\n- `volume` must be from 8 to 16384 GiB \(got 4 GiB\): EBS gp3 limits/,
+    );
+  });
+
+  it('takes the new name, the old one alone, or both when they agree; refuses both when they differ or cannot be compared', () => {
+    const v = validator();
+    expect(v.renamed({ name: 'new', value: 2 }, { name: 'old', value: undefined })).toBe(2);
+    expect(v.renamed({ name: 'new', value: undefined }, { name: 'old', value: 3 })).toBe(3);
+    expect(v.renamed({ name: 'a', value: 4 }, { name: 'b', value: 4 })).toBe(4);
+    v.throwIfInvalid();
+    v.renamed({ name: 'backlog', value: 1 }, { name: 'jobs', value: 2 });
+    v.renamed({ name: 'memory', value: token }, { name: 'memoryMiB', value: 2048 });
+    expect(() => v.throwIfInvalid()).toThrow(
+      /`jobs` is the deprecated name of `backlog`, and both are given with different values: give only `backlog`\n- `memoryMiB` is the deprecated name of `memory`, and both are given: give only `memory`/,
+    );
   });
 });

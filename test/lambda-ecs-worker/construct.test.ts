@@ -1,25 +1,12 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LambdaEcsWorker, LambdaEcsWorkerProps, WorkerCapacity } from '../../lib';
 import { validateKeyLayout } from '../../lib/lambda-ecs-worker/validation';
 import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
-
-/** Everything in a template that is a value of `key`, anywhere. */
-const envOf = (template: Template, logicalIdPattern: RegExp) => {
-  const fns = template.findResources('AWS::Lambda::Function');
-  const [, fn] = Object.entries(fns).find(([id]) => logicalIdPattern.test(id))!;
-  return fn.Properties.Environment.Variables as Record<string, unknown>;
-};
-
-/** The worker container's environment as a name → value map. */
-const containerEnv = (template: Template) => {
-  const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-  const env = taskDefinition.Properties.ContainerDefinitions[0].Environment as Array<{ Name: string; Value: unknown }>;
-  return Object.fromEntries(env.map((e) => [e.Name, e.Value]));
-};
+import { containerEnv, envOf } from './template-env';
 
 describe('LambdaEcsWorker with defaults', () => {
   const stack = newTestStack('RenderDefault');

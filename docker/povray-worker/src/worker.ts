@@ -119,6 +119,9 @@ export class Worker {
           new ReceiveMessageCommand({
             QueueUrl: config.queueUrl,
             MaxNumberOfMessages: 1,
+            // The visibility the heartbeat keeps extending, whatever the queue's own default (a queue the user
+            // brought may have 30 s, shorter than the first heartbeat).
+            VisibilityTimeout: config.visibilityTimeoutSeconds,
             WaitTimeSeconds: Math.max(0, Math.min(config.pollWaitSeconds, Math.ceil(idleLeft))),
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),

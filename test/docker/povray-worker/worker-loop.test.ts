@@ -31,11 +31,13 @@ beforeEach(() => {
 describe('Worker loop', () => {
   it('with IDLE_EXIT_SECONDS=0 polls once, then exits 0', async () => {
     sqsMock.on(ReceiveMessageCommand).resolves({ Messages: [] });
-    const { worker, lines } = makeWorker({ IDLE_EXIT_SECONDS: '0' });
+    const { worker, lines } = makeWorker({ IDLE_EXIT_SECONDS: '0', VISIBILITY_TIMEOUT_SECONDS: '45' });
     expect(await worker.run()).toBe(0);
     expect(sqsMock.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
     expect(sqsMock.commandCalls(ReceiveMessageCommand)[0].args[0].input).toMatchObject({
       MaxNumberOfMessages: 1,
+      // The heartbeat's visibility, not the queue's default.
+      VisibilityTimeout: 45,
       MessageSystemAttributeNames: ['ApproximateReceiveCount'],
     });
     expect(lines.map((l) => l.message)).toContain('idle, exiting');

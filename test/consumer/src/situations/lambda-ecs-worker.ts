@@ -1,9 +1,12 @@
 // LambdaEcsWorker with the user's own resources and tokens. One entry per situation; add new props here.
-import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { LambdaEcsWorker, LambdaEcsWorkerProps, SceneTrigger } from 'cdk-compute-patterns';
 import { AppKind, ENV, errorNaming, inOneStack, Situation, SituationOptions, UserApp } from '../harness';
 import { userVpc } from './constructs';
@@ -36,7 +39,7 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
   worker("the user's own bucket, new App()", (user, stack) => ({ bucket: user.own(new s3.Bucket(stack, 'Scenes')) }), { app: AppKind.PLAIN }),
   {
     name: 'LambdaEcsWorker: bucket from another stack',
-    expect: errorNaming('bucket', /same stack|EventBridge/),
+    expect: errorNaming('bucket', /bucket's stack|EVENTBRIDGE/),
     build: (user) => {
       const storage = user.stack('Storage', { env: ENV });
       const bucket = user.own(new s3.Bucket(storage, 'Scenes'));
@@ -85,7 +88,7 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
   worker('maxWorkers from a CfnParameter', (_u, stack) => ({ maxWorkers: new CfnParameter(stack, 'MaxWorkers', { type: 'Number', default: 5 }).valueAsNumber })),
   worker(
     'visibilityTimeout from a CfnParameter',
-    (_u, stack) => ({ visibilityTimeout: Duration.seconds(new CfnParameter(stack, 'Visibility', { type: 'Number', default: 600 }).valueAsNumber) })
+    (_u, stack) => ({ visibilityTimeout: Duration.seconds(new CfnParameter(stack, 'Visibility', { type: 'Number', default: 600 }).valueAsNumber) }),
   ),
   worker('workerCpu and workerMemoryMiB from CfnParameters', (_u, stack) => ({
     workerCpu: new CfnParameter(stack, 'Cpu', { type: 'Number', default: 1024 }).valueAsNumber,
@@ -93,5 +96,59 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
   })),
   worker('maxWorkers 0 and maxReceiveCount 0: both reported', () => ({ maxWorkers: 0, maxReceiveCount: 0 }), {
     expect: errorNaming('maxWorkers', /`?maxReceiveCount`? must be/),
+  }),
+  // Bring your own: queue, job table, function settings, removal policies; grants and connections.
+  worker("the user's KMS-encrypted queue with its dead-letter queue", (user, stack) => {
+    const key = user.own(new kms.Key(stack, 'QueueKey', { enableKeyRotation: true }));
+    const dlq = user.own(new sqs.Queue(stack, 'JobsDlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true }));
+    return { queue: user.own(new sqs.Queue(stack, 'Jobs', { encryptionMasterKey: key, enforceSSL: true, deadLetterQueue: { queue: dlq, maxReceiveCount: 4 } })) };
+  }),
+  worker('queue from Queue.fromQueueArn with its deadLetterQueue and maxReceiveCount', (_u, stack) => ({
+    queue: sqs.Queue.fromQueueArn(stack, 'Jobs', `arn:aws:sqs:${ENV.region}:${ENV.account}:jobs`),
+    deadLetterQueue: sqs.Queue.fromQueueArn(stack, 'JobsDlq', `arn:aws:sqs:${ENV.region}:${ENV.account}:jobs-dlq`),
+    maxReceiveCount: 3,
+  })),
+  worker('queue from Queue.fromQueueArn without its redrive settings', (_u, stack) => ({ queue: sqs.Queue.fromQueueArn(stack, 'Jobs', `arn:aws:sqs:${ENV.region}:${ENV.account}:jobs`) }), {
+    expect: errorNaming('queue', /redrive policy cannot be read: give `deadLetterQueue`/),
+  }),
+  worker("the user's queue without a dead-letter queue", (user, stack) => ({ queue: user.own(new sqs.Queue(stack, 'Jobs', { enforceSSL: true })) }), {
+    expect: errorNaming('queue', /must have a dead-letter queue/),
+  }),
+  worker('queueProps with a longer retention', () => ({ queueProps: { retentionPeriod: Duration.days(7) } })),
+  worker('queueProps turning off encryption', () => ({ queueProps: { encryption: sqs.QueueEncryption.UNENCRYPTED } }), {
+    expect: errorNaming('queueProps.encryption', /must not be UNENCRYPTED/),
+  }),
+  worker("the user's job table (partition key jobId)", (user, stack) => ({
+    existingJobTable: user.own(new dynamodb.Table(stack, 'Jobs', {
+      partitionKey: { name: 'jobId', type: dynamodb.AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+    })),
+  })),
+  worker('job table from Table.fromTableName', (_u, stack) => ({ existingJobTable: dynamodb.Table.fromTableName(stack, 'Jobs', 'render-jobs') })),
+  worker("the user's job table with another key", (user, stack) => ({
+    existingJobTable: user.own(new dynamodb.Table(stack, 'Jobs', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } })),
+  }), { expect: errorNaming('existingJobTable', /partition key 'jobId'/) }),
+  worker('launcherFunctionProps, removalPolicy and logRemovalPolicy DESTROY', () => ({
+    launcherFunctionProps: { memorySize: 512, timeout: Duration.seconds(90), reservedConcurrentExecutions: 5, environment: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } },
+    removalPolicy: RemovalPolicy.DESTROY,
+    logRemovalPolicy: RemovalPolicy.DESTROY,
+  })),
+  worker('backlogPerWorker and workerMemory as a Size', () => ({ backlogPerWorker: 2, workerMemory: Size.gibibytes(4) })),
+  worker('workerMemory from a CfnParameter', (_u, stack) => ({ workerMemory: Size.mebibytes(new CfnParameter(stack, 'Memory', { type: 'Number', default: 2048 }).valueAsNumber) })),
+  worker('workerMemory from a CfnParameter in GiB', (_u, stack) => ({ workerMemory: Size.gibibytes(new CfnParameter(stack, 'Memory', { type: 'Number', default: 2 }).valueAsNumber) }), {
+    expect: errorNaming('workerMemory', /only be used in MiB: use Size.mebibytes\(token\)/),
+  }),
+  worker('jobsPerWorker and backlogPerWorker that differ', () => ({ jobsPerWorker: 1, backlogPerWorker: 2 }), {
+    expect: errorNaming('backlogPerWorker', /deprecated name/),
+  }),
+  inOneStack("LambdaEcsWorker: grants to the user's role and connections to the user's database", (user, stack) => {
+    const render = new LambdaEcsWorker(stack, 'Render', { vpc: userVpc(user, stack) });
+    const client = user.own(new iam.Role(stack, 'Client', { assumedBy: new iam.AccountRootPrincipal() }));
+    render.grantSubmitScenes(client);
+    render.grantReadResults(client);
+    render.grantReadJobStatus(client);
+    const database = user.own(new ec2.SecurityGroup(stack, 'Database', { vpc: render.vpc }));
+    render.connections.allowTo(database, ec2.Port.tcp(5432), 'render workers to the database');
   }),
 ];

@@ -1,5 +1,5 @@
 // SpotFleetAutoscaler with the user's own resources and tokens. One entry per situation; add new props here.
-import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -69,4 +69,11 @@ export const SPOT_FLEET_AUTOSCALER_SITUATIONS: Situation[] = [
     expect: errorNaming('maxWorkers', /scaleInHysteresisWorkers/),
   }),
   autoscaler('a fleet in the user\'s VPC', (user, stack) => ({ fleet: { vpc: userVpc(user, stack), workerCommands: ['systemctl start my-worker'] } })),
+  autoscaler('autoscalerFunctionProps and scalingInterval', () => ({
+    autoscalerFunctionProps: { memorySize: 512, environment: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } },
+    scalingInterval: Duration.minutes(2),
+  })),
+  autoscaler('a fleet with rootVolumeSize as a Size', (user, stack) => ({
+    fleet: { vpc: userVpc(user, stack), workerCommands: ['systemctl enable --now my-worker'], rootVolumeSize: Size.gibibytes(40) },
+  })),
 ];

@@ -1,5 +1,5 @@
 // TableTrigger with the user's own resources and tokens. One entry per situation; add new props here.
-import { CfnParameter, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -84,4 +84,5 @@ export const TABLE_TRIGGER_SITUATIONS: Situation[] = [
     batchSize: new CfnParameter(stack, 'BatchSize', { type: 'Number', default: 100 }).valueAsNumber,
     parallelizationFactor: new CfnParameter(stack, 'Parallel', { type: 'Number', default: 1 }).valueAsNumber,
   })),
+  trigger('triggerFunctionProps', () => ({ triggerFunctionProps: { memorySize: 512, timeout: Duration.seconds(60), environment: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } } })),
 ];

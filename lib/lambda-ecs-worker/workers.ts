@@ -1,0 +1,54 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import * as fs from 'fs';
+import * as path from 'path';
+import { packageRoot } from '../core/assets';
+import { WorkerCapacity } from './props';
+
+const DEFAULT_WORKER_IMAGE_DIR = (): string => path.join(packageRoot(), 'docker', 'povray-worker');
+
+/** A VPC that costs nothing while idle: public subnets (tasks get public IPs, no inbound), no NAT. */
+export function newWorkerVpc(scope: Construct, flowLogs: logs.ILogGroup): ec2.Vpc {
+  return new ec2.Vpc(scope, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+    // Free gateway endpoints keep scene and table traffic off the internet.
+    gatewayEndpoints: {
+      S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+      DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+    },
+    flowLogs: {
+      Rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT },
+    },
+  });
+}
+
+
+export function capacityProvidersOf(capacity: WorkerCapacity): string[] {
+  switch (capacity) {
+    case WorkerCapacity.SPOT_ONLY:
+      return ['FARGATE_SPOT'];
+    case WorkerCapacity.ON_DEMAND_ONLY:
+      return ['FARGATE'];
+    default:
+      return ['FARGATE_SPOT', 'FARGATE'];
+  }
+}
+
+/** The POV-Ray worker image, built at deploy time from this package's docker/povray-worker. */
+export function defaultWorkerImage(cpuArchitecture: ecs.CpuArchitecture): ecs.ContainerImage {
+  const dir = DEFAULT_WORKER_IMAGE_DIR();
+  if (!fs.existsSync(path.join(dir, 'Dockerfile'))) {
+    throw new Error(`The default POV-Ray worker image needs ${dir}/Dockerfile, which is missing: reinstall the package or pass workerImage`);
+  }
+  if (!fs.existsSync(path.join(dir, 'dist', 'index.js'))) {
+    throw new Error(`The POV-Ray worker is not built (${dir}/dist/index.js is missing): run 'npm run build' (npm ci runs it) or pass workerImage`);
+  }
+  return ecs.ContainerImage.fromAsset(dir, {
+    platform: cpuArchitecture === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+  });
+}
