@@ -51,7 +51,6 @@ function onPath(command: string): boolean {
 
 const ROOT = path.join(__dirname, '..');
 const SEED_SCENE = path.join(ROOT, '..', 'shared', 'fixtures', 'seed-scene', 'ECSLogo.zip');
-const WORKER_ENTRY = path.join(ROOT, 'docker', 'povray-worker', 'dist', 'index.js');
 /** How often the demo runs the reconciler (every minute on AWS). */
 const RECONCILE_EVERY_MS = 5_000;
 
@@ -134,10 +133,9 @@ async function main(): Promise<number> {
     console.error('POV-Ray is not installed. Install it with:\n  sudo apt-get install -y povray povray-includes\n(or your platform\'s povray package), then run the demo again.');
     return 1;
   }
-  if (!fs.existsSync(WORKER_ENTRY)) {
-    console.log('building the worker (docker/povray-worker/dist/index.js) ...');
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-assets.mjs'), 'povray-worker'], { stdio: 'inherit' });
-  }
+  // The demo runs the shipped bundles (launcher, worker, confinement launcher): rebuild whichever is older than
+  // the files it was built from, as the tests do, so the demo never shows stale code.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-assets.mjs'), '--stale'], { stdio: 'inherit' });
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const started = Date.now();

@@ -24,6 +24,7 @@ import { startLocalAws } from '../../harness/local-aws';
 import { createTriggerResources } from '../../harness/table-trigger/local-resources';
 import { StreamBridge } from '../../harness/table-trigger/stream-bridge';
 import { median } from '../stats';
+import { assertBundleCurrent } from '../../harness/bundles';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'assets', 'table-trigger', 'index.js');
@@ -143,7 +144,7 @@ function sizes(file: string): { bytes: number; gzip: number } {
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'node scripts/build-assets.mjs table-trigger' first`);
+  assertBundleCurrent('table-trigger');
   console.log(`TableTrigger benchmark: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), RUNS=${RUNS}, LOADS=${LOADS}\n`);
 
   const rates = await throughput();
