@@ -16,6 +16,13 @@ export interface RegionalArn {
   readonly why: string;
 }
 
+/** The region an ARN names, when the ARN and its region are known at synth time (not tokens). */
+export function knownRegionOf(arn: string | undefined): string | undefined {
+  if (arn === undefined || Token.isUnresolved(arn)) return undefined;
+  const region = Arn.split(arn, ArnFormat.NO_RESOURCE_NAME).region;
+  return region && !Token.isUnresolved(region) ? region : undefined;
+}
+
 /**
  * A problem for each ARN whose region is known and differs from the known region of `scope`'s stack.
  * Nothing is reported when either region is a token (an env-agnostic stack, a resource created in the app).
@@ -25,9 +32,8 @@ export function regionMismatches(scope: IConstruct, arns: RegionalArn[]): string
   if (Token.isUnresolved(stack.region)) return [];
   const problems: string[] = [];
   for (const { prop, arn, why } of arns) {
-    if (arn === undefined || Token.isUnresolved(arn)) continue;
-    const region = Arn.split(arn, ArnFormat.NO_RESOURCE_NAME).region;
-    if (!region || Token.isUnresolved(region) || region === stack.region) continue;
+    const region = knownRegionOf(arn);
+    if (region === undefined || region === stack.region) continue;
     problems.push(
       `\`${prop}\` (${arn}) is in ${region}, but stack ${stack.stackName} deploys to ${stack.region}: ${why}. ` +
         `Give a resource in ${stack.region}, or create this construct in a stack with env.region '${region}'`,

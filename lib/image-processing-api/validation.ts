@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
@@ -7,7 +7,7 @@ import * as path from 'path';
 import { packageRoot } from '../core/assets';
 import { validateFunctionOptions } from '../core/builders';
 import { FunctionOptions } from '../core/function-options';
-import { regionMismatches } from '../core/placement';
+import { knownRegionOf, regionMismatches } from '../core/placement';
 import { PropsValidator } from '../core/props-validator';
 import {
   DEFAULT_LIMITS,
@@ -135,10 +135,7 @@ function checkDomains(v: PropsValidator, scope: IConstruct, props: ImageProcessi
 /** The certificate's region when known: from its ARN, or the region of the stack that creates it. */
 function certificateRegion(certificate: acm.ICertificate): string | undefined {
   const arn = certificate.certificateArn;
-  if (!Token.isUnresolved(arn)) {
-    const region = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME).region;
-    return region && !Token.isUnresolved(region) ? region : undefined;
-  }
+  if (!Token.isUnresolved(arn)) return knownRegionOf(arn);
   // A token ARN: known only for a certificate the app creates (an imported token ARN could be anywhere).
   if (!(certificate.node.defaultChild instanceof acm.CfnCertificate)) return undefined;
   const stackRegion = Stack.of(certificate).region;

@@ -1,4 +1,4 @@
-import { Duration, Names, Stack } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -297,10 +297,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     grantLauncherAccess(this, this.launcher.role, taskDefinitionArn);
 
     this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
-    // CDK puts the notifications custom resource in the bucket's stack, which is another one for an
-    // EventBridge trigger on a bucket of another stack.
-    acknowledgeBucketNotificationsHandler(this);
-    if (Stack.of(this.bucket) !== Stack.of(this)) acknowledgeBucketNotificationsHandler(this.bucket);
+    acknowledgeBucketNotificationsHandler(this.bucket);
 
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
       description: `Every minute: restarts ${this.node.path}'s workers when jobs wait, fails dead-lettered jobs`,

@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { acknowledgeNag, acknowledgePolicyWildcards } from '../core/nag';
 import type { LambdaEcsWorker } from './lambda-ecs-worker';
 
@@ -92,11 +92,12 @@ export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, ta
 }
 
 /**
- * S3 notifications are configured by CDK's stack-wide BucketNotificationsHandler custom resource; its
- * findings are CDK's, not this pattern's, and are acknowledged on it with the reason.
+ * S3 notifications (bucket notifications and EventBridge delivery alike) are configured by CDK's stack-wide
+ * BucketNotificationsHandler custom resource, which CDK puts in the bucket's stack; its findings are CDK's, not
+ * this pattern's, and are acknowledged on it with the reason.
  */
-export function acknowledgeBucketNotificationsHandler(scope: Construct): void {
-  const stack = Stack.of(scope);
+export function acknowledgeBucketNotificationsHandler(bucket: s3.IBucket): void {
+  const stack = Stack.of(bucket);
   for (const handler of stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'))) {
     acknowledgeNag(
       handler,
