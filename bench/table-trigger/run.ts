@@ -20,11 +20,11 @@ import { performance } from 'perf_hooks';
 import * as zlib from 'zlib';
 import { buildTriggerConfig } from '../../lib/table-trigger/build-config';
 import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
-import { startLocalAws } from '../../harness/local-aws';
-import { createTriggerResources } from '../../harness/table-trigger/local-resources';
-import { StreamBridge } from '../../harness/table-trigger/stream-bridge';
+import { startLocalAws } from '../../local/local-aws';
+import { createTriggerResources } from '../../local/table-trigger/local-resources';
+import { StreamBridge } from '../../local/table-trigger/stream-bridge';
 import { median } from '../stats';
-import { assertBundleCurrent } from '../../harness/bundles';
+import { assertBundleCurrent } from '../../local/bundles';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'assets', 'table-trigger', 'index.js');

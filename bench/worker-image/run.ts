@@ -14,12 +14,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { loadavg, tmpdir } from 'os';
 import * as path from 'path';
 import { WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
-import { sceneFiles, zipOf } from '../../harness/povray-scenes';
-import { RunningWorker, WorkerTestbed } from '../../harness/povray-worker';
-import { startLocalAws } from '../../harness/local-aws';
-import { imageTestBlocker } from '../../harness/image/podman';
-import { WorkerContainers } from '../../harness/image/worker-container';
-import { buildWorkerImage, inspectImage } from '../../harness/image/worker-image';
+import { sceneFiles, zipOf } from '../../local/povray-scenes';
+import { RunningWorker, WorkerTestbed } from '../../local/povray-worker';
+import { startLocalAws } from '../../local/local-aws';
+import { imageTestBlocker } from '../../local/image/podman';
+import { WorkerContainers } from '../../local/image/worker-container';
+import { buildWorkerImage, inspectImage } from '../../local/image/worker-image';
 import { median } from '../stats';
 
 // The SDK's Node 20 notice is noise here (AWS runs the worker on Node 24; so does the image).

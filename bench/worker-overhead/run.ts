@@ -25,9 +25,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { loadavg, tmpdir } from 'os';
 import * as path from 'path';
 import { JOB_TABLE_PARTITION_KEY, RenderJobMessage, renderJobId, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
-import { startLocalAws, LocalAws } from '../../harness/local-aws';
-import { sceneFiles, zipOf } from '../../harness/povray-scenes';
-import { whichTool } from '../../harness/tools';
+import { startLocalAws, LocalAws } from '../../local/local-aws';
+import { sceneFiles, zipOf } from '../../local/povray-scenes';
+import { whichTool } from '../../local/tools';
 
 const root = path.join(__dirname, '..', '..');
 const WORKER_ENTRY = path.join(root, 'docker', 'povray-worker', 'dist', 'index.js');

@@ -3,7 +3,7 @@
  * - contracts/ (what constructs, handlers and the worker agree on) imports nothing but other contracts;
  * - lib/ (constructs) never imports handler or worker code (lambda/, docker/);
  * - lambda/ and docker/ never import construct code (lib/), only contracts/ and their own modules;
- * - bench/ never imports test/ (test/ imports bench/), and harness/ imports neither: no loop between them;
+ * - bench/ never imports test/ (test/ imports bench/), and local/ imports neither: no loop between them;
  * - no construct file grows past MAX_LIB_FILE_LINES.
  */
 import * as fs from 'fs';
@@ -55,8 +55,8 @@ const RULES: Array<{ from: string; forbids: (to: string) => boolean; why: string
   { from: 'lib/', forbids: (to) => /^(lambda|docker)(\/|$)/.test(to), why: 'constructs import contracts/, never handler or worker code' },
   { from: 'lambda/', forbids: (to) => /^lib(\/|$)/.test(to), why: 'handlers import contracts/, never construct code' },
   { from: 'docker/', forbids: (to) => /^lib(\/|$)/.test(to), why: 'the worker imports contracts/, never construct code' },
-  { from: 'bench/', forbids: (to) => /^test(\/|$)/.test(to), why: 'benchmarks share code with tests through harness/, never test/ (tests may import bench/)' },
-  { from: 'harness/', forbids: (to) => /^(test|bench)(\/|$)/.test(to), why: 'the harness serves tests, benchmarks and the demo: it imports none of them' },
+  { from: 'bench/', forbids: (to) => /^test(\/|$)/.test(to), why: 'benchmarks share code with tests through local/, never test/ (tests may import bench/)' },
+  { from: 'local/', forbids: (to) => /^(test|bench)(\/|$)/.test(to), why: 'local/ serves tests, benchmarks and the demo: it imports none of them' },
   {
     from: 'contracts/',
     forbids: (to) => !to.startsWith('contracts/'),
@@ -86,13 +86,13 @@ function read(files: string[]): Record<string, string> {
 }
 
 describe('import rules', () => {
-  const tree = read(['contracts', 'lib', 'lambda', 'docker', 'bench', 'harness'].flatMap(sourceFiles));
+  const tree = read(['contracts', 'lib', 'lambda', 'docker', 'bench', 'local'].flatMap(sourceFiles));
 
   it('finds the source tree', () => {
-    for (const dir of ['contracts/', 'lib/', 'lambda/', 'docker/', 'bench/', 'harness/']) expect(Object.keys(tree).some((f) => f.startsWith(dir))).toBe(true);
+    for (const dir of ['contracts/', 'lib/', 'lambda/', 'docker/', 'bench/', 'local/']) expect(Object.keys(tree).some((f) => f.startsWith(dir))).toBe(true);
   });
 
-  it('holds for every file: lib ↛ lambda/docker, lambda/docker ↛ lib, contracts ↛ anything else, bench/harness ↛ test', () => {
+  it('holds for every file: lib ↛ lambda/docker, lambda/docker ↛ lib, contracts ↛ anything else, bench/local ↛ test', () => {
     expect(importViolations(tree)).toEqual([]);
   });
 
@@ -104,8 +104,8 @@ describe('import rules', () => {
       'contracts/x.ts': "import { Duration } from 'aws-cdk-lib';\nimport { createHash } from 'crypto';\nimport { y } from './y';",
       'lib/x/ok.ts': "import { f } from '../../contracts/x';\nimport { Construct } from 'constructs';",
       'lambda/x/ok.ts': "import { g } from '../../contracts/x';\nimport { h } from '../shared/h';",
-      'bench/x/run.ts': "import { startLocalAws } from '../../test/harness/local-aws';\nimport { ok } from '../../harness/local-aws';",
-      'harness/x.ts': "import { simulate } from '../bench/autoscaler/simulator';",
+      'bench/x/run.ts': "import { startLocalAws } from '../../test/local/local-aws';\nimport { ok } from '../../local/local-aws';",
+      'local/x.ts': "import { simulate } from '../bench/autoscaler/simulator';",
     });
     expect(violations.map((v) => v.split(':')[0])).toEqual([
       "lib/x/x.ts imports '../../lambda/shared/a'",
@@ -115,8 +115,8 @@ describe('import rules', () => {
       "docker/w/src/index.ts imports '../../../lib/x/e'",
       "contracts/x.ts imports 'aws-cdk-lib'",
       "contracts/x.ts imports 'crypto'",
-      "bench/x/run.ts imports '../../test/harness/local-aws'",
-      "harness/x.ts imports '../bench/autoscaler/simulator'",
+      "bench/x/run.ts imports '../../test/local/local-aws'",
+      "local/x.ts imports '../bench/autoscaler/simulator'",
     ]);
   });
 });

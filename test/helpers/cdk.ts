@@ -2,7 +2,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { newTestApp } from '../../harness/cdk-app';
+import { newTestApp } from '../../local/cdk-app';
 
 export const TEST_ENV = { account: '123456789012', region: 'us-east-1' };
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assertBundleCurrent } from '../../harness/bundles';
+import { assertBundleCurrent } from '../../local/bundles';
 import { handlerAssetPath } from '../../lib/core/assets';
 
 const RESULT_MARKER = '\n@@handler-result@@';

@@ -1,7 +1,7 @@
 import { Browser, chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { LocalImageApi, startLocalImageApi } from '../../bin/image-api-local';
-import { describeWithTools, whichTool } from '../../harness/tools';
+import { describeWithTools, whichTool } from '../../local/tools';
 
 // The callbacks below run in the page. The project compiles without the DOM library, so declare the little
 // they use here (module scope: nothing leaks into other files).

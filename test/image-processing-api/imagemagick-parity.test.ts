@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { handleApiRequest, HttpContext } from '../../lambda/image-processing-api/http';
 import { DEFAULT_LIMITS } from '../../contracts/image-processing-api/limits';
 import { colourTransformOf } from '../../lambda/image-processing-api/pipeline-plan';
-import { describeWithTools } from '../../harness/tools';
+import { describeWithTools } from '../../local/tools';
 import { postEvent } from './images';
 
 /**

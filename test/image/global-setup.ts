@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import buildMissingAssets from '../helpers/global-setup';
-import { imageTestBlocker } from '../../harness/image/podman';
-import { buildWorkerImage } from '../../harness/image/worker-image';
+import { imageTestBlocker } from '../../local/image/podman';
+import { buildWorkerImage } from '../../local/image/worker-image';
 
 export const STATE_ENV = 'WORKER_IMAGE_STATE';
 

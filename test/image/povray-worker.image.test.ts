@@ -8,11 +8,11 @@ import { createHash } from 'crypto';
 import { readFileSync, rmSync } from 'fs';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
-import { sceneFiles, seedSceneZip, slowSceneFiles, zipOf } from '../../harness/povray-scenes';
-import { Scenario, WorkerTestbed } from '../../harness/povray-worker';
-import { useLocalAws } from '../../harness/local-aws';
-import { loadWorkerImageState, WorkerContainers } from '../../harness/image/worker-container';
-import { inspectImage, SHIPPED_DOCKERFILE } from '../../harness/image/worker-image';
+import { sceneFiles, seedSceneZip, slowSceneFiles, zipOf } from '../../local/povray-scenes';
+import { Scenario, WorkerTestbed } from '../../local/povray-worker';
+import { useLocalAws } from '../../local/local-aws';
+import { loadWorkerImageState, WorkerContainers } from '../../local/image/worker-container';
+import { inspectImage, SHIPPED_DOCKERFILE } from '../../local/image/worker-image';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 const state = loadWorkerImageState();

@@ -7,8 +7,8 @@ import { LAUNCHER_ENV } from '../../lambda/lambda-ecs-worker/config';
 import type { LauncherResult } from '../../lambda/lambda-ecs-worker/index';
 import { decodeS3EventKey } from '../../lambda/lambda-ecs-worker/s3-records';
 import { RenderJobRecord, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
-import { LocalAws, startLocalAws } from '../../harness/local-aws';
-import { LocalEcs, LocalTask, startLocalEcs } from '../../harness/local-ecs';
+import { LocalAws, startLocalAws } from '../../local/local-aws';
+import { LocalEcs, LocalTask, startLocalEcs } from '../../local/local-ecs';
 
 /**
  * The whole LambdaEcsWorker pipeline on local AWS, wired as the construct wires it on AWS:

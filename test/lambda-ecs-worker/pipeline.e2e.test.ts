@@ -3,8 +3,8 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as fs from 'fs';
 import { PNG } from 'pngjs';
 import * as yazl from 'yazl';
-import { seedSceneZipPath } from '../../harness/seed-scene';
-import { describeWithTools } from '../../harness/tools';
+import { seedSceneZipPath } from '../../local/seed-scene';
+import { describeWithTools } from '../../local/tools';
 import { LocalPipeline, startLocalPipeline } from './local-pipeline';
 
 const WIDTH = 128;

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assertBundleCurrent } from '../../harness/bundles';
+import { assertBundleCurrent } from '../../local/bundles';
 import { invokeAssetOnce } from '../helpers/fresh-asset';
 
 const root = path.join(__dirname, '..', '..');

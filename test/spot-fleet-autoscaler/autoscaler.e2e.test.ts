@@ -3,8 +3,8 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
 import { STATE_TAGS } from '../../lambda/spot-fleet-autoscaler/state';
-import { assertBundleCurrent } from '../../harness/bundles';
-import { useLocalAws } from '../../harness/local-aws';
+import { assertBundleCurrent } from '../../local/bundles';
+import { useLocalAws } from '../../local/local-aws';
 import { FakeEc2 } from './fake-ec2';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readWorkerCliConfig } from '../../lambda/spot-fleet-autoscaler/worker/cli';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, useLocalAws } from '../../harness/local-aws';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, useLocalAws } from '../../local/local-aws';
 import { FakeImds } from './fake-imds';
 import { FakeAutoScaling } from './fake-protection-endpoints';
 

@@ -5,7 +5,7 @@ import {
   returnMessages,
   SpotInterruptionWatcher,
 } from '../../lambda/spot-fleet-autoscaler/worker/spot-interruption';
-import { useLocalAws } from '../../harness/local-aws';
+import { useLocalAws } from '../../local/local-aws';
 import { FakeImds } from './fake-imds';
 
 const until = async (predicate: () => boolean | Promise<boolean>, timeoutMs = 5_000) => {

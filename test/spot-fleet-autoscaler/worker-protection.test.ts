@@ -8,7 +8,7 @@ import {
   ScaleInGuard,
   ScaleInProtection,
 } from '../../lambda/spot-fleet-autoscaler/worker/scale-in-protection';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, useLocalAws } from '../../harness/local-aws';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, useLocalAws } from '../../local/local-aws';
 import { FakeImds } from './fake-imds';
 import { FakeAutoScaling, FakeEcsAgent } from './fake-protection-endpoints';
 

@@ -10,11 +10,11 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aw
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { TableTrigger } from '../../lib';
 import { TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
-import { useLocalAws } from '../../harness/local-aws';
+import { useLocalAws } from '../../local/local-aws';
 import { newTestStack } from '../helpers/cdk';
 import { SSN_RULE } from './fixtures';
-import { createTriggerResources } from '../../harness/table-trigger/local-resources';
-import { StreamBridge } from '../../harness/table-trigger/stream-bridge';
+import { createTriggerResources } from '../../local/table-trigger/local-resources';
+import { StreamBridge } from '../../local/table-trigger/stream-bridge';
 
 type Image = Record<string, AttributeValue>;
 type Handler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;

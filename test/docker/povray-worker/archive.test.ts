@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { ArchiveRejected, checkEntry, extractArchive } from '../../../docker/povray-worker/src/archive';
 import { forbiddenConfigFile, locateIni, sceneBaseName } from '../../../docker/povray-worker/src/job-plan';
-import { zipOf, zipWithRawName } from '../../../harness/povray-scenes';
+import { zipOf, zipWithRawName } from '../../../local/povray-scenes';
 
 const UNIX = 3 << 8;
 const FILE = 0o100644 << 16;

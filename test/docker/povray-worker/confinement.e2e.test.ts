@@ -19,10 +19,10 @@ import { PNG } from 'pngjs';
 import { confinementPolicy, jailArguments, probeConfinement, renderEnvironment } from '../../../docker/povray-worker/src/confinement';
 import { POVRAY_LIBRARY_DIRS } from '../../../docker/povray-worker/src/library';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
-import { useLocalAws } from '../../../harness/local-aws';
-import { describeWithTools } from '../../../harness/tools';
-import { sceneFiles, zipOf, ZipEntrySpec } from '../../../harness/povray-scenes';
-import { Scenario, WorkerTestbed } from '../../../harness/povray-worker';
+import { useLocalAws } from '../../../local/local-aws';
+import { describeWithTools } from '../../../local/tools';
+import { sceneFiles, zipOf, ZipEntrySpec } from '../../../local/povray-scenes';
+import { Scenario, WorkerTestbed } from '../../../local/povray-worker';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 const JAIL = path.join(__dirname, '..', '..', '..', 'docker', 'povray-worker', 'dist', 'povray-jail');

@@ -7,7 +7,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { WORKER_JAIL } from '../../../harness/povray-worker';
+import { WORKER_JAIL } from '../../../local/povray-worker';
 import { IMAGE_ENV } from '../../../docker/povray-worker/src/config';
 
 const PACED = path.join(__dirname, 'stand-ins', 'paced-povray.cjs');

@@ -5,8 +5,8 @@ import * as path from 'path';
 import { DEFAULT_SIZE, povrayArguments, renderSize, unsupportedFileNameReason } from '../../../docker/povray-worker/src/ini-allowlist';
 import { loadLibraryIndex } from '../../../docker/povray-worker/src/library';
 import { checkScene, indexLibrary, LibraryIndex, tokenize, unsafePathReason } from '../../../docker/povray-worker/src/sdl-scan';
-import { readZipEntry, seedSceneZipPath } from '../../../harness/seed-scene';
-import { describeWithTools } from '../../../harness/tools';
+import { readZipEntry, seedSceneZipPath } from '../../../local/seed-scene';
+import { describeWithTools } from '../../../local/tools';
 
 /** A small stand-in for the standard library: colors.inc, an I/O macro and a macro calling it. */
 const fakeLibrary = indexLibrary(

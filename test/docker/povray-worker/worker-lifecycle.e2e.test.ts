@@ -10,10 +10,10 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { rmSync } from 'fs';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
-import { useLocalAws } from '../../../harness/local-aws';
-import { describeWithTools } from '../../../harness/tools';
-import { sceneFiles, zipOf } from '../../../harness/povray-scenes';
-import { Scenario, WorkerTestbed } from '../../../harness/povray-worker';
+import { useLocalAws } from '../../../local/local-aws';
+import { describeWithTools } from '../../../local/tools';
+import { sceneFiles, zipOf } from '../../../local/povray-scenes';
+import { Scenario, WorkerTestbed } from '../../../local/povray-worker';
 import { PovrayStandIns } from './povray-stand-ins';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);

@@ -8,10 +8,10 @@ import * as path from 'path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
-import { useLocalAws } from '../../../harness/local-aws';
-import { describeWithTools } from '../../../harness/tools';
-import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from '../../../harness/povray-scenes';
-import { Scenario, WorkerTestbed } from '../../../harness/povray-worker';
+import { useLocalAws } from '../../../local/local-aws';
+import { describeWithTools } from '../../../local/tools';
+import { sceneFiles, seedSceneZip, zipOf, zipWithRawName } from '../../../local/povray-scenes';
+import { Scenario, WorkerTestbed } from '../../../local/povray-worker';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 

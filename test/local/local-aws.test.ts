@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import * as net from 'net';
-import { startLocalAws, LocalAws } from '../../harness/local-aws';
+import { startLocalAws, LocalAws } from '../../local/local-aws';
 
 const portIsOpen = (url: string) =>
   new Promise<boolean>((resolve) => {
@@ -28,7 +28,7 @@ const processIsAlive = (pid: number) => {
   }
 };
 
-describe('local AWS harness', () => {
+describe('local AWS (local/local-aws.ts)', () => {
   let local: LocalAws;
   let sqs: SQSClient;
   let s3: S3Client;

@@ -1,5 +1,5 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
-import { LocalEcs, startLocalEcs } from '../../harness/local-ecs';
+import { LocalEcs, startLocalEcs } from '../../local/local-ecs';
 
 const TASK_DEF = 'arn:aws:ecs:us-east-1:000000000000:task-definition/sleeper:1';
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
@@ -12,7 +12,7 @@ const alive = (pid: number) => {
   }
 };
 
-describe('local ECS stand-in (harness/local-ecs.ts)', () => {
+describe('local ECS stand-in (local/local-ecs.ts)', () => {
   let ecs: LocalEcs;
   let client: ECSClient;
 

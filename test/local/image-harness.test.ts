@@ -5,9 +5,9 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
-import { debianSources, externalBaseImages, imageSourcesFile, localImageNames, recipeHash } from '../../harness/image/base-image';
-import { containerUlimitArgs, imageTestBlocker, parseHardLimits } from '../../harness/image/podman';
-import { containerEnvironment, podmanRunFlags, runSettingsFrom } from '../../harness/image/task-definition';
+import { debianSources, externalBaseImages, imageSourcesFile, localImageNames, recipeHash } from '../../local/image/base-image';
+import { containerUlimitArgs, imageTestBlocker, parseHardLimits } from '../../local/image/podman';
+import { containerEnvironment, podmanRunFlags, runSettingsFrom } from '../../local/image/task-definition';
 
 describe('base image recipe', () => {
   it('finds the registry image of the shipped Dockerfile', () => {
