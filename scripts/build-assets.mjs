@@ -14,13 +14,13 @@
 //   node scripts/build-assets.mjs --check [name ...]
 //                                              build nothing; exit 1 naming every out-of-date bundle
 //
-// Out of date: the bundle is missing, or older than any file esbuild read to make it (the exact set, from
-// its metafile, recorded in dist/bundle-inputs/ at build time; outside the asset so its hash is
-// unchanged), or than any source file of the target's own directory (bundle.config.mjs included), this
-// script or package-lock.json. Jest's global set-up runs --stale, so no test runs stale code.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Out of date: judged by content (scripts/asset-freshness.mjs): the hash of any file it was built from (what
+// esbuild read, its own directory's files such as C sources, the build scripts, package-lock.json) or of
+// any output differs from the build's record. Jest's global set-up runs --stale, so no test runs stale code.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { recordBuild, staleness as stalenessOf } from './asset-freshness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const flags = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')));
@@ -49,61 +49,6 @@ function targets() {
   return found.filter((t) => only.length === 0 || only.includes(t.name));
 }
 
-/** Where a target's input list is recorded (outside its output directory, which is the asset). */
-const inputsRecord = (target) => join(root, 'dist', 'bundle-inputs', `${target.kind}-${target.name}.json`);
-
-/** Source files under `dir` (recursively), leaving out build output and installed packages. */
-function sourceFiles(dir, exclude) {
-  const found = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const file = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules' && file !== exclude) found.push(...sourceFiles(file, exclude));
-    } else if (/\.(ts|mts|cts|js|mjs|cjs|json)$/.test(entry.name)) {
-      found.push(file);
-    }
-  }
-  return found;
-}
-
-/**
- * Files a bundle depends on besides those esbuild read for its entry point: every source file of the
- * target's own directory (an afterBundle step may bundle more from there, e.g. spot-fleet-worker), its
- * options, this script and the locked dependency versions.
- */
-const buildInputs = (target) => [
-  ...sourceFiles(target.configDir, target.outDir),
-  fileURLToPath(import.meta.url),
-  join(root, 'package-lock.json'),
-].filter(existsSync);
-
-const mtimeMs = (file) => {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return undefined;
-  }
-};
-
-/** Why `target`'s bundle is out of date, or undefined when it is current. */
-function staleness(target) {
-  const outFile = join(target.outDir, 'index.js');
-  const built = mtimeMs(outFile);
-  if (built === undefined) return `${relative(root, outFile)} is missing`;
-  let inputs;
-  try {
-    inputs = JSON.parse(readFileSync(inputsRecord(target), 'utf8')).inputs.map((f) => join(root, f));
-  } catch {
-    return `its input list (${relative(root, inputsRecord(target))}) is missing: built before inputs were recorded`;
-  }
-  for (const input of [...inputs, ...buildInputs(target)]) {
-    const changed = mtimeMs(input);
-    if (changed === undefined) return `${relative(root, input)}, one of its inputs, is gone`;
-    if (changed > built) return `${relative(root, input)} is newer than ${relative(root, outFile)}`;
-  }
-  return undefined;
-}
-
 async function bundle(target) {
   const configFile = join(target.configDir, 'bundle.config.mjs');
   const config = existsSync(configFile) ? await import(pathToFileURL(configFile).href) : {};
@@ -130,13 +75,12 @@ async function bundle(target) {
   });
   if (config.afterBundle) await config.afterBundle({ root, outDir: target.outDir, outFile });
   // Metafile input paths are relative to esbuild's working directory (this process's).
-  const inputs = Object.keys(result.metafile.inputs).map((f) => relative(root, join(process.cwd(), f)));
-  mkdirSync(dirname(inputsRecord(target)), { recursive: true });
-  writeFileSync(inputsRecord(target), `${JSON.stringify({ output: relative(root, outFile), inputs: inputs.sort() }, null, 1)}\n`);
+  recordBuild(root, target, Object.keys(result.metafile.inputs).map((f) => join(process.cwd(), f)));
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
   console.log(`bundled ${relative(root, target.entry)} -> ${relative(root, outFile)} (${(bytes / 1024).toFixed(0)} KiB, ${Date.now() - started} ms)`);
 }
 
+const staleness = (target) => stalenessOf(root, target);
 const all = targets();
 if (flags.has('--check')) {
   const stale = all.map((t) => ({ t, why: staleness(t) })).filter((s) => s.why);

@@ -1,6 +1,8 @@
 /**
  * The staleness rule that keeps tests off stale bundles (scripts/build-assets.mjs --check / --stale, run by
- * jest's global set-up and by assertBundleCurrent), exercised on a scratch tree with one tiny handler.
+ * jest's global set-up and by assertBundleCurrent; the rule is scripts/asset-freshness.mjs), exercised on a
+ * scratch tree with one tiny handler. Freshness goes by content: every edit below is dated BEFORE the build,
+ * so a rule by mtime would call each one current.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -13,28 +15,30 @@ describe('bundle staleness (scripts/build-assets.mjs)', () => {
   let tree: string;
   const file = (rel: string) => path.join(tree, rel);
   const buildAssets = (...args: string[]) => spawnSync(process.execPath, [file('scripts/build-assets.mjs'), ...args], { cwd: tree, encoding: 'utf8' });
-  /** Edits (or touches) a file after the last build: the bundle is dated back first, as if built earlier. */
+  const longAgo = new Date(Date.now() - 3_600_000);
+  /** Edits (or only touches) a file, then dates it an hour back: older than the bundle, as after a `git checkout`. */
   const edit = (rel: string, content?: string) => {
-    const earlier = new Date(Date.now() - 10_000);
-    fs.utimesSync(file('assets/echo/index.js'), earlier, earlier);
-    const now = new Date();
     if (content !== undefined) fs.writeFileSync(file(rel), content);
-    fs.utimesSync(file(rel), now, now);
+    fs.utimesSync(file(rel), longAgo, longAgo);
   };
+  /** Touches a file (now) without changing it. */
+  const touch = (rel: string) => fs.utimesSync(file(rel), new Date(), new Date());
 
   beforeAll(() => {
     tree = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-staleness-'));
     fs.mkdirSync(file('scripts'));
     fs.copyFileSync(path.join(ROOT, 'scripts', 'build-assets.mjs'), file('scripts/build-assets.mjs'));
+    fs.copyFileSync(path.join(ROOT, 'scripts', 'asset-freshness.mjs'), file('scripts/asset-freshness.mjs'));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), file('node_modules'));
     fs.mkdirSync(file('lambda/echo'), { recursive: true });
     fs.mkdirSync(file('lambda/shared'), { recursive: true });
     fs.writeFileSync(file('lambda/echo/index.ts'), "import { greeting } from '../shared/greeting';\nexport const handler = async () => greeting;\n");
     fs.writeFileSync(file('lambda/shared/greeting.ts'), "export const greeting = 'hello';\n");
     fs.writeFileSync(file('lambda/shared/unrelated.ts'), 'export const unused = 1;\n');
-    // Sources written long before the build, so dating the bundle back (edit) keeps it newer than them.
-    const longAgo = new Date(Date.now() - 60_000);
-    for (const rel of ['scripts/build-assets.mjs', 'lambda/echo/index.ts', 'lambda/shared/greeting.ts', 'lambda/shared/unrelated.ts']) fs.utimesSync(file(rel), longAgo, longAgo);
+    // A native helper the target's afterBundle step would compile (like docker/povray-worker/sandbox/*.c).
+    fs.mkdirSync(file('lambda/echo/sandbox'));
+    fs.writeFileSync(file('lambda/echo/sandbox/helper.c'), 'int main(void) { return 0; }\n');
+    fs.writeFileSync(file('package-lock.json'), '{"lockfileVersion": 3}\n');
     const built = buildAssets();
     expect(built.stderr).toBe('');
     expect(built.status).toBe(0);
@@ -43,26 +47,61 @@ describe('bundle staleness (scripts/build-assets.mjs)', () => {
     if (tree) fs.rmSync(tree, { recursive: true, force: true });
   });
 
-  it('records exactly what esbuild read, outside the asset directory', () => {
+  it('records the hash of every input (what esbuild read, its directory, the build scripts, the lock file) and output, outside the asset', () => {
     const record = JSON.parse(fs.readFileSync(file('dist/bundle-inputs/lambda-echo.json'), 'utf8'));
-    expect(record).toEqual({ output: 'assets/echo/index.js', inputs: ['lambda/echo/index.ts', 'lambda/shared/greeting.ts'] });
+    expect(record.output).toBe('assets/echo/index.js');
+    expect(Object.keys(record.inputs).sort()).toEqual([
+      'lambda/echo/index.ts',
+      'lambda/echo/sandbox/helper.c',
+      'lambda/shared/greeting.ts',
+      'package-lock.json',
+      'scripts/asset-freshness.mjs',
+      'scripts/build-assets.mjs',
+    ]);
+    expect(record.inputs['lambda/shared/greeting.ts']).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.keys(record.outputs).sort()).toEqual(['assets/echo/index.js', 'assets/echo/index.js.map']);
     expect(fs.readdirSync(file('assets/echo')).sort()).toEqual(['index.js', 'index.js.map']);
     expect(buildAssets('--check').status).toBe(0);
   });
 
-  it('calls a bundle stale when a file it imports from outside its directory changed, and --stale rebuilds it', () => {
-    edit('lambda/shared/unrelated.ts');
+  it('ignores mtimes: a touched file that did not change leaves the bundle current', () => {
+    for (const rel of ['lambda/echo/index.ts', 'lambda/shared/greeting.ts', 'lambda/echo/sandbox/helper.c', 'package-lock.json']) touch(rel);
+    expect(buildAssets('--check').status).toBe(0);
+  });
+
+  it.each([
+    ['a file it imports from outside its directory', 'lambda/shared/greeting.ts', "export const greeting = 'changed';\n"],
+    ['a C source of its directory', 'lambda/echo/sandbox/helper.c', 'int main(void) { return 1; }\n'],
+    ['the lock file', 'package-lock.json', '{"lockfileVersion": 3, "packages": {}}\n'],
+    ['the build script', 'scripts/build-assets.mjs', null],
+  ])('calls a bundle stale, naming it, when %s changed (with an OLD mtime), and --stale rebuilds it', (_what, rel, content) => {
+    edit('lambda/shared/unrelated.ts', 'export const unused = 2;\n');
     expect(buildAssets('--check').status).toBe(0);
 
-    edit('lambda/shared/greeting.ts', "export const greeting = 'changed';\n");
+    const original = fs.readFileSync(file(rel), 'utf8');
+    edit(rel, content ?? `${original}// an edit\n`);
     const check = buildAssets('--check');
     expect(check.status).toBe(1);
-    expect(check.stderr).toContain('echo: out of date: lambda/shared/greeting.ts is newer than assets/echo/index.js');
+    expect(check.stderr).toContain(`echo: out of date: ${rel} changed since assets/echo/index.js was built`);
 
     const rebuilt = buildAssets('--stale');
     expect(rebuilt.status).toBe(0);
     expect(rebuilt.stdout).toContain('bundled lambda/echo/index.ts');
-    expect(fs.readFileSync(file('assets/echo/index.js'), 'utf8')).toContain('changed');
+    expect(buildAssets('--check').status).toBe(0);
+    if (rel === 'lambda/shared/greeting.ts') expect(fs.readFileSync(file('assets/echo/index.js'), 'utf8')).toContain('changed');
+  });
+
+  it('calls a bundle stale when a file appears in its directory, or an output is not what the build produced', () => {
+    edit('lambda/echo/sandbox/extra.c', 'int extra;\n');
+    expect(buildAssets('--check').stderr).toContain('echo: out of date: lambda/echo/sandbox/extra.c is new since assets/echo/index.js was built');
+    expect(buildAssets('--stale').status).toBe(0);
+
+    // An old output left in place (e.g. by `git checkout` or a copy), dated after the build.
+    fs.appendFileSync(file('assets/echo/index.js'), '\n// an older build\n');
+    touch('assets/echo/index.js');
+    expect(buildAssets('--check').stderr).toContain('echo: out of date: assets/echo/index.js is not what the last build produced');
+    expect(buildAssets('--stale').status).toBe(0);
+    expect(buildAssets('--check').status).toBe(0);
   });
 
   it('calls a bundle stale when it is missing, and leaves current bundles alone', () => {

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readWorkerCliConfig } from '../../lambda/spot-fleet-autoscaler/worker/cli';
+import { assertBundleCurrent } from '../../local/bundles';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, useLocalAws } from '../../local/local-aws';
 import { FakeImds } from './fake-imds';
 import { FakeAutoScaling } from './fake-protection-endpoints';
@@ -47,6 +48,8 @@ describe('queue-worker.js (bundled) on an Auto Scaling group instance', () => {
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
+    // assets/spot-fleet-worker is built by the spot-fleet-autoscaler target (its afterBundle step).
+    assertBundleCurrent('spot-fleet-autoscaler');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'queue-worker-'));
     fs.copyFileSync(path.join(ASSET_DIR, 'queue-worker.js'), path.join(dir, 'queue-worker.js'));
     sqs = new SQSClient(local().clientConfig('sqs'));
