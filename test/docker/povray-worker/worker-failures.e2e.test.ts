@@ -6,7 +6,7 @@
  * emulator (fault-proxy.ts); the renderer is wrapped by launcher stand-ins that record what they were
  * given and then run the real launcher.
  */
-import { rmSync, writeFileSync, chmodSync, mkdtempSync, readFileSync, readdirSync } from 'fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { IMAGE_ENV } from '../../../docker/povray-worker/src/config';
@@ -73,6 +73,8 @@ describeWithTools(['povray'], 'povray worker: failed uploads, timeouts, lost mes
     chmodSync(file, 0o755);
     return {
       env: { [IMAGE_ENV.povrayJail]: file },
+      /** Whether the render has started (the launcher has run). */
+      started: () => existsSync(path.join(dir, 'pid')),
       pid: () => Number(readFileSync(path.join(dir, 'pid'), 'utf8')),
       environment: () => readFileSync(path.join(dir, 'env'), 'utf8'),
       args: () => readFileSync(path.join(dir, 'args'), 'utf8'),
@@ -126,15 +128,16 @@ describeWithTools(['povray'], 'povray worker: failed uploads, timeouts, lost mes
   it.concurrent('a heartbeat answered with MessageNotInflight: the worker abandons the job (render killed, record and message untouched)', async () => {
     const s = await scenario('not-inflight', { visibilityTimeoutSeconds: 2 });
     const jobId = await bed.submit(s, 'lost.zip', await zipOf(sceneFiles('lost')));
-    // Every heartbeat is refused as SQS refuses one whose message was redelivered elsewhere. Once the worker
-    // has let go, its polls come back empty: the other delivery (not run here) owns the message.
+    const launcher = recordingLauncher('not-inflight', 600);
+    // Once the render runs, every heartbeat is refused as SQS refuses one whose message was redelivered
+    // elsewhere. Once the worker has let go, its polls come back empty: the other delivery (not run here)
+    // owns the message.
     let abandoned = false;
     const sqs = await proxy(local().endpoints.sqs!, (r) => {
-      if (sqsOperation(r) === 'ChangeMessageVisibility') return sqsError('MessageNotInflight', 'injected: the message is not in flight');
+      if (sqsOperation(r) === 'ChangeMessageVisibility' && launcher.started()) return sqsError('MessageNotInflight', 'injected: the message is not in flight');
       if (abandoned && sqsOperation(r) === 'ReceiveMessage') return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{}' };
       return undefined;
     });
-    const launcher = recordingLauncher('not-inflight', 600);
     const worker = bed.startWorker(s, { ...launcher.env, AWS_ENDPOINT_URL_SQS: sqs.url, [WORKER_ENV.idleExitSeconds]: '60' });
     await worker.waitForLog((l) => l.message === 'attempt abandoned: the message was redelivered', 20_000);
     abandoned = true;
