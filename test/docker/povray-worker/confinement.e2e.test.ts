@@ -2,15 +2,21 @@
  * Scenes try to read files outside their job in every shape POV-Ray accepts a file name: typed and untyped
  * image and height-field files, `pot`, fonts, density files, #include (absolute, relative, built by
  * #declare, macros and string functions), #fopen of /proc and /etc, INI library paths and headers.
- * Judged by outcome, with the real worker, POV-Ray and Landlock on local AWS:
- *   - the secret files, in a directory beside the job, are NEVER OPENED (an inotify watch sees no event;
- *     a read by the test itself shows the watch works),
- *   - none of their bytes (a unique marker) nor the worker's environment reach the PNG, the log or the
+ * Judged by outcome, with the real worker in its DEFAULT layout (no WORK_DIR: jobs in the temp directory,
+ * side by side), POV-Ray and Landlock on local AWS. The secrets are what a widened confinement would hand
+ * out: ANOTHER JOB'S FILES (a folder shaped like a job's, beside this job's in the same WORK_DIR) and the
+ * WORKER'S OWN ENVIRONMENT (its AWS_* variables, its queue and table, through /proc/<worker>/environ):
+ *   - the other job's files are NEVER OPENED (an inotify watch on that folder alone sees no event, up to a
+ *     barrier: a sentinel file whose own event proves every earlier event has arrived; a read by the test
+ *     itself shows the watch works),
+ *   - none of their bytes (a unique marker) nor of the worker's environment reach the PNG, the log or the
  *     job record,
  *   - and all of it holds with the scene checker turned off (UNSAFE_SKIP_SCENE_SCAN): the confinement alone.
+ *     Each variant has its own secrets folder, its own watch and its own markers, so a file opened is
+ *     pinned on one variant and one scene, and no other process on the machine shows up in the watch.
  * Then: without its confinement the worker renders nothing and says why.
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -22,58 +28,61 @@ import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
 import { useLocalAws } from '../../../local/local-aws';
 import { describeWithTools } from '../../../local/tools';
 import { sceneFiles, zipOf, ZipEntrySpec } from '../../../local/povray-scenes';
-import { Scenario, WorkerTestbed } from '../../../local/povray-worker';
+import { Scenario, WORKER_JAIL, WorkerTestbed } from '../../../local/povray-worker';
+import { assertBundleCurrent } from '../../../local/bundles';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
-const JAIL = path.join(__dirname, '..', '..', '..', 'docker', 'povray-worker', 'dist', 'povray-jail');
+const JAIL = WORKER_JAIL;
 
-const MARKER = `OUTSIDE-${randomBytes(8).toString('hex')}`;
-const ENV_MARKER = `WORKERENV-${randomBytes(8).toString('hex')}`;
 /** Printed by a scene only if it could tell that an outside file exists. */
 const EXISTS_MARKER = 'SECRET-FILE-EXISTS';
+const marker = (what: string) => `${what}-${randomBytes(8).toString('hex')}`;
 
 /**
- * A directory beside the jobs holding files a scene must never open: one subdirectory per hostile scene
- * (`names`), so each scene's attempt is told apart in the inotify events.
+ * A folder shaped like another job's, where the worker's default WORK_DIR puts jobs (os.tmpdir(), prefix
+ * povray-job-), holding files a scene must never open: one subfolder per hostile scene (`names`), so each
+ * scene's attempt is told apart in the inotify events. `secret` is the marker in every file.
  */
-function makeSecrets(names: readonly string[] = ['']): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'povray-secret-'));
-  for (const name of names) writeSecrets(path.join(root, name));
+function makeOtherJob(secret: string, names: readonly string[] = ['']): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'povray-job-'));
+  for (const name of names) writeSecrets(path.join(root, name), secret);
   return root;
 }
 
-function writeSecrets(dir: string): void {
+function writeSecrets(dir: string, secret: string): void {
   mkdirSync(dir, { recursive: true });
   const image = new PNG({ width: 4, height: 4 });
   image.data.fill(0);
   for (let i = 0; i < image.data.length; i += 4) (image.data[i + 1] = 255), (image.data[i + 3] = 255);
   // Decoders stop at IEND; the marker after it is still in the file's bytes.
-  writeFileSync(path.join(dir, 'secret.png'), Buffer.concat([PNG.sync.write(image), Buffer.from(MARKER)]));
-  writeFileSync(path.join(dir, 'secret.txt'), `"${MARKER}"\n`);
-  writeFileSync(path.join(dir, 'secret.inc'), `#declare Leak = "${MARKER}";\n#debug concat(Leak, "\\n")\n`);
-  writeFileSync(path.join(dir, 'secret.ttf'), MARKER);
-  writeFileSync(path.join(dir, 'secret.df3'), Buffer.concat([Buffer.from([0, 2, 0, 2, 0, 2]), Buffer.from(MARKER)]));
+  writeFileSync(path.join(dir, 'secret.png'), Buffer.concat([PNG.sync.write(image), Buffer.from(secret)]));
+  writeFileSync(path.join(dir, 'secret.txt'), `"${secret}"\n`);
+  writeFileSync(path.join(dir, 'secret.inc'), `#declare Leak = "${secret}";\n#debug concat(Leak, "\\n")\n`);
+  writeFileSync(path.join(dir, 'secret.ttf'), secret);
+  writeFileSync(path.join(dir, 'secret.df3'), Buffer.concat([Buffer.from([0, 2, 0, 2, 0, 2]), Buffer.from(secret)]));
 }
 
 const HOSTILE_SCENES = [
   'imagePng', 'imageUntyped', 'heightField', 'heightFieldPot', 'font', 'densityFile', 'includeAbsolute', 'includeRelative',
   'includeDeclared', 'includeMacro', 'includeChr', 'includeSubstr', 'fopenSecret', 'fopenProcEnviron', 'fopenPid1Environ',
-  'fopenPasswd', 'fileExists', 'writeOutside', 'diskBound', 'iniHeaderAfterComment', 'iniLibraryPath', 'iniLibrarySwitch', 'iniIncludeHeader',
+  'fopenPasswd', 'fopenWorkerEnviron', 'includeSiblingJob', 'fileExists', 'writeOutside', 'diskBound', 'iniHeaderAfterComment', 'iniLibraryPath',
+  'iniLibrarySwitch', 'iniIncludeHeader',
 ] as const;
+type HostileScene = (typeof HOSTILE_SCENES)[number];
 
-/** The hostile scenes: name → archive entries; each reaches for its own subdirectory of `secrets`. */
-function hostileScenes(secrets: string): Record<string, ZipEntrySpec[]> {
-  const all: Record<string, ZipEntrySpec[]> = {};
-  for (const name of HOSTILE_SCENES) all[name] = hostileScene(name, `${secrets}/${name}`);
-  return all;
-}
-
-function hostileScene(name: (typeof HOSTILE_SCENES)[number], S: string): ZipEntrySpec[] {
+/**
+ * A hostile scene's archive entries: it reaches for its own subfolder of the other job (`otherJob`), or for
+ * the worker's environment (process `workerPid`).
+ */
+function hostileScene(name: HostileScene, otherJob: string, workerPid: number): ZipEntrySpec[] {
+  const S = `${otherJob}/${name}`;
+  // From this job's scene folder (WORK_DIR/povray-job-X/scene) to the other job, as a neighbour.
+  const sibling = `../../${path.basename(otherJob)}/${name}`;
   const up = `${'../'.repeat(16)}${S.slice(1)}`; // relative, from the scene directory up to / and down again
   const codes = [...`${S}/secret.inc`].map((c) => c.charCodeAt(0)).join(', ');
   const half = Math.floor(S.length / 2);
   const pov = (scene: string, povExtra: string, iniExtra = '') => sceneFiles(scene, { povExtra, iniExtra });
-  const scenes: Record<(typeof HOSTILE_SCENES)[number], () => ZipEntrySpec[]> = {
+  const scenes: Record<HostileScene, () => ZipEntrySpec[]> = {
     imagePng: () => pov('imagePng', `plane { z, 2 pigment { image_map { png "${S}/secret.png" } } }`),
     imageUntyped: () => pov('imageUntyped', `plane { z, 2 pigment { image_map { "${S}/secret.png" } } }`),
     heightField: () => pov('heightField', `height_field { "${S}/secret.png" }`),
@@ -90,6 +99,8 @@ function hostileScene(name: (typeof HOSTILE_SCENES)[number], S: string): ZipEntr
     fopenProcEnviron: () => pov('fopenProcEnviron', `#fopen F "/proc/self/environ" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
     fopenPid1Environ: () => pov('fopenPid1Environ', `#fopen F "/proc/1/environ" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
     fopenPasswd: () => pov('fopenPasswd', `#fopen F "/etc/passwd" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
+    fopenWorkerEnviron: () => pov('fopenWorkerEnviron', `#fopen F "/proc/${workerPid}/environ" read\n#read (F, Line)\n#debug concat(Line, "\\n")\n`),
+    includeSiblingJob: () => pov('includeSiblingJob', `#include "${sibling}/secret.inc"`),
     fileExists: () => pov('fileExists', `#if (file_exists("${S}/secret.txt")) #debug "${EXISTS_MARKER}\\n" #end`),
     writeOutside: () => pov('writeOutside', `#fopen W "${S}/owned.txt" write\n#write (W, "owned")\n#fclose W`),
     // Inside the job's out/ (writable), but past RLIMIT_FSIZE: 100 MB against a bound of ~33 MB.
@@ -102,11 +113,31 @@ function hostileScene(name: (typeof HOSTILE_SCENES)[number], S: string): ZipEntr
   return scenes[name]();
 }
 
-/** Starts `inotifywait` on `dir`; resolves once its watches are set. */
-async function watch(dir: string): Promise<{ events: () => string[]; stop: () => Promise<void>; process: ChildProcess }> {
+interface Watch {
+  /** Events so far (`OPEN /path`), the barrier's own left out. */
+  events(): string[];
+  /**
+   * Resolves once every event that happened before the call has been read: creates a sentinel file in the
+   * watched folder and waits for its own event (inotify reports a watch's events in order).
+   */
+  barrier(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `inotifywait` on `dir` alone; resolves once its watches are set. */
+async function watch(dir: string): Promise<Watch> {
   const child = spawn('inotifywait', ['-m', '-r', '-e', 'open,access,modify,create', '--format', '%e %w%f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const waiters: Array<{ line: string; resolve: () => void }> = [];
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+    for (const waiter of [...waiters]) {
+      if (out.split('\n').includes(waiter.line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  });
   await new Promise<void>((resolve, reject) => {
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (c: string) => {
@@ -115,9 +146,19 @@ async function watch(dir: string): Promise<{ events: () => string[]; stop: () =>
     });
     child.once('exit', (code) => reject(new Error(`inotifywait exited with ${code}: ${err}`)));
   });
+  let barriers = 0;
+  const SENTINEL = '.barrier-';
   return {
-    process: child,
-    events: () => out.split('\n').filter(Boolean),
+    events: () => out.split('\n').filter((e) => e && !e.includes(`/${SENTINEL}`)),
+    barrier: () => {
+      const sentinel = path.join(dir, `${SENTINEL}${++barriers}`);
+      const seen = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`inotifywait did not report ${sentinel} within 10 s; events: ${out}`)), 10_000);
+        waiters.push({ line: `CREATE ${sentinel}`, resolve: () => (clearTimeout(timer), resolve()) });
+      });
+      writeFileSync(sentinel, '');
+      return seen;
+    },
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -127,41 +168,69 @@ async function watch(dir: string): Promise<{ events: () => string[]; stop: () =>
   };
 }
 
-describeWithTools(['povray', 'inotifywait'], 'povray worker: confinement — outside files are never opened', () => {
+type Variant = 'scanned' | 'unscanned';
+
+interface VariantRun {
+  readonly s: Scenario;
+  readonly jobs: Record<string, string>;
+  /** The other job's folder: this variant's secrets, watched alone. */
+  readonly otherJob: string;
+  readonly watcher: Watch;
+  /** Markers in this variant's secret files and in its worker's environment. */
+  readonly fileSecret: string;
+  readonly envSecret: string;
+  /** Values of the worker's environment that must stay in the worker (credentials, queue, table, endpoints). */
+  readonly envValues: string[];
+  logs: string;
+}
+
+describeWithTools(['povray', 'inotifywait'], 'povray worker: confinement in the default layout — another job\'s files and the worker\'s environment stay out of reach', () => {
   let bed: WorkerTestbed;
-  let secrets: string;
-  let watcher: Awaited<ReturnType<typeof watch>>;
-  const runs: Record<'scanned' | 'unscanned', { s: Scenario; jobs: Record<string, string>; logs: string }> = {} as never;
+  const runs = {} as Record<Variant, VariantRun>;
+
+  /** One variant: its own other-job folder and watch, queue, worker (default WORK_DIR) and markers. */
+  async function runVariant(mode: Variant): Promise<void> {
+    const fileSecret = marker(`OUTSIDE-${mode}`);
+    const envSecret = marker(`WORKERENV-${mode}`);
+    const otherJob = makeOtherJob(fileSecret, HOSTILE_SCENES);
+    const watcher = await watch(otherJob);
+    const s = await bed.scenario(`confine-${mode}`, { maxReceiveCount: 1 });
+    rmSync(s.workDir, { recursive: true, force: true }); // not used: the worker takes its default WORK_DIR
+    const env: Record<string, string> = {
+      [WORKER_ENV.renderWidth]: '16',
+      [WORKER_ENV.renderHeight]: '8',
+      [WORKER_ENV.workDir]: '', // unset: the default (the temp directory), where the other job lives
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: envSecret,
+    };
+    if (mode === 'unscanned') env.UNSAFE_SKIP_SCENE_SCAN = 'true';
+    const envValues = Object.entries(bed.workerEnv(s, env))
+      .filter(([name, value]) => /^AWS_|QUEUE|TABLE/.test(name) && value.length >= 8)
+      .map(([, value]) => value);
+    const run: VariantRun = { s, jobs: {}, otherJob, watcher, fileSecret, envSecret, envValues, logs: '' };
+    runs[mode] = run;
+    // All but the scene that needs the worker's PID first, so the worker never finds its queue empty.
+    const later: HostileScene = 'fopenWorkerEnviron';
+    for (const name of HOSTILE_SCENES.filter((n) => n !== later)) run.jobs[name] = await bed.submit(s, `${name}.zip`, await zipOf(hostileScene(name, otherJob, 0)));
+    const worker = bed.startWorker(s, env);
+    run.jobs[later] = await bed.submit(s, `${later}.zip`, await zipOf(hostileScene(later, otherJob, worker.process.pid!)));
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    run.logs = worker.logs.map((l) => JSON.stringify(l)).join('\n');
+    await watcher.barrier();
+  }
 
   beforeAll(async () => {
     expect(existsSync(JAIL)).toBe(true); // built by `npm run build` (docker/povray-worker/bundle.config.mjs)
     bed = new WorkerTestbed(local());
-    secrets = makeSecrets(HOSTILE_SCENES);
-    watcher = await watch(secrets);
-    const scenes = hostileScenes(secrets);
-    for (const mode of ['scanned', 'unscanned'] as const) {
-      const s = await bed.scenario(`confine-${mode}`, { maxReceiveCount: 1 });
-      const jobs: Record<string, string> = {};
-      for (const [name, files] of Object.entries(scenes)) jobs[name] = await bed.submit(s, `${name}.zip`, await zipOf(files));
-      runs[mode] = { s, jobs, logs: '' };
-    }
-    // Both modes side by side, one worker each; the environment carries a marker that must stay in the worker.
-    const workers = (['scanned', 'unscanned'] as const).map((mode) => {
-      const env: Record<string, string> = { [WORKER_ENV.renderWidth]: '16', [WORKER_ENV.renderHeight]: '8', POVRAY_CANARY: ENV_MARKER };
-      if (mode === 'unscanned') env.UNSAFE_SKIP_SCENE_SCAN = 'true';
-      return { mode, worker: bed.startWorker(runs[mode].s, env) };
-    });
-    for (const { mode, worker } of workers) {
-      expect(await worker.exited).toEqual({ code: 0, signal: null });
-      runs[mode].logs = worker.logs.map((l) => JSON.stringify(l)).join('\n');
-    }
+    // Both variants side by side, one worker each, each with its own secrets.
+    await Promise.all((['scanned', 'unscanned'] as const).map(runVariant));
   }, 120_000);
 
   afterAll(async () => {
-    await watcher?.stop();
+    for (const run of Object.values(runs)) {
+      await run.watcher.stop();
+      rmSync(run.otherJob, { recursive: true, force: true });
+    }
     await bed?.close();
-    if (secrets) rmSync(secrets, { recursive: true, force: true });
-    for (const run of Object.values(runs)) rmSync(run.s.workDir, { recursive: true, force: true });
   });
 
   it('the scene checker was on in one run and off in the other', () => {
@@ -170,23 +239,39 @@ describeWithTools(['povray', 'inotifywait'], 'povray worker: confinement — out
     expect(runs.unscanned.logs).toContain('render confinement ready');
   });
 
-  it('no secret file was opened, read, created or written (inotify), in either run', () => {
+  it.each(['scanned', 'unscanned'] as const)('%s: jobs rendered in the default layout, beside the other job', async (mode) => {
+    const { s, jobs, otherJob } = runs[mode];
+    const outputs: string[] = [];
+    for (const jobId of Object.values(jobs)) {
+      const record = await bed.record(s, jobId);
+      const log = record?.logKey ? (await bed.object(s, record.logKey)).body.toString('latin1') : '';
+      outputs.push(...(log.match(/ \+O\S+/g) ?? []));
+    }
+    // POV-Ray's output file was in each job's own folder, a neighbour of the other job's.
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const output of outputs) expect(output).toMatch(new RegExp(`^ \\+O"?${path.dirname(otherJob)}/povray-job-\\w+/out/`));
+    expect(outputs.filter((o) => o.includes(otherJob))).toEqual([]);
+  });
+
+  it.each(['scanned', 'unscanned'] as const)('%s: no file of the other job was opened, read, created or written (inotify, up to a barrier)', (mode) => {
+    const { watcher, otherJob } = runs[mode];
     expect(watcher.events()).toEqual([]);
-    expect(existsSync(path.join(secrets, 'writeOutside', 'owned.txt'))).toBe(false);
+    expect(existsSync(path.join(otherJob, 'writeOutside', 'owned.txt'))).toBe(false);
   });
 
   for (const mode of ['scanned', 'unscanned'] as const) {
-    it.each(HOSTILE_SCENES)(`${mode}: %s — its secret never opened, no outside byte in the record, the log or the PNG`, async (name) => {
-      expect(watcher.events().filter((e) => e.includes(`${secrets}/${name}/`))).toEqual([]);
-      const { s, jobs } = runs[mode];
+    it.each(HOSTILE_SCENES)(`${mode}: %s — the other job's files never opened, no outside byte in the record, the log or the PNG`, async (name) => {
+      const { s, jobs, watcher, otherJob, fileSecret, envSecret, envValues } = runs[mode];
+      expect(watcher.events().filter((e) => e.includes(`${otherJob}/${name}/`))).toEqual([]);
       const record = await bed.record(s, jobs[name]);
       expect(['SUCCEEDED', 'FAILED']).toContain(record?.status);
       const outputs = [JSON.stringify(record)];
       if (record?.logKey) outputs.push((await bed.object(s, record.logKey)).body.toString('latin1'));
       if (record?.outputKey) outputs.push((await bed.object(s, record.outputKey)).body.toString('latin1'));
       for (const text of outputs) {
-        expect(text).not.toContain(MARKER);
-        expect(text).not.toContain(ENV_MARKER);
+        expect(text).not.toContain(fileSecret);
+        expect(text).not.toContain(envSecret);
+        expect(envValues.filter((value) => text.includes(value))).toEqual([]);
         expect(text).not.toContain(EXISTS_MARKER);
         expect(text).not.toMatch(/root:x?:0:0/);
         expect(text).not.toContain('AWS_ENDPOINT_URL');
@@ -208,19 +293,23 @@ describeWithTools(['povray', 'inotifywait'], 'povray worker: confinement — out
     expect(await bed.record(s, jobs.fileExists)).toMatchObject({ status: 'SUCCEEDED' });
   });
 
-  it('the watch itself works: a read by the test is seen', async () => {
-    readFileSync(path.join(secrets, 'fopenSecret', 'secret.txt'));
-    const deadline = Date.now() + 5000;
-    while (!watcher.events().some((e) => e.includes('secret.txt')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(watcher.events().some((e) => /OPEN/.test(e) && e.endsWith('secret.txt'))).toBe(true);
+  it.each(['scanned', 'unscanned'] as const)('%s: the watch itself works: a read by the test is seen', async (mode) => {
+    const { watcher, otherJob } = runs[mode];
+    const file = path.join(otherJob, 'fopenSecret', 'secret.txt');
+    readFileSync(file);
+    await watcher.barrier();
+    expect(watcher.events()).toContain(`OPEN ${file}`);
   });
 });
 
 describeWithTools(['povray', 'inotifywait'], 'povray-jail alone: hostile POV-Ray switches cannot reach outside', () => {
+  beforeAll(() => assertBundleCurrent('povray-worker'));
+
   it('+HI, +L, Include_Ini and an outside input file are refused by the kernel, not by a parser', async () => {
+    const secret = marker('OUTSIDE-jail');
     const confinement = probeConfinement(JAIL, 'povray', POVRAY_LIBRARY_DIRS);
     if (!confinement.available) throw new Error(`confinement unavailable: ${confinement.reason}`);
-    const secrets = makeSecrets();
+    const secrets = makeOtherJob(secret);
     writeFileSync(path.join(secrets, 'secret.ini'), `Input_File_Name=${secrets}/secret.inc\n`);
     const jobDir = mkdtempSync(path.join(tmpdir(), 'povray-jail-job-'));
     const watcher = await watch(secrets);
@@ -239,8 +328,9 @@ describeWithTools(['povray', 'inotifywait'], 'povray-jail alone: hostile POV-Ray
         const args = jailArguments(policy, { env: renderEnvironment(jobDir), program: confinement.host.povray, args: [...povrayArgs, '+W8', '+H8', '-D', `+O${outDir}/x.png`] });
         const run = spawnSync(JAIL, args, { cwd: jobDir, encoding: 'latin1', env: {} });
         expect(run.status).not.toBe(0);
-        expect(run.stdout + run.stderr).not.toContain(MARKER);
+        expect(run.stdout + run.stderr).not.toContain(secret);
       }
+      await watcher.barrier();
       expect(watcher.events()).toEqual([]);
     } finally {
       await watcher.stop();
@@ -251,13 +341,14 @@ describeWithTools(['povray', 'inotifywait'], 'povray-jail alone: hostile POV-Ray
 });
 
 describeWithTools(['povray'], 'povray-jail: environment, inherited files and its own failures', () => {
+  beforeAll(() => assertBundleCurrent('povray-worker'));
   const jail = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(JAIL, args, { encoding: 'utf8', env });
 
   it('gives the program only the --env variables, none of its own environment', () => {
     const confinement = probeConfinement(JAIL, 'povray', POVRAY_LIBRARY_DIRS);
     if (!confinement.available) throw new Error(`confinement unavailable: ${confinement.reason}`);
     const rules = confinement.host.read.flatMap((p) => ['--read', p]).concat(confinement.host.exec.flatMap((p) => ['--exec', p]));
-    const run = jail([...rules, '--exec', '/usr/bin/env', '--env', 'HOME=/nowhere', '--', '/usr/bin/env'], { AWS_SECRET_ACCESS_KEY: ENV_MARKER, PATH: '/usr/bin' });
+    const run = jail([...rules, '--exec', '/usr/bin/env', '--env', 'HOME=/nowhere', '--', '/usr/bin/env'], { AWS_SECRET_ACCESS_KEY: marker('WORKERENV'), PATH: '/usr/bin' });
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('HOME=/nowhere\n');
   });
