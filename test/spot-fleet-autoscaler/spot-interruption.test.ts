@@ -84,9 +84,18 @@ describe('SpotInterruptionWatcher against a fake IMDS and local SQS', () => {
     expect(events).toEqual(['notice terminate', 'returned 3, failed 0']);
     expect(await depth()).toEqual({ visible: 3, inFlight: 0 });
 
-    // It stops polling after the notice.
+    // It stops polling after the notice. Barrier: a control watcher on the same interval, against an IMDS of
+    // its own, polls four more times meanwhile; the stopped one would have polled as often.
     const reads = imds.instanceActionReads;
-    await new Promise((r) => setTimeout(r, 200));
+    const controlImds = new FakeImds();
+    const control = new SpotInterruptionWatcher({ sqs, queueUrl, endpoint: await controlImds.start(), intervalMs: 50, inFlight: () => [] });
+    try {
+      control.start();
+      await until(() => controlImds.instanceActionReads >= 4);
+    } finally {
+      control.stop();
+      await controlImds.stop();
+    }
     expect(imds.instanceActionReads).toBe(reads);
     expect(imds.tokensIssued).toBe(1);
     const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));

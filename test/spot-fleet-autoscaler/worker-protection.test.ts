@@ -299,23 +299,26 @@ describe('startQueueWorker on every target, against fauxqs and the stand-ins', (
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'stubborn' }));
     let started!: () => void;
     const jobStarted = new Promise<void>((resolve) => (started = resolve));
+    let jobEnded = false;
     const worker = startQueueWorker({
       ...common(queueUrl),
       // Finishes 300 ms after the abort, as if it had not noticed.
       handle: (_message, signal) =>
         new Promise<void>((resolve) => {
           started();
-          signal.addEventListener('abort', () => setTimeout(resolve, 300));
+          signal.addEventListener('abort', () => setTimeout(() => ((jobEnded = true), resolve()), 300));
         }),
     });
     await jobStarted;
     imds.notice = { action: 'terminate', time: '2026-12-01T15:00:00Z' };
     try {
       expect(await worker.done).toMatchObject({ stoppedBecause: 'interrupted', processed: 0, returned: 1 });
-      await new Promise((r) => setTimeout(r, 500)); // the job's late end has passed
     } finally {
       imds.notice = undefined;
     }
+    // The barrier: the loop awaits the job, so once it is done the job's late end and what followed it are past.
+    expect(jobEnded).toBe(true);
+    expect((await local().requestCounts('sqs', queueUrl)).DeleteMessage ?? 0).toBe(0);
     // Another worker owns it now: still in the queue.
     expect(await depth(queueUrl)).toEqual({ visible: 1, inFlight: 0 });
   });

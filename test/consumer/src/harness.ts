@@ -66,6 +66,19 @@ export type Expectation =
 export const CLEAN: Expectation = { kind: 'clean' };
 export const errorNaming = (prop: string, says: RegExp): Expectation => ({ kind: 'error', prop, says });
 
+/**
+ * The user's resources of one CloudFormation type that the construct must use instead of creating its own:
+ * the app's templates hold exactly `count` resources of `type` (the user's; 0 when they are imported), and
+ * every string of `referenced` (the user's ARNs or names) appears in them.
+ */
+export interface ResourceUse {
+  readonly type: string;
+  readonly count: number;
+  readonly referenced?: readonly string[];
+  /** Logical-id prefixes of the library's own documented resources of this type, left out of the count. */
+  readonly besides?: readonly string[];
+}
+
 /** One user situation. */
 export interface Situation {
   readonly name: string;
@@ -79,6 +92,8 @@ export interface Situation {
    * reported as PENDING (not counted as failed), and a pass is reported as "now passes: remove `pending`".
    */
   readonly pending?: string;
+  /** The user's resources that must be the ones used (checked when the situation synthesizes). @default none */
+  readonly uses?: readonly ResourceUse[];
 }
 
 /** What a situation expects, and in which app it runs. */
@@ -94,6 +109,8 @@ export interface SituationOptions {
    * @default true
    */
   readonly env?: boolean;
+  /** See {@link Situation.uses}. */
+  readonly uses?: readonly ResourceUse[];
 }
 
 /** A situation with one stack of the user's, named 'Stack'. */
@@ -103,6 +120,7 @@ export function inOneStack(name: string, build: (user: UserApp, stack: Stack) =>
     app: options.app,
     expect: options.expect,
     pending: options.pending,
+    uses: options.uses,
     build: (user) => build(user, user.stack('Stack', options.env === false ? {} : { env: ENV })),
   };
 }
@@ -134,18 +152,37 @@ export function runSituation(situation: Situation): Outcome {
   try {
     let user: UserApp | undefined;
     let error: unknown;
+    let templates: unknown[] = [];
     try {
       user = new UserApp(situation.app ?? AppKind.CDK_INIT, outdir);
       situation.build(user);
-      user.app.synth();
+      templates = user.app.synth().stacks.map((stack) => stack.template);
     } catch (e) {
       error = e;
     }
     result = judge(expectation, error, error === undefined && user ? libraryFindings(user) : []);
+    if (result.ok && error === undefined && situation.uses) {
+      const misuse = resourceMisuse(templates, situation.uses);
+      if (misuse.length > 0) result = { ok: false, detail: `the user's resources are not the ones used: ${misuse.join('; ')}` };
+      else result = { ok: true, detail: `${result.detail}; uses the user's ${situation.uses.map((u) => u.type).join(', ')}` };
+    }
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
   return { situation, ...result, ms: Date.now() - started };
+}
+
+/** What is wrong with how the templates use the user's resources (empty when right). */
+export function resourceMisuse(templates: readonly unknown[], uses: readonly ResourceUse[]): string[] {
+  const resources = templates.flatMap((t) => Object.entries((t as { Resources?: Record<string, { Type: string }> }).Resources ?? {}));
+  const text = JSON.stringify(templates);
+  const problems: string[] = [];
+  for (const use of uses) {
+    const found = resources.filter(([id, r]) => r.Type === use.type && !(use.besides ?? []).some((prefix) => id.startsWith(prefix))).map(([id]) => id);
+    if (found.length !== use.count) problems.push(`expected ${use.count} ${use.type} (the user's), found ${found.length}: ${found.join(', ') || 'none'}`);
+    for (const ref of use.referenced ?? []) if (!text.includes(ref)) problems.push(`${ref} (the user's ${use.type}) is not referenced`);
+  }
+  return problems;
 }
 
 function judge(expectation: Expectation, error: unknown, findings: string[]): { ok: boolean; detail: string } {

@@ -8,35 +8,46 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { LambdaEcsWorker, LambdaEcsWorkerProps, SceneTrigger } from 'cdk-compute-patterns';
-import { AppKind, ENV, errorNaming, inOneStack, Situation, SituationOptions, UserApp } from '../harness';
+import { AppKind, ENV, errorNaming, inOneStack, ResourceUse, Situation, SituationOptions, UserApp } from '../harness';
 import { userVpc } from './constructs';
 
 const KEY_ARN = `arn:aws:kms:${ENV.region}:${ENV.account}:key/11111111-2222-3333-4444-555555555555`;
+const JOBS_ARN = `arn:aws:sqs:${ENV.region}:${ENV.account}:jobs`;
+/** The user's resources of `type` are the only ones: `count` of them, each string of `referenced` in the template. */
+const uses = (type: string, count: number, ...referenced: string[]): ResourceUse => ({ type, count, referenced });
+const BUCKET = 'AWS::S3::Bucket';
+const QUEUE = 'AWS::SQS::Queue';
+const TABLE = 'AWS::DynamoDB::Table';
+/** The launcher function's own dead-letter queue (failed S3 notifications): the library's, whatever the user brings. */
+const LAUNCHER_DLQ = 'RenderLauncherDeadLetterQueue';
 
 /** A situation: what the user brings (`props`) to a LambdaEcsWorker in their stack, and what must happen. */
 const worker = (name: string, props: (user: UserApp, stack: Stack) => LambdaEcsWorkerProps, options?: SituationOptions): Situation =>
   inOneStack(`LambdaEcsWorker: ${name}`, (user, stack) => new LambdaEcsWorker(stack, 'Render', props(user, stack)), options);
 
 export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
-  worker('bucket from Bucket.fromBucketName', (_u, stack) => ({ bucket: s3.Bucket.fromBucketName(stack, 'Scenes', 'my-scenes') })),
+  worker('bucket from Bucket.fromBucketName', (_u, stack) => ({ bucket: s3.Bucket.fromBucketName(stack, 'Scenes', 'my-scenes') }), { uses: [uses(BUCKET, 0, 'my-scenes')] }),
   worker('bucket from Bucket.fromBucketName, new App(), env-agnostic', (_u, stack) => ({ bucket: s3.Bucket.fromBucketName(stack, 'Scenes', 'my-scenes') }), {
     app: AppKind.PLAIN,
     env: false,
+    uses: [uses(BUCKET, 0, 'my-scenes')],
   }),
   worker('bucket from Bucket.fromBucketAttributes', (_u, stack) => ({
     bucket: s3.Bucket.fromBucketAttributes(stack, 'Scenes', { bucketName: 'my-scenes' }),
-  })),
-  worker('bucket from Bucket.fromBucketArn', (_u, stack) => ({ bucket: s3.Bucket.fromBucketArn(stack, 'Scenes', 'arn:aws:s3:::my-scenes') })),
+  }), { uses: [uses(BUCKET, 0, 'my-scenes')] }),
+  worker('bucket from Bucket.fromBucketArn', (_u, stack) => ({ bucket: s3.Bucket.fromBucketArn(stack, 'Scenes', 'arn:aws:s3:::my-scenes') }), {
+    uses: [uses(BUCKET, 0, 'arn:aws:s3:::my-scenes')],
+  }),
   worker('imported KMS-encrypted bucket', (_u, stack) => ({
     bucket: s3.Bucket.fromBucketAttributes(stack, 'Scenes', {
       bucketName: 'my-scenes',
       encryptionKey: kms.Key.fromKeyArn(stack, 'ScenesKey', KEY_ARN),
     }),
-  })),
+  }), { uses: [uses(BUCKET, 0, 'my-scenes', KEY_ARN)] }),
   worker("the user's own KMS-encrypted bucket", (user, stack) => ({
     bucket: user.own(new s3.Bucket(stack, 'Scenes', { encryption: s3.BucketEncryption.KMS, enforceSSL: true })),
-  })),
-  worker("the user's own bucket, new App()", (user, stack) => ({ bucket: user.own(new s3.Bucket(stack, 'Scenes')) }), { app: AppKind.PLAIN }),
+  }), { uses: [uses(BUCKET, 1)] }),
+  worker("the user's own bucket, new App()", (user, stack) => ({ bucket: user.own(new s3.Bucket(stack, 'Scenes')) }), { app: AppKind.PLAIN, uses: [uses(BUCKET, 1)] }),
   {
     name: 'LambdaEcsWorker: bucket from another stack',
     expect: errorNaming('bucket', /bucket's stack|EVENTBRIDGE/),
@@ -63,7 +74,7 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
       new LambdaEcsWorker(render, 'Render', { bucket: s3.Bucket.fromBucketName(render, 'Scenes', bucket.bucketName) });
     },
   },
-  worker("the user's VPC", (user, stack) => ({ vpc: userVpc(user, stack) })),
+  worker("the user's VPC", (user, stack) => ({ vpc: userVpc(user, stack) }), { uses: [uses('AWS::EC2::VPC', 1)] }),
   worker('VPC from Vpc.fromVpcAttributes (private subnets)', (_u, stack) => ({
     vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
       vpcId: 'vpc-0123456789abcdef0',
@@ -73,7 +84,7 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
   })),
   worker("the user's cluster", (user, stack) => ({
     cluster: user.own(new ecs.Cluster(stack, 'Cluster', { vpc: userVpc(user, stack), enableFargateCapacityProviders: true, containerInsightsV2: ecs.ContainerInsights.ENABLED })),
-  })),
+  }), { uses: [uses('AWS::ECS::Cluster', 1), uses('AWS::EC2::VPC', 1)] }),
   worker('cluster from Cluster.fromClusterAttributes', (_u, stack) => ({
     cluster: ecs.Cluster.fromClusterAttributes(stack, 'Cluster', {
       clusterName: 'render',
@@ -83,7 +94,7 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
         privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
       }),
     }),
-  })),
+  }), { uses: [uses('AWS::ECS::Cluster', 0, 'render'), uses('AWS::EC2::VPC', 0, 'subnet-0123456789abcdef0')] }),
   worker('a custom worker image from a registry', () => ({ workerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/my-worker:1.0') })),
   worker('maxWorkers from a CfnParameter', (_u, stack) => ({ maxWorkers: new CfnParameter(stack, 'MaxWorkers', { type: 'Number', default: 5 }).valueAsNumber })),
   worker(
@@ -102,12 +113,12 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
     const key = user.own(new kms.Key(stack, 'QueueKey', { enableKeyRotation: true }));
     const dlq = user.own(new sqs.Queue(stack, 'JobsDlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true }));
     return { queue: user.own(new sqs.Queue(stack, 'Jobs', { encryptionMasterKey: key, enforceSSL: true, deadLetterQueue: { queue: dlq, maxReceiveCount: 4 } })) };
-  }),
+  }, { uses: [{ ...uses(QUEUE, 2), besides: [LAUNCHER_DLQ] }] }),
   worker('queue from Queue.fromQueueArn with its deadLetterQueue and maxReceiveCount', (_u, stack) => ({
-    queue: sqs.Queue.fromQueueArn(stack, 'Jobs', `arn:aws:sqs:${ENV.region}:${ENV.account}:jobs`),
-    deadLetterQueue: sqs.Queue.fromQueueArn(stack, 'JobsDlq', `arn:aws:sqs:${ENV.region}:${ENV.account}:jobs-dlq`),
+    queue: sqs.Queue.fromQueueArn(stack, 'Jobs', JOBS_ARN),
+    deadLetterQueue: sqs.Queue.fromQueueArn(stack, 'JobsDlq', `${JOBS_ARN}-dlq`),
     maxReceiveCount: 3,
-  })),
+  }), { uses: [{ ...uses(QUEUE, 0, JOBS_ARN, `${JOBS_ARN}-dlq`), besides: [LAUNCHER_DLQ] }] }),
   worker('queue from Queue.fromQueueArn without its redrive settings', (_u, stack) => ({ queue: sqs.Queue.fromQueueArn(stack, 'Jobs', `arn:aws:sqs:${ENV.region}:${ENV.account}:jobs`) }), {
     expect: errorNaming('queue', /redrive policy cannot be read: give `deadLetterQueue`/),
   }),
@@ -124,8 +135,10 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: 'expiresAt',
     })),
-  })),
-  worker('job table from Table.fromTableName', (_u, stack) => ({ existingJobTable: dynamodb.Table.fromTableName(stack, 'Jobs', 'render-jobs') })),
+  }), { uses: [uses(TABLE, 1)] }),
+  worker('job table from Table.fromTableName', (_u, stack) => ({ existingJobTable: dynamodb.Table.fromTableName(stack, 'Jobs', 'render-jobs') }), {
+    uses: [uses(TABLE, 0, 'render-jobs')],
+  }),
   worker("the user's job table with another key", (user, stack) => ({
     existingJobTable: user.own(new dynamodb.Table(stack, 'Jobs', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } })),
   }), { expect: errorNaming('existingJobTable', /partition key 'jobId'/) }),

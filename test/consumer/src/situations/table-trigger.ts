@@ -7,11 +7,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { TableTrigger, TableTriggerProps, ValidationRule } from 'cdk-compute-patterns';
-import { AppKind, ENV, errorNaming, inOneStack, OTHER_REGION, Situation, SituationOptions, UserApp } from '../harness';
+import { AppKind, ENV, errorNaming, inOneStack, OTHER_REGION, ResourceUse, Situation, SituationOptions, UserApp } from '../harness';
 
 const RULES: ValidationRule[] = [{ attribute: 'ssn', formats: [{ name: '9', pattern: '\\d{9}' }], computedAttribute: 'ssnFormat' }];
 const streamArn = (region: string) => `arn:aws:dynamodb:${region}:${ENV.account}:table/people/stream/2026-01-01T00:00:00.000`;
 const queueArn = (region: string) => `arn:aws:sqs:${region}:${ENV.account}:trigger-failures`;
+const FUNCTION_ARN = `arn:aws:lambda:${ENV.region}:${ENV.account}:function:people-trigger`;
+/** The user's resources of `type` are the only ones: `count` of them, each string of `referenced` in the template. */
+const uses = (type: string, count: number, ...referenced: string[]): ResourceUse => ({ type, count, referenced });
+const TABLE = 'AWS::DynamoDB::Table';
 
 /** A situation: what the user brings to a TableTrigger (the built-in rules unless they bring a handler). */
 const trigger = (name: string, props: (user: UserApp, stack: Stack) => Partial<TableTriggerProps>, options?: SituationOptions): Situation =>
@@ -36,7 +40,7 @@ export const TABLE_TRIGGER_SITUATIONS: Situation[] = [
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       }),
     ),
-  })),
+  }), { uses: [uses(TABLE, 1)] }),
   trigger("the user's KMS-encrypted table", (user, stack) => ({
     table: user.own(
       new dynamodb.Table(stack, 'Table', {
@@ -47,19 +51,24 @@ export const TABLE_TRIGGER_SITUATIONS: Situation[] = [
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       }),
     ),
-  })),
-  trigger('table from Table.fromTableAttributes with its stream', (_u, stack) => ({ table: importedTable(stack) })),
-  trigger('table from Table.fromTableAttributes with its stream, new App()', (_u, stack) => ({ table: importedTable(stack) }), { app: AppKind.PLAIN }),
+  }), { uses: [uses(TABLE, 1)] }),
+  trigger('table from Table.fromTableAttributes with its stream', (_u, stack) => ({ table: importedTable(stack) }), { uses: [uses(TABLE, 0, streamArn(ENV.region))] }),
+  trigger('table from Table.fromTableAttributes with its stream, new App()', (_u, stack) => ({ table: importedTable(stack) }), {
+    app: AppKind.PLAIN,
+    uses: [uses(TABLE, 0, streamArn(ENV.region))],
+  }),
   trigger(`table whose stream is in another region (${OTHER_REGION})`, (_u, stack) => ({ table: importedTable(stack, OTHER_REGION) }), {
     expect: errorNaming('table', new RegExp(`${OTHER_REGION}.*${ENV.region}|${ENV.region}.*${OTHER_REGION}`)),
   }),
-  trigger('deadLetterQueue from Queue.fromQueueArn', (_u, stack) => ({ deadLetterQueue: sqs.Queue.fromQueueArn(stack, 'Failures', queueArn(ENV.region)) })),
+  trigger('deadLetterQueue from Queue.fromQueueArn', (_u, stack) => ({ deadLetterQueue: sqs.Queue.fromQueueArn(stack, 'Failures', queueArn(ENV.region)) }), {
+    uses: [uses('AWS::SQS::Queue', 0, queueArn(ENV.region))],
+  }),
   trigger(`deadLetterQueue in another region (${OTHER_REGION})`, (_u, stack) => ({ deadLetterQueue: sqs.Queue.fromQueueArn(stack, 'Failures', queueArn(OTHER_REGION)) }), {
     expect: errorNaming('deadLetterQueue', new RegExp(`${OTHER_REGION}.*${ENV.region}|${ENV.region}.*${OTHER_REGION}`)),
   }),
   trigger('alertTopic from Topic.fromTopicArn', (_u, stack) => ({
     alertTopic: sns.Topic.fromTopicArn(stack, 'Alerts', `arn:aws:sns:${ENV.region}:${ENV.account}:alerts`),
-  })),
+  }), { uses: [uses('AWS::SNS::Topic', 0, `arn:aws:sns:${ENV.region}:${ENV.account}:alerts`)] }),
   trigger("the user's own handler function", (user, stack) => ({
     handler: user.own(
       new lambda.Function(stack, 'MyHandler', {
@@ -68,13 +77,13 @@ export const TABLE_TRIGGER_SITUATIONS: Situation[] = [
         code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
       }),
     ),
-  })),
+  }), { uses: [uses('AWS::Lambda::Function', 1)] }),
   trigger('handler imported with Function.fromFunctionAttributes and its role', (_u, stack) => ({
     handler: lambda.Function.fromFunctionAttributes(stack, 'Handler', {
-      functionArn: `arn:aws:lambda:${ENV.region}:${ENV.account}:function:people-trigger`,
+      functionArn: FUNCTION_ARN,
       role: iam.Role.fromRoleArn(stack, 'HandlerRole', `arn:aws:iam::${ENV.account}:role/people-trigger`),
     }),
-  })),
+  }), { uses: [uses('AWS::Lambda::Function', 0, '"FunctionName":"people-trigger"')] }),
   trigger(
     'handler imported with Function.fromFunctionArn (no role to grant stream access to)',
     (_u, stack) => ({ handler: lambda.Function.fromFunctionArn(stack, 'Handler', `arn:aws:lambda:${ENV.region}:${ENV.account}:function:people-trigger`) }),
