@@ -57,7 +57,10 @@ describe('ImageProcessingApi with your site bucket, custom domains and function 
       SecurityPolicy: 'TLS_1_2',
     });
     template.resourceCountIs('AWS::ApiGateway::BasePathMapping', 1);
-    expect(images.apiDomainName).toBeDefined();
+    // The construct exposes the very domain name it mapped (the resource above), not just something.
+    const [domainId] = Object.keys(template.findResources('AWS::ApiGateway::DomainName'));
+    expect(stack.getLogicalId(images.apiDomainName!.node.defaultChild as never)).toBe(domainId);
+    expect(stack.resolve(images.apiDomainName!.domainName)).toEqual({ Ref: domainId });
   });
 
   it('merges imageFunctionProps over the image function defaults and keeps its limits', () => {

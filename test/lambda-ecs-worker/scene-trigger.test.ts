@@ -16,7 +16,10 @@ describe('LambdaEcsWorker with trigger: SceneTrigger.EVENTBRIDGE', () => {
   const bucketId = stack.getLogicalId(render.bucket.node.defaultChild as s3.CfnBucket);
 
   it("sends the bucket's Object Created events under the input prefix with the input suffix to the launcher", () => {
-    expect(render.sceneUploadRule).toBeDefined();
+    // The exposed rule is the template's one rule on S3 events.
+    expect(Object.keys(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: Match.objectLike({ source: ['aws.s3'] }) } }))).toEqual([
+      stack.getLogicalId(render.sceneUploadRule!.node.defaultChild as never),
+    ]);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.s3'],
@@ -83,7 +86,9 @@ describe('SceneTrigger.EVENTBRIDGE on an imported bucket with unusual prefix and
     // The launcher still receives the exact prefix and suffixes to check the key against.
     const [launcher] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { INPUT_PREFIX: 'in+coming/' } } } }));
     expect(launcher.Properties.Environment.Variables.INPUT_SUFFIXES).toBe('.zip,.ZIP,+v2.scn');
-    expect(render.sceneUploadRule).toBeDefined();
+    expect(Object.keys(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: Match.objectLike({ source: ['aws.s3'] }) } }))).toEqual([
+      stack.getLogicalId(render.sceneUploadRule!.node.defaultChild as never),
+    ]);
   });
 
   it("adds EventBridge delivery to the imported bucket's existing configuration instead of replacing it", () => {
