@@ -60,12 +60,15 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
   /** UpdateItem requests dynalite has received from anyone (the handler's own client included). */
   const updateItems = async () => (await local().requestCounts('dynamodb')).UpdateItem ?? 0;
 
-  /** Every alert published since the last call (the SNS envelopes' Subject and Message). */
-  async function drainAlerts(): Promise<Array<{ Subject: string; Message: string }>> {
+  /**
+   * Every alert published since the last call about items whose key starts with `prefix` (the SNS envelopes'
+   * Subject and Message). Alerts about other keys (a test that failed half-way) are drained and dropped.
+   */
+  async function drainAlerts(prefix = ''): Promise<Array<{ Subject: string; Message: string }>> {
     const alerts: Array<{ Subject: string; Message: string }> = [];
     for (;;) {
       const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      if (Messages.length === 0) return alerts;
+      if (Messages.length === 0) return alerts.filter((a) => a.Message.includes(`pk = "${prefix}`));
       for (const message of Messages) alerts.push(JSON.parse(message.Body!));
       await sqs.send(
         new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
@@ -81,26 +84,44 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
     fullwidth: { SocialSecurityNumber: { S: '１２３４５６７８９' } },
     none: { Name: { S: 'No SSN' } },
   };
+  const NAMES = Object.keys(people);
+
+  /**
+   * The people, under keys of this test's own (`<prefix>-nine`, ...), so no test depends on another's items,
+   * order or alerts: writes them, runs the trigger on their INSERT records, and says what happened.
+   */
+  async function insertPeople(prefix: string) {
+    const pk = (name: string) => `${prefix}-${name}`;
+    for (const name of NAMES) await put({ ...key(pk(name)), ...people[name] });
+    const records = await stream.capture(NAMES.map((name) => key(pk(name))));
+    const updatesBefore = await updateItems();
+    const response = await invoke(records);
+    return { pk, records, response, updates: (await updateItems()) - updatesBefore };
+  }
+
+  /** Runs the trigger on the write-back records of `prefix`'s people, as the stream delivers them next. */
+  async function settle(prefix: string): Promise<DynamoDBRecord[]> {
+    const writeBacks = await stream.capture(NAMES.map((name) => key(`${prefix}-${name}`)));
+    expect(await invoke(writeBacks)).toEqual({ batchItemFailures: [] });
+    return writeBacks;
+  }
 
   it('writes the format of valid items and INVALID on invalid ones, with exactly one masked alert each', async () => {
-    for (const [pk, attributes] of Object.entries(people)) await put({ ...key(pk), ...attributes });
-    const records = await stream.capture(Object.keys(people).map(key));
+    const { pk, records, response, updates } = await insertPeople('insert');
     expect(records.map((r) => r.eventName)).toEqual(Array(6).fill('INSERT'));
-
-    const updatesBefore = await updateItems();
-    expect(await invoke(records)).toEqual({ batchItemFailures: [] });
+    expect(response).toEqual({ batchItemFailures: [] });
     // One write-back per item with an SSN; none for the item without one.
-    expect((await updateItems()) - updatesBefore).toBe(5);
+    expect(updates).toBe(5);
 
-    const formats = Object.fromEntries(await Promise.all(Object.keys(people).map(async (pk) => [pk, (await get(pk))?.['SSN Format']?.S])));
+    const formats = Object.fromEntries(await Promise.all(NAMES.map(async (name) => [name, (await get(pk(name)))?.['SSN Format']?.S])));
     expect(formats).toEqual({ nine: '9', eleven: '11', short: 'INVALID', number: 'INVALID', fullwidth: 'INVALID', none: undefined });
     // Nothing else of the items changed.
-    expect(await get('nine')).toEqual({ ...key('nine'), ...people.nine, 'SSN Format': { S: '9' } });
+    expect(await get(pk('nine'))).toEqual({ ...key(pk('nine')), ...people.nine, 'SSN Format': { S: '9' } });
 
-    const alerts = await drainAlerts();
-    const byKey = (pk: string) => alerts.filter((a) => a.Message.includes(`pk = "${pk}"`));
+    const alerts = await drainAlerts('insert-');
+    const byKey = (name: string) => alerts.filter((a) => a.Message.includes(`pk = "${pk(name)}"`));
     expect(alerts).toHaveLength(3);
-    for (const pk of ['short', 'number', 'fullwidth']) expect(byKey(pk)).toHaveLength(1);
+    for (const name of ['short', 'number', 'fullwidth']) expect(byKey(name)).toHaveLength(1);
     expect(byKey('short')[0].Subject).toBe('Invalid item in People: SocialSecurityNumber');
     expect(byKey('short')[0].Message).toContain('SocialSecurityNumber: value "******-678" matches none of the formats');
     expect(byKey('number')[0].Message).toContain('expected a string, got a number');
@@ -110,12 +131,12 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
   });
 
   it('changes nothing and publishes nothing when run on its own write-back records (loop safety)', async () => {
+    const { pk } = await insertPeople('loop');
+    await drainAlerts('loop-');
     const before = (await dynamodb.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }))).Items;
-    const writeBacks = await stream.capture(Object.keys(people).map(key));
+    const writeBacks = await stream.capture(NAMES.map((name) => key(pk(name))));
     // One MODIFY per computed attribute written; the item without an SSN was not touched.
-    expect(writeBacks.map((r) => [r.dynamodb!.Keys!.pk.S, r.eventName])).toEqual(
-      ['nine', 'eleven', 'short', 'number', 'fullwidth'].map((pk) => [pk, 'MODIFY']),
-    );
+    expect(writeBacks.map((r) => [r.dynamodb!.Keys!.pk.S, r.eventName])).toEqual(['nine', 'eleven', 'short', 'number', 'fullwidth'].map((name) => [pk(name), 'MODIFY']));
 
     const updatesBefore = await updateItems();
     expect(await invoke(writeBacks)).toEqual({ batchItemFailures: [] });
@@ -124,36 +145,42 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
     expect((await updateItems()) - updatesBefore).toBe(0);
 
     expect((await dynamodb.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }))).Items).toEqual(before);
-    expect(await drainAlerts()).toEqual([]);
+    expect(await drainAlerts('loop-')).toEqual([]);
     // The stream would carry nothing more: the loop has ended.
-    expect(await stream.capture(Object.keys(people).map(key))).toEqual([]);
+    expect(await stream.capture(NAMES.map((name) => key(pk(name))))).toEqual([]);
   });
 
   it('alerts again only when a new invalid value is written', async () => {
+    const { pk } = await insertPeople('again');
+    await settle('again');
+    await drainAlerts('again-');
     await dynamodb.send(
-      new UpdateItemCommand({ TableName: TABLE, Key: key('short') as never, UpdateExpression: 'SET City = :c', ExpressionAttributeValues: { ':c': { S: 'Oslo' } } }),
+      new UpdateItemCommand({ TableName: TABLE, Key: key(pk('short')) as never, UpdateExpression: 'SET City = :c', ExpressionAttributeValues: { ':c': { S: 'Oslo' } } }),
     );
     await dynamodb.send(
-      new UpdateItemCommand({ TableName: TABLE, Key: key('number') as never, UpdateExpression: 'SET SocialSecurityNumber = :s', ExpressionAttributeValues: { ':s': { S: '12' } } }),
+      new UpdateItemCommand({ TableName: TABLE, Key: key(pk('number')) as never, UpdateExpression: 'SET SocialSecurityNumber = :s', ExpressionAttributeValues: { ':s': { S: '12' } } }),
     );
-    const records = await stream.capture([key('short'), key('number')]);
+    const records = await stream.capture([key(pk('short')), key(pk('number'))]);
     expect(await invoke(records)).toEqual({ batchItemFailures: [] });
-    const alerts = await drainAlerts();
+    const alerts = await drainAlerts('again-');
     expect(alerts).toHaveLength(1);
-    expect(alerts[0].Message).toContain('pk = "number"');
+    expect(alerts[0].Message).toContain(`pk = "${pk('number')}"`);
     expect(alerts[0].Message).toContain('value "*2"');
   });
 
   it('removes the computed attribute when an optional attribute is removed or set to NULL', async () => {
-    await dynamodb.send(new UpdateItemCommand({ TableName: TABLE, Key: key('nine') as never, UpdateExpression: 'REMOVE SocialSecurityNumber' }));
+    const { pk } = await insertPeople('remove');
+    await settle('remove');
+    await drainAlerts('remove-');
+    await dynamodb.send(new UpdateItemCommand({ TableName: TABLE, Key: key(pk('nine')) as never, UpdateExpression: 'REMOVE SocialSecurityNumber' }));
     await dynamodb.send(
-      new UpdateItemCommand({ TableName: TABLE, Key: key('eleven') as never, UpdateExpression: 'SET SocialSecurityNumber = :n', ExpressionAttributeValues: { ':n': { NULL: true } } }),
+      new UpdateItemCommand({ TableName: TABLE, Key: key(pk('eleven')) as never, UpdateExpression: 'SET SocialSecurityNumber = :n', ExpressionAttributeValues: { ':n': { NULL: true } } }),
     );
-    const records = await stream.capture([key('nine'), key('eleven')]);
+    const records = await stream.capture([key(pk('nine')), key(pk('eleven'))]);
     expect(await invoke(records)).toEqual({ batchItemFailures: [] });
-    expect(await get('nine')).toEqual({ ...key('nine'), Name: { S: 'Ana' } });
-    expect(await get('eleven')).toEqual({ ...key('eleven'), SocialSecurityNumber: { NULL: true } });
-    expect(await drainAlerts()).toEqual([]);
+    expect(await get(pk('nine'))).toEqual({ ...key(pk('nine')), Name: { S: 'Ana' } });
+    expect(await get(pk('eleven'))).toEqual({ ...key(pk('eleven')), SocialSecurityNumber: { NULL: true } });
+    expect(await drainAlerts('remove-')).toEqual([]);
   });
 
   it('reports only the poison record of a batch as failed', async () => {
@@ -170,11 +197,11 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
     expect((await get('p1'))?.['SSN Format']).toEqual({ S: '9' });
     expect((await get('p3'))?.['SSN Format']).toEqual({ S: '11' });
     expect((await get('p2'))?.['SSN Format']).toBeUndefined();
-    expect(await drainAlerts()).toEqual([]);
+    expect(await drainAlerts('p')).toEqual([]);
     // The retried record (Lambda resends it after the partial failure) succeeds on its own.
     expect(await invoke([r2])).toEqual({ batchItemFailures: [] });
     expect((await get('p2'))?.['SSN Format']).toEqual({ S: 'INVALID' });
-    expect(await drainAlerts()).toHaveLength(1);
+    expect(await drainAlerts('p')).toHaveLength(1);
   });
 
   it('reports a malformed record as failed and fails a batch that is entirely poison, so Lambda retries and bisects it', async () => {
@@ -196,7 +223,7 @@ describe('TableTrigger handler on local AWS (dynalite + fauxqs SNS)', () => {
 
     expect(await invoke([v2])).toEqual({ batchItemFailures: [] });
     expect((await get('stale'))?.['SSN Format']).toEqual({ S: 'INVALID' });
-    expect(await drainAlerts()).toHaveLength(1);
+    expect(await drainAlerts('stale')).toHaveLength(1);
 
     // v1 arrives late (a retry, or another batch): its conditional write is refused.
     expect(await invoke([v1])).toEqual({ batchItemFailures: [] });
