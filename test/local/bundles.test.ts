@@ -119,3 +119,27 @@ describe('bundle staleness (scripts/build-assets.mjs)', () => {
     expect(result.stderr).toContain('no bundle target named ecko (targets: echo)');
   });
 });
+
+/**
+ * Every test that runs a bundle or the jail binary goes through the guard: a test file that names one
+ * (WORKER_ENTRY, WORKER_JAIL, an ASSET_DIR, 'queue-worker.js') also calls assertBundleCurrent or a helper
+ * that does (WorkerTestbed, AssetCopy, invokeAssetOnce, the local ECS stand-in).
+ */
+describe('tests that run a bundle are guarded against stale ones', () => {
+  const RUNS_A_BUNDLE = /\b(WORKER_ENTRY|WORKER_JAIL|ASSET_DIR)\b|['"`]queue-worker\.js['"`]/;
+  const GUARDED = /\b(assertBundleCurrent\(|new WorkerTestbed\(|new AssetCopy\(|invokeAssetOnce\(|startLocalEcs\()/;
+  const testFiles = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const file = path.join(dir, e.name);
+      if (e.isDirectory()) return e.name === 'node_modules' ? [] : testFiles(file);
+      return e.name.endsWith('.test.ts') && file !== __filename ? [file] : [];
+    });
+  /** The code of a file without its comments (a comment naming a bundle runs nothing). */
+  const code = (file: string) => fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+
+  it('finds the tests that run bundles, and each goes through assertBundleCurrent', () => {
+    const running = testFiles(path.join(ROOT, 'test')).filter((f) => RUNS_A_BUNDLE.test(code(f)));
+    expect(running.map((f) => path.relative(ROOT, f))).toEqual(expect.arrayContaining(['test/spot-fleet-autoscaler/queue-worker-cli.test.ts']));
+    expect(running.filter((f) => !GUARDED.test(code(f))).map((f) => path.relative(ROOT, f))).toEqual([]);
+  });
+});
