@@ -143,3 +143,27 @@ describe('tests that run a bundle are guarded against stale ones', () => {
     expect(running.filter((f) => !GUARDED.test(code(f))).map((f) => path.relative(ROOT, f))).toEqual([]);
   });
 });
+
+describe('the real targets record what they are made of', () => {
+  it('povray-worker: its C launcher source, bundle config, build scripts and lock file are inputs; the compiled launcher is an output', () => {
+    const record = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'bundle-inputs', 'docker-povray-worker.json'), 'utf8'));
+    expect(Object.keys(record.inputs)).toEqual(
+      expect.arrayContaining([
+        'docker/povray-worker/sandbox/povray-jail.c',
+        'docker/povray-worker/bundle.config.mjs',
+        'docker/povray-worker/src/worker.ts',
+        'scripts/build-assets.mjs',
+        'scripts/asset-freshness.mjs',
+        'package-lock.json',
+      ]),
+    );
+    expect(Object.keys(record.outputs)).toEqual(expect.arrayContaining(['docker/povray-worker/dist/index.js', 'docker/povray-worker/dist/povray-jail']));
+  });
+
+  it('spot-fleet-autoscaler: the worker helpers its afterBundle step bundles into assets/spot-fleet-worker are inputs', () => {
+    const record = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'bundle-inputs', 'lambda-spot-fleet-autoscaler.json'), 'utf8'));
+    expect(Object.keys(record.inputs)).toEqual(
+      expect.arrayContaining(['lambda/spot-fleet-autoscaler/worker/queue-worker.ts', 'lambda/spot-fleet-autoscaler/worker/cli.ts', 'lambda/spot-fleet-autoscaler/bundle.config.mjs']),
+    );
+  });
+});
