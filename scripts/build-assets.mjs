@@ -142,9 +142,12 @@ async function bundle(target) {
   const outFile = join(target.outDir, 'index.js');
   const started = Date.now();
   const { build } = await import('esbuild');
-  const result = await build({
-    // One entry point: outDir/index.js. Several (a role's { outputName: path }): outDir/<outputName>.js.
-    ...(target.entryPoints ? { entryPoints: target.entryPoints, outdir: target.outDir } : { entryPoints: [target.entry], outfile: outFile }),
+  // outDir/index.js, and for a role with several outputs ({ outputName: path }) outDir/<outputName>.js, each
+  // built on its own: a single-entry build names things by its file, so the bytes match a build of it alone.
+  const entries = target.entryPoints ?? { index: target.entry };
+  const results = await Promise.all(Object.entries(entries).map(([output, entry]) => build({
+    entryPoints: [entry],
+    outfile: join(target.outDir, `${output}.js`),
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -158,7 +161,8 @@ async function bundle(target) {
     metafile: true,
     logLevel: 'warning',
     ...(config.esbuildOptions ?? {}),
-  });
+  })));
+  const result = { metafile: { inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)), outputs: Object.assign({}, ...results.map((r) => r.metafile.outputs)) } };
   if (config.afterBundle) await config.afterBundle({ root, outDir: target.outDir, outFile });
   // Metafile input paths are relative to esbuild's working directory (this process's).
   const inputs = Object.keys(result.metafile.inputs).map((f) => relative(root, join(process.cwd(), f)));
