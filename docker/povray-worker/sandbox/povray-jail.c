@@ -31,6 +31,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "unotify.h"
+
 /* Own copies of the Landlock UAPI, so an older linux-libc-dev (bookworm's knows ABI 2) still builds it. */
 #ifndef __NR_landlock_create_ruleset
 #define __NR_landlock_create_ruleset 444
@@ -67,6 +69,7 @@ static void die(int code, const char *what, const char *detail) {
 }
 
 static void add_rule(int ruleset, const char *path, __u64 access, __u64 handled) {
+  if (ruleset < 0) return unotify_add_root(path, access); /* no Landlock: the seccomp backend's rule */
   int fd = open(path, O_PATH | O_CLOEXEC);
   if (fd < 0) die(EXIT_RULE, path, strerror(errno));
   struct stat st;
@@ -103,20 +106,19 @@ int main(int argc, char **argv) {
     for (int fd = 3; fd < 65536; fd++) close(fd);
   }
   long abi = syscall(__NR_landlock_create_ruleset, NULL, 0, CREATE_RULESET_VERSION);
-  if (abi < 1) {
-    die(EXIT_UNSUPPORTED, "Landlock is not available, refusing to run unconfined",
-        errno == ENOSYS ? "the kernel has no Landlock (Linux >= 5.13 with CONFIG_SECURITY_LANDLOCK)"
-        : errno == EOPNOTSUPP ? "Landlock is built in but disabled (add landlock to the lsm= boot parameter)"
-        : strerror(errno)); /* EPERM: a seccomp profile that blocks the Landlock system calls */
-  }
+  /* Without Landlock, the second backend (unotify.c): seccomp user notification, Linux >= 5.9. */
+  const char *no_landlock = abi >= 1 ? NULL
+      : errno == ENOSYS ? "the kernel has no Landlock (Linux >= 5.13 with CONFIG_SECURITY_LANDLOCK)"
+      : errno == EOPNOTSUPP ? "Landlock is built in but disabled (add landlock to the lsm= boot parameter)"
+      : strerror(errno); /* EPERM: a seccomp profile that blocks the Landlock system calls */
   struct jail_ruleset_attr attr = { .handled_access_fs = FS_ABI1_ALL };
   if (abi >= 2) attr.handled_access_fs |= FS_REFER;
   if (abi >= 3) attr.handled_access_fs |= FS_TRUNCATE;
   if (abi >= 4) attr.handled_access_net = NET_ALL; /* no rule: no TCP at all */
   if (abi >= 5) attr.handled_access_fs |= FS_IOCTL_DEV;
   if (abi >= 6) attr.scoped = SCOPE_ALL;
-  int ruleset = syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
-  if (ruleset < 0) die(EXIT_RULE, "cannot create the Landlock ruleset", strerror(errno));
+  int ruleset = no_landlock ? -1 : syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
+  if (ruleset < 0 && !no_landlock) die(EXIT_RULE, "cannot create the Landlock ruleset", strerror(errno));
 
   const __u64 read = FS_READ_FILE | FS_READ_DIR;
   for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -136,6 +138,10 @@ int main(int argc, char **argv) {
     if (setrlimit(RLIMIT_FSIZE, &fsize) != 0) die(EXIT_RULE, "cannot set RLIMIT_FSIZE", strerror(errno));
   }
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(EXIT_RULE, "cannot set no_new_privs", strerror(errno));
+  if (no_landlock) {
+    env[envc] = NULL;
+    unotify_run(&argv[i + 1], env, probe, no_landlock);
+  }
   if (syscall(__NR_landlock_restrict_self, ruleset, 0) != 0) die(EXIT_RULE, "cannot enforce the Landlock ruleset", strerror(errno));
   close(ruleset);
 
