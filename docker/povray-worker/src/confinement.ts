@@ -54,7 +54,7 @@ export function parseProbe(stdout: string): { mechanism: ConfinementMechanism; a
 /** Exit codes of povray-jail (see the header of povray-jail.c). */
 export const JAIL_EXIT: Readonly<Record<number, string>> = {
   120: 'usage error',
-  121: 'no kernel confinement available (neither Landlock nor seccomp user notification)',
+  121: 'no kernel confinement available',
   122: 'a confinement rule or limit could not be set',
   123: 'the confinement self-check failed',
   124: 'POV-Ray could not be executed inside the confinement',
