@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
+import { CANARY_FAILED_PREFIX } from '../../../contracts/lambda-ecs-worker/canary-env';
 import { WorkerConfig } from './config';
 import { Confinement, confinementPolicy, describeConfinement, jailArguments, jailFailure, maxRenderFileBytes, renderEnvironment } from './confinement';
 import { povrayArguments } from './ini-allowlist';
@@ -15,10 +16,10 @@ import { Logger } from './log';
 import { startRender } from './render';
 
 /** The canary's exit codes (the trigger function maps them to words when the log cannot be read). */
-export const CANARY_EXIT = { rendered: 0, unconfined: 3, renderFailed: 4 } as const;
+export const CANARY_EXIT = { rendered: 0, unconfined: 3, renderFailed: 4 } as const; // CANARY_EXIT_REASONS in contracts/lambda-ecs-worker/canary-env.ts
 
 /** The first line of the canary's failure, which the trigger function looks for in the log stream. */
-export const CANARY_FAILED = 'CANARY FAILED: ';
+export const CANARY_FAILED = CANARY_FAILED_PREFIX;
 
 export const CANARY_SCENE = [
   '#version 3.7;',
