@@ -27,6 +27,8 @@ const { settings } = state;
 const SHORT_IDLE = { [WORKER_ENV.idleExitSeconds]: '3' };
 /** Where the container sees the secrets. */
 const SECRETS_IN_CONTAINER = '/secrets';
+/** The image's entrypoint with the canary's argument (what the deploy-time trigger runs). */
+const CANARY_IN_CONTAINER = '/usr/bin/tini -- node --enable-source-maps dist/index.js --canary';
 
 /** Readable by the container's user (uid 1000): only the confinement may keep POV-Ray from them. */
 function openToEveryone(dir: string): void {
@@ -112,6 +114,12 @@ describe.each(RUNS)('the povray-worker image, $label', ({ compute, expected }) =
     expect(await bed.record(s, jobs.plain)).toMatchObject({ status: 'SUCCEEDED', confinement: expected });
   });
 
+  it('the deploy canary (`--canary`) renders confined under these settings and exits 0', () => {
+    const out = containers.exec(containers.environment(s, SHORT_IDLE), ['sh', '-c', `${CANARY_IN_CONTAINER}; echo "exit=$?"`]);
+    expect(out).toMatch(new RegExp(`"message":"canary rendered confined by [^"]+","workerId":"[^"]+","canary":"rendered","confinement":"${expected}"`));
+    expect(out).toMatch(/^exit=0$/m);
+  });
+
   it('no secret was opened, read, created or written (inotify on the host)', () => {
     expect(watcher.events()).toEqual([]);
   });
@@ -158,7 +166,8 @@ describe('the povray-worker image with neither backend (Landlock ENOSYS and no s
   it('renders nothing: says why at start-up, the job FAILED with the reason, no PNG', async () => {
     s = await bed.scenario('image-neither', { maxReceiveCount: 1 });
     const jobId = await bed.submit(s, 'ECSLogo.zip', seedSceneZip());
-    const worker = containers.start(containers.environment(s, SHORT_IDLE, { [WORKER_ENV.pollWaitSeconds]: '1' }));
+    // One delivery: a host without confinement is a transient failure, retried up to maxReceiveCount times.
+    const worker = containers.start(containers.environment(s, { ...SHORT_IDLE, [WORKER_ENV.maxReceiveCount]: '1' }, { [WORKER_ENV.pollWaitSeconds]: '1' }));
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     const refused = worker.logs.find((l) => /RENDERS REFUSED/.test(l.message ?? ''));
     expect(refused?.message).toMatch(/neither Landlock nor seccomp user notification is available, refusing to run unconfined: Landlock: .*; seccomp user notification: no seccomp\(\) system call/);
@@ -166,5 +175,11 @@ describe('the povray-worker image with neither backend (Landlock ENOSYS and no s
     expect(record).toMatchObject({ status: 'FAILED', confinement: 'none' });
     expect(record?.errorReason).toMatch(/render refused: POV-Ray cannot be confined on this host .*neither Landlock nor seccomp user notification/);
     await expect(bed.object(s, 'renders/ECSLogo.png')).rejects.toThrow();
+  });
+
+  it('the deploy canary fails with exit 3 and the reason, which the trigger would quote', () => {
+    const out = containers.exec(containers.environment(s, SHORT_IDLE), ['sh', '-c', `${CANARY_IN_CONTAINER}; echo "exit=$?"`]);
+    expect(out).toMatch(/"message":"CANARY FAILED: POV-Ray cannot be confined on this host: no kernel confinement available \(exit 121\): neither Landlock nor seccomp user notification/);
+    expect(out).toMatch(/^exit=3$/m);
   });
 });
