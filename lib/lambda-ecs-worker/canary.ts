@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
@@ -16,6 +16,11 @@ export interface CanaryPlacement {
   readonly subnetIds: string[];
   readonly assignPublicIp: boolean;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * What happens to the canary function's log group when it leaves the stack (the construct's `logRemovalPolicy`).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -41,6 +46,7 @@ export class DeployCanary extends Construct {
       description: `After each deploy, renders one canary scene on ${worker.node.path}'s worker task and fails the deployment if it cannot render confined`,
       timeout: CANARY_TIMEOUT,
       logRetention: placement.logRetention,
+      logRemovalPolicy: placement.logRemovalPolicy,
       environment: {
         [CANARY_ENV.clusterArn]: worker.cluster.clusterArn,
         [CANARY_ENV.taskDefinitionArn]: worker.taskDefinition.taskDefinitionArn,

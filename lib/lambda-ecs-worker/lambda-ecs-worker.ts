@@ -300,7 +300,12 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     grantLauncherAccess(this, this.launcher.role, taskDefinitionArn);
 
     if (props.deployCanary ?? !props.workerImage) {
-      this.deployCanary = new DeployCanary(this, 'DeployCanary', this, { subnetIds: subnets.subnetIds, assignPublicIp, logRetention });
+      this.deployCanary = new DeployCanary(this, 'DeployCanary', this, {
+        subnetIds: subnets.subnetIds,
+        assignPublicIp,
+        logRetention,
+        logRemovalPolicy: props.logRemovalPolicy,
+      });
     }
 
     this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
