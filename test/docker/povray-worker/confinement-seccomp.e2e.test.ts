@@ -9,9 +9,13 @@
  *   - with seccomp() gone as well, the worker renders nothing and says why.
  */
 import { randomBytes } from 'crypto';
-import { existsSync, readFileSync, rmSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import * as path from 'path';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
+import { confinementPolicy, discoverHost, jailArguments, renderEnvironment } from '../../../docker/povray-worker/src/confinement';
+import { POVRAY_LIBRARY_DIRS } from '../../../docker/povray-worker/src/library';
 import { useLocalAws } from '../../../local/local-aws';
 import { describeWithTools } from '../../../local/tools';
 import { sceneFiles, zipOf } from '../../../local/povray-scenes';
@@ -126,6 +130,32 @@ describeWithTools(['povray', 'inotifywait', 'cc'], 'povray worker without Landlo
       await expect(bed.object(bare, 'renders/plain.png')).rejects.toThrow();
     } finally {
       rmSync(bare.workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('the jail alone: +HI, +L, Include_Ini and an outside input file are refused by the supervisor, not by a parser', async () => {
+    const host = discoverHost('povray', POVRAY_LIBRARY_DIRS);
+    const outside = makeSecrets();
+    writeFileSync(path.join(outside, 'secret.ini'), `Input_File_Name=${outside}/secret.inc\n`);
+    const jobDir = mkdtempSync(path.join(tmpdir(), 'povray-jail-unotify-'));
+    const jailWatch = await watch(outside);
+    try {
+      const outDir = path.join(jobDir, 'out');
+      mkdirSync(outDir);
+      writeFileSync(path.join(jobDir, 'scene.pov'), '#version 3.7;\n#include "secret.inc"\nsphere { 0, 1 pigment { rgb 1 } }\n');
+      const policy = confinementPolicy(host, { jobDir, outDir });
+      for (const povrayArgs of [[`+HI${outside}/secret.inc`, '+Iscene.pov'], [`+L${outside}`, '+Iscene.pov'], [`${outside}/secret.ini`], [`+I${outside}/secret.inc`]]) {
+        const args = jailArguments(policy, { env: renderEnvironment(jobDir), program: host.povray, args: [...povrayArgs, '+W8', '+H8', '-D', `+O${outDir}/x.png`] });
+        const run = spawnSync(wrapper, ['--', JAIL, ...args], { cwd: jobDir, encoding: 'latin1', env: {} });
+        expect(run.status).not.toBe(0);
+        expect(run.stdout + run.stderr).not.toContain(MARKER);
+        expect(run.stdout + run.stderr).not.toMatch(/^povray-jail: /m); // POV-Ray ran (confined) and failed on its own
+      }
+      expect(jailWatch.events()).toEqual([]);
+    } finally {
+      await jailWatch.stop();
+      rmSync(outside, { recursive: true, force: true });
+      rmSync(jobDir, { recursive: true, force: true });
     }
   });
 });
