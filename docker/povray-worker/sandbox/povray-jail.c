@@ -1,7 +1,8 @@
 /*
  * povray-jail: runs one program (POV-Ray) confined by Landlock, so an untrusted scene can open only what
  * the worker allows: the job directory and the read-only files POV-Ray needs to start. Works without root
- * or capabilities (PR_SET_NO_NEW_PRIVS + Landlock), which is what a Fargate task has.
+ * or capabilities (PR_SET_NO_NEW_PRIVS + Landlock). Where the kernel has no Landlock (Fargate's Amazon
+ * Linux 2 5.10), the same rules are enforced by seccomp user notification instead (unotify.c).
  *
  *   povray-jail [--read PATH]... [--exec PATH]... [--write PATH]... [--device PATH]...
  *               [--env NAME=VALUE]... [--max-file-bytes N] [--probe] -- PROGRAM ARG...
@@ -10,12 +11,13 @@
  *   --write  read, create, write, truncate, delete beneath PATH  --device read and write one device file
  *   --env    the ONLY environment PROGRAM gets (none is inherited)
  *   --max-file-bytes  RLIMIT_FSIZE: no file written may grow past N bytes
- *   --probe  set everything up, check that "/" is now unreachable, print the ABI, exit 0 without exec
+ *   --probe  set everything up, check that "/" is now unreachable, print "landlock abi N" or
+ *            "seccomp-unotify", exit 0 without exec
  *
  * Every file-system right of the kernel's Landlock ABI is handled (denied unless a rule grants it), and
  * from ABI 4 TCP bind/connect, from ABI 6 signals and abstract UNIX sockets outside the sandbox too.
  * Fails closed: if anything cannot be set up, it exits with a distinct code and a message, never runs
- * PROGRAM unconfined. Exit codes: 120 usage, 121 Landlock unavailable, 122 a rule or limit could not be
+ * PROGRAM unconfined. Exit codes: 120 usage, 121 neither Landlock nor seccomp user notification, 122 a rule or limit could not be
  * set, 123 the self-check found "/" still readable, 124 PROGRAM could not be executed.
  */
 #define _GNU_SOURCE
