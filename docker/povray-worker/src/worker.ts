@@ -8,8 +8,9 @@ import { RenderJobMessage, renderOutputKeys } from '../../../contracts/lambda-ec
 import { ArchiveRejected, extractArchive } from './archive';
 import { heartbeatIntervalMs, WorkerConfig } from './config';
 import { classifyFailure, decideOnFailure, failureReason, PermanentJobError } from './failures';
-import { Confinement, confinementPolicy, jailArguments, jailFailure, maxRenderFileBytes, probeConfinement, renderEnvironment } from './confinement';
-import { freshIni, parseIni, povrayArguments, renderSize, unsupportedFileNameReason } from './ini-allowlist';
+import { exceededBound, memoryBytes, processLimit, sweepStaleJobDirs, watchDiskBudget, workerJobsDir } from './bounds';
+import { Confinement, confinementPolicy, jailArguments, jailFailure, probeConfinement, renderEnvironment } from './confinement';
+import { freshIni, parseIni, povrayArguments, renderSize, renderThreads, unsupportedFileNameReason } from './ini-allowlist';
 import { JobRecords } from './job-record';
 import { defaultInputFile, locateIni, parseJobMessage, PNG_SIGNATURE, rejectConfigFiles, sceneBaseName } from './job-plan';
 import { POVRAY_LIBRARY_DIRS } from './library';
@@ -100,8 +101,20 @@ export class Worker {
   }
 
   async run(): Promise<number> {
+    const { config, logger } = this.deps;
+    logger.info('worker started', { queueUrl: config.queueUrl, idleExitSeconds: config.idleExitSeconds, bounds: config.bounds });
+    // Job directories of workers that died without cleaning up (SIGKILL): theirs, not another live worker's.
+    const swept = sweepStaleJobDirs(config.workDir);
+    if (swept.length > 0) logger.warn('removed job directories of workers that are gone', { swept });
+    try {
+      return await this.loop();
+    } finally {
+      rmSync(workerJobsDir(config.workDir), { recursive: true, force: true });
+    }
+  }
+
+  private async loop(): Promise<number> {
     const { config, sqs, logger } = this.deps;
-    logger.info('worker started', { queueUrl: config.queueUrl, idleExitSeconds: config.idleExitSeconds });
     let idleSince = Date.now();
     let failures = 0;
     let lastPollEmpty = false;
@@ -217,8 +230,9 @@ export class Worker {
         return;
       }
       logger.info('job started', jobLog);
-      mkdirSync(config.workDir, { recursive: true });
-      jobDir = mkdtempSync(path.join(config.workDir, 'povray-job-'));
+      const jobsDir = workerJobsDir(config.workDir);
+      mkdirSync(jobsDir, { recursive: true, mode: 0o700 });
+      jobDir = mkdtempSync(path.join(jobsDir, 'job-'));
       const renderMs = await this.execute(job, jobDir, log, abort, pngKey, logKey);
       await records.succeeded(job.jobId, { outputKey: pngKey, logKey }, new Date());
       await deleteMessage();
@@ -314,7 +328,8 @@ export class Worker {
     const extractDir = path.join(jobDir, 'scene');
     const homeDir = path.join(jobDir, 'home');
     const outDir = path.join(jobDir, 'out');
-    for (const dir of [extractDir, homeDir, outDir]) mkdirSync(dir, { mode: 0o700 });
+    const tempDir = path.join(jobDir, 'tmp');
+    for (const dir of [extractDir, homeDir, outDir, tempDir]) mkdirSync(dir, { mode: 0o700 });
 
     // 1. Stream the archive from S3 to the job directory, never more than MAX_ARCHIVE_BYTES.
     const object = await s3.send(new GetObjectCommand({ Bucket: job.bucket, Key: job.key, VersionId: job.versionId }), { abortSignal: abort });
@@ -366,9 +381,19 @@ export class Worker {
 
     // 4. Render, with progress into the job record and the log.
     const outputFile = path.join(outDir, 'render.png');
-    const povrayArgs = povrayArguments(iniCopy, inputFile, size, outputFile);
-    const policy = confinementPolicy(confinement.host, { jobDir, outDir });
-    const args = jailArguments(policy, { env: renderEnvironment(homeDir), maxFileBytes: maxRenderFileBytes(config.maxPixels), program: confinement.host.povray, args: povrayArgs });
+    const { bounds } = config;
+    const povrayArgs = povrayArguments(iniCopy, inputFile, size, outputFile, renderThreads(plan, bounds.threads));
+    const policy = confinementPolicy(confinement.host, { jobDir, outDir, tempDir });
+    const args = jailArguments(policy, {
+      env: renderEnvironment(homeDir, tempDir),
+      maxFileBytes: bounds.fileBytes,
+      maxMemoryBytes: memoryBytes(bounds),
+      maxCpuSeconds: bounds.cpuSeconds,
+      maxProcesses: processLimit(bounds),
+      parentPid: process.pid,
+      program: confinement.host.povray,
+      args: povrayArgs,
+    });
     log.note(`${confinement.host.povray} ${povrayArgs.map(printable).join(' ')} (confined by Landlock ABI ${confinement.abi} to the job directory and the POV-Ray library)`);
     logger.info('render started', { jobId: job.jobId, width: size.width, height: size.height });
     const tracker = new ProgressTracker(config.progressIntervalSeconds * 1000);
@@ -390,6 +415,11 @@ export class Worker {
     });
     const onAbort = () => render.kill('released');
     abort.addEventListener('abort', onAbort);
+    let diskExceeded: string | undefined;
+    const stopWatch = watchDiskBudget([outDir, tempDir], bounds, (reason) => {
+      diskExceeded = reason;
+      render.kill('bound');
+    });
     let result;
     try {
       result = await render.done.catch((error: NodeJS.ErrnoException) => {
@@ -397,6 +427,7 @@ export class Worker {
         throw error;
       });
     } finally {
+      stopWatch();
       abort.removeEventListener('abort', onAbort);
     }
     await progressWrite;
@@ -405,12 +436,11 @@ export class Worker {
     if (result.killedFor === 'timeout') {
       throw new PermanentJobError(`render timed out: it ran longer than ${config.renderTimeoutSeconds} s (RENDER_TIMEOUT_SECONDS)`, 'render-timeout');
     }
-    if (result.signal === 'SIGXFSZ') {
-      throw new PermanentJobError(`POV-Ray tried to write a file larger than ${maxRenderFileBytes(config.maxPixels)} bytes (the disk bound for MAX_PIXELS)`, 'render-failed');
-    }
-    if (result.signal) throw new Error(`POV-Ray was killed by ${result.signal} (out of memory?)`);
     const unconfined = jailFailure(result.exitCode, log.toString());
     if (unconfined) throw new Error(`render refused: POV-Ray could not be confined: ${unconfined}`);
+    const bound = exceededBound({ exitCode: result.exitCode, signal: result.signal, output: log.toString(), diskExceeded }, bounds);
+    if (bound) throw bound;
+    if (result.signal) throw new Error(`POV-Ray was killed by ${result.signal}`);
     if (result.exitCode !== 0) {
       throw new PermanentJobError(`POV-Ray failed (exit ${result.exitCode}): ${summarizePovrayFailure(log.toString())}`, 'render-failed');
     }

@@ -46,6 +46,12 @@ describe('parseWorkerConfig', () => {
       [WORKER_ENV.shutdownGraceSeconds]: '20',
       [WORKER_ENV.progressIntervalSeconds]: '1.5',
       [WORKER_ENV.povrayCommand]: '/opt/povray',
+      [WORKER_ENV.taskMemoryMiB]: '4096',
+      [WORKER_ENV.taskVcpus]: '2',
+      [WORKER_ENV.renderMemoryMiB]: '3000',
+      [WORKER_ENV.renderCpuSeconds]: '100',
+      [WORKER_ENV.renderDiskBytes]: '5000000',
+      [WORKER_ENV.renderMaxFiles]: '4',
     };
     expect(parseWorkerConfig(env, { ...host, bundleDir: '/opt/bundle' })).toEqual({
       queueUrl: 'q',
@@ -70,7 +76,23 @@ describe('parseWorkerConfig', () => {
       povrayCommand: '/opt/povray',
       povrayJail: '/opt/bundle/povray-jail',
       sceneScan: true,
+      bounds: { memoryMiB: 3000, threads: 2, cpuSeconds: 100, diskBytes: 5_000_000, maxFiles: 4, fileBytes: 1_000_000 * 20 + 16 * 1024 * 1024 },
     });
+  });
+
+  it('sizes the render bounds from the task: memory less the worker reserve, threads and CPU time from its vCPUs', () => {
+    const env = { [WORKER_ENV.queueUrl]: 'q', [WORKER_ENV.taskMemoryMiB]: '2048', [WORKER_ENV.taskVcpus]: '2', [WORKER_ENV.renderTimeoutSeconds]: '600' };
+    expect(parseWorkerConfig(env, host).bounds).toEqual({
+      memoryMiB: 1536,
+      threads: 2,
+      cpuSeconds: 1200,
+      diskBytes: 3840 * 2160 * 48 + 64 * 1024 * 1024,
+      maxFiles: 16,
+      fileBytes: 3840 * 2160 * 20 + 16 * 1024 * 1024,
+    });
+    // A small task keeps a quarter for the worker.
+    expect(parseWorkerConfig({ ...env, [WORKER_ENV.taskMemoryMiB]: '512' }, host).bounds.memoryMiB).toBe(384);
+    expect(() => parseWorkerConfig({ ...env, [WORKER_ENV.renderMemoryMiB]: 'lots' }, host)).toThrow(/RENDER_MEMORY_MIB="lots" is invalid/);
   });
 
   it('finds povray-jail beside the bundle unless POVRAY_JAIL says otherwise; the scene checker is on unless turned off', () => {
