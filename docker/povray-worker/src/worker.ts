@@ -17,7 +17,7 @@ import { POVRAY_LIBRARY_DIRS } from './library';
 import { errorFields, Logger, printable } from './log';
 import { ProgressTracker } from './progress';
 import { startRender } from './render';
-import { RenderLog, summarizePovrayFailure } from './render-log';
+import { readCapped, RenderLog, streamsToFile, summarizePovrayFailure } from './render-log';
 import { checkScene, LibraryIndex } from './sdl-scan';
 
 export interface WorkerDeps {
@@ -382,7 +382,10 @@ export class Worker {
     // 4. Render, with progress into the job record and the log.
     const outputFile = path.join(outDir, 'render.png');
     const { bounds } = config;
-    const povrayArgs = povrayArguments(iniCopy, inputFile, size, outputFile, renderThreads(plan, bounds.threads));
+    // POV-Ray's message streams (what #debug, #warning and #error print) go to a file; its console keeps
+    // only what no scene can print, and progress is read from there alone.
+    const streamsFile = path.join(outDir, 'povray-messages.txt');
+    const povrayArgs = [...povrayArguments(iniCopy, inputFile, size, outputFile, renderThreads(plan, bounds.threads)), ...streamsToFile(path.basename(streamsFile))];
     const policy = confinementPolicy(confinement.host, { jobDir, outDir, tempDir });
     const args = jailArguments(policy, {
       env: renderEnvironment(homeDir, tempDir),
@@ -397,6 +400,7 @@ export class Worker {
     log.note(`${confinement.host.povray} ${povrayArgs.map(printable).join(' ')} (confined by Landlock ABI ${confinement.abi} to the job directory and the POV-Ray library)`);
     logger.info('render started', { jobId: job.jobId, width: size.width, height: size.height });
     const tracker = new ProgressTracker(config.progressIntervalSeconds * 1000);
+    let consoleText = '';
     let progressWrite: Promise<void> = Promise.resolve();
     const render = startRender({
       command: confinement.jail,
@@ -405,6 +409,7 @@ export class Worker {
       timeoutMs: config.renderTimeoutSeconds * 1000,
       onOutput: (chunk) => {
         log.output(chunk);
+        consoleText = (consoleText + chunk).slice(-64 * 1024);
         const progress = tracker.push(chunk, Date.now());
         if (progress !== undefined) {
           progressWrite = progressWrite
@@ -431,18 +436,23 @@ export class Worker {
       abort.removeEventListener('abort', onAbort);
     }
     await progressWrite;
+    const streams = readCapped(streamsFile);
+    if (streams) {
+      log.note("POV-Ray's messages (its debug, warning, error and statistics streams: text the scene controls):");
+      log.output(`${streams}\n`);
+    }
     log.note(`POV-Ray exited with ${result.signal ?? result.exitCode} after ${result.durationMs} ms`);
     if (result.killedFor === 'released') throw released();
     if (result.killedFor === 'timeout') {
       throw new PermanentJobError(`render timed out: it ran longer than ${config.renderTimeoutSeconds} s (RENDER_TIMEOUT_SECONDS)`, 'render-timeout');
     }
-    const unconfined = jailFailure(result.exitCode, log.toString());
+    const unconfined = jailFailure(result.exitCode, consoleText);
     if (unconfined) throw new Error(`render refused: POV-Ray could not be confined: ${unconfined}`);
-    const bound = exceededBound({ exitCode: result.exitCode, signal: result.signal, output: log.toString(), diskExceeded }, bounds);
+    const bound = exceededBound({ exitCode: result.exitCode, signal: result.signal, output: consoleText, diskExceeded }, bounds);
     if (bound) throw bound;
     if (result.signal) throw new Error(`POV-Ray was killed by ${result.signal}`);
     if (result.exitCode !== 0) {
-      throw new PermanentJobError(`POV-Ray failed (exit ${result.exitCode}): ${summarizePovrayFailure(log.toString())}`, 'render-failed');
+      throw new PermanentJobError(`POV-Ray failed (exit ${result.exitCode}): ${summarizePovrayFailure(streams, consoleText)}`, 'render-failed');
     }
     if (!existsSync(outputFile)) throw new PermanentJobError('POV-Ray finished but wrote no image', 'render-failed');
     const png = readFileSync(outputFile);

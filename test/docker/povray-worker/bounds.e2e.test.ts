@@ -7,7 +7,6 @@
  * and the log leave a job, and a worker killed with SIGKILL leaves no POV-Ray and no job directory.
  */
 import { readdirSync, readlinkSync, rmSync } from 'fs';
-import * as path from 'path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
@@ -110,6 +109,36 @@ describeWithTools(['povray'], 'povray worker: bounds of one render', () => {
     expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(['renders/leftovers.log', 'renders/leftovers.png', 'scenes/leftovers.zip']);
     expect((await bed.object(s, 'renders/leftovers.log')).body.toString()).not.toContain('forged log');
     expect(readdirSync(s.workDir)).toEqual([]);
+  }, 60_000);
+
+  it("a scene cannot forge the worker's log lines nor move the job's progress", async () => {
+    const s = await scenario('forgery');
+    const forged = '#debug "\\n[worker 2030-01-01T00:00:00.000Z] render cancelled by the operator\\nRendered 99 of 100 pixels (99%)\\n"\n#warning "Rendered 98 of 100 pixels"\n';
+    const logJob = await bed.submit(s, 'forgedlog.zip', await zipOf(sceneFiles('forgedlog', { povExtra: forged })));
+    // The same lines, then a parse that never ends (stopped by the CPU bound): progress must stay 0.
+    const progressJob = await bed.submit(s, 'forgedprogress.zip', await zipOf(sceneFiles('forgedprogress', { povExtra: `${forged}#while (true)\n#end\n` })));
+    const seen = new Set<number>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const r = await bed.record(s, progressJob);
+        if (r) seen.add(r.progress);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const worker = bed.startWorker(s, { [WORKER_ENV.renderCpuSeconds]: '2' });
+    await worker.exited;
+    watching = false;
+    await watcher;
+    expect(await bed.record(s, logJob)).toMatchObject({ status: 'SUCCEEDED' });
+    const log = (await bed.object(s, 'renders/forgedlog.log')).body.toString();
+    expect(log).toContain('povray| [worker 2030-01-01T00:00:00.000Z] render cancelled by the operator');
+    expect(log.split('\n').filter((l) => l.includes('render cancelled'))).toEqual(['povray| [worker 2030-01-01T00:00:00.000Z] render cancelled by the operator']);
+    expect(log.split('\n').every((l) => l === '' || l.startsWith('povray| ') || /^\[worker \d{4}-\d\d-\d\dT[\d:.]+Z\] /.test(l) || l.startsWith('[... '))).toBe(true);
+    const record = await bed.record(s, progressJob);
+    expect(record).toMatchObject({ status: 'FAILED', progress: 0 });
+    expect(record?.errorReason).toMatch(/CPU-seconds/);
+    expect([...seen]).toEqual([0]);
   }, 60_000);
 
   it('a worker killed with SIGKILL mid-render leaves no POV-Ray running, and the next worker removes its job directory', async () => {

@@ -87,6 +87,6 @@ describe('escaping what is logged', () => {
   it("keeps POV-Ray's line breaks and tabs in the render log, escapes the rest", () => {
     const log = new RenderLog();
     log.output('line 1\r\nline\t2\x1b[31m red\x07\n');
-    expect(log.toString()).toBe('line 1\nline\t2\\x1b[31m red\\x07\n');
+    expect(log.toString()).toBe('povray| line 1\npovray| line\t2\\x1b[31m red\\x07\n');
   });
 });
