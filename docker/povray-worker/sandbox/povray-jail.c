@@ -90,7 +90,10 @@ static void add_rule(int ruleset, const char *path, __u64 access, __u64 handled)
 static long long positive(const char *option, const char *value) {
   char *end;
   long long n = strtoll(value, &end, 10);
-  if (*end || end == value || n < 1) die(EXIT_USAGE, option, "wants a positive integer");
+  if (*end || end == value || n < 1) {
+    fprintf(stderr, "povray-jail: %s wants a positive integer: %s\n", option, value);
+    exit(EXIT_USAGE);
+  }
   return n;
 }
 

@@ -118,13 +118,13 @@ export function parseLdd(output: string): { libraries: string[]; interpreter?: s
   return { libraries, interpreter };
 }
 
-/** The directories symbolic links in `dir` point into (Debian links the POV-Ray fonts from /usr/share/fonts). */
-function linkTargetDirs(dir: string): string[] {
+/** The files symbolic links in `dir` point to (Debian links the POV-Ray fonts from /usr/share/fonts). */
+function linkTargets(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const found = new Set<string>();
   for (const name of readdirSync(dir)) {
     const entry = path.join(dir, name);
-    if (lstatSync(entry).isSymbolicLink() && existsSync(entry)) found.add(path.dirname(realpathSync(entry)));
+    if (lstatSync(entry).isSymbolicLink() && existsSync(entry)) found.add(realpathSync(entry));
   }
   return [...found];
 }
@@ -139,9 +139,10 @@ export function resolveExecutable(command: string, searchPath = process.env.PATH
 }
 
 /**
- * What POV-Ray needs to start on this host: its binary, the directories of the shared libraries it loads
- * (from `ldd`, resolved), its ELF interpreter, its configuration and include library, the fonts those
- * link to, and /dev/null. Landlock checks resolved paths, so every path here is resolved.
+ * What POV-Ray needs to start on this host: its binary, the shared library files it loads (from `ldd`,
+ * resolved; the files, not their directories, so nothing else beside them, such as
+ * gconv/gconv-modules, is readable), its ELF interpreter, its configuration and include library, the
+ * font files those link to, and /dev/null. Landlock checks resolved paths, so every path here is resolved.
  */
 export function discoverHost(povrayCommand: string, libraryDirs: readonly string[]): HostPaths {
   const povray = resolveExecutable(povrayCommand);
@@ -149,9 +150,9 @@ export function discoverHost(povrayCommand: string, libraryDirs: readonly string
   if (ldd.status !== 0) throw new Error(`cannot list POV-Ray's shared libraries (ldd ${povray}: ${(ldd.stderr || ldd.error?.message || '').trim()})`);
   const { libraries, interpreter } = parseLdd(ldd.stdout);
   const interpreterPath = interpreter ? realpathSync(interpreter) : undefined;
-  const read = new Set<string>(libraries.map((lib) => path.dirname(realpathSync(lib))));
+  const read = new Set<string>(libraries.map((lib) => realpathSync(lib)));
   for (const p of [...POVRAY_READ_PATHS, ...libraryDirs]) if (existsSync(p)) read.add(realpathSync(p));
-  for (const dir of libraryDirs) for (const target of linkTargetDirs(dir)) read.add(target);
+  for (const dir of libraryDirs) for (const target of linkTargets(dir)) read.add(target);
   return { povray, read: [...read].sort(), exec: [povray, ...(interpreterPath ? [interpreterPath] : [])], devices: ['/dev/null'] };
 }
 

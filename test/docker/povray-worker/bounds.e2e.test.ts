@@ -6,7 +6,9 @@
  * value. The bounds are made small through the environment so the tests stay cheap. Then: only the PNG
  * and the log leave a job, and a worker killed with SIGKILL leaves no POV-Ray and no job directory.
  */
-import { readdirSync, readlinkSync, rmSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { existsSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'fs';
+import * as path from 'path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
@@ -139,6 +141,22 @@ describeWithTools(['povray'], 'povray worker: bounds of one render', () => {
     expect(record).toMatchObject({ status: 'FAILED', progress: 0 });
     expect(record?.errorReason).toMatch(/CPU-seconds/);
     expect([...seen]).toEqual([0]);
+  }, 60_000);
+
+  it('the read set is the files the loader opens, not their directories: a scene cannot read gconv/gconv-modules beside libc', async () => {
+    const s = await scenario('readset');
+    const libc = /=>\s+(\/\S+libc\.so\.6)/.exec(execFileSync('ldd', [execFileSync('sh', ['-c', 'command -v povray']).toString().trim()]).toString())![1];
+    const gconv = path.join(path.dirname(realpathSync(libc)), 'gconv', 'gconv-modules');
+    expect(existsSync(gconv)).toBe(true);
+    const povExtra = `#if (file_exists("${gconv}")) #debug "GCONV-READABLE\\n" #end\n#if (file_exists("${realpathSync(libc)}")) #debug "LIBC-READABLE\\n" #end\n`;
+    const jobId = await bed.submit(s, 'readset.zip', await zipOf(sceneFiles('readset', { povExtra })));
+    const worker = bed.startWorker(s, { [IMAGE_ENV.skipSceneScan]: 'true' });
+    await worker.exited;
+    expect(await bed.record(s, jobId)).toMatchObject({ status: 'SUCCEEDED' });
+    const log = (await bed.object(s, 'renders/readset.log')).body.toString();
+    // libc itself is loaded, so readable (the control that the check works); its neighbour is not.
+    expect(log).toContain('povray| LIBC-READABLE');
+    expect(log).not.toContain('GCONV-READABLE');
   }, 60_000);
 
   it('a worker killed with SIGKILL mid-render leaves no POV-Ray running, and the next worker removes its job directory', async () => {
