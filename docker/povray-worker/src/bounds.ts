@@ -19,9 +19,10 @@ export class BoundExceeded extends PermanentJobError {
 }
 
 /**
- * What POV-Ray 3.7 prints when an allocation fails under RLIMIT_AS: the parser reports "Uncategorized
- * error" after "Attempt to free NULL pointer" (measured: a 300 M-element array under a 256 MiB limit), the
- * renderer "Out of memory", C++ code std::bad_alloc.
+ * What POV-Ray 3.7 prints when an allocation fails under RLIMIT_AS, measured with a 4 GB array: on its
+ * console "Attempt to free NULL pointer" and "Fatal error in parser: Uncategorized error" (256 MiB limit),
+ * or as the error that ends the parse "Parse Error: std::bad_alloc" (1536 MiB limit, in the container);
+ * the renderer says "Out of memory".
  */
 const OUT_OF_MEMORY = /out of memory|bad_alloc|cannot allocate memory|Attempt to free NULL pointer|Fatal error in parser: Uncategorized error/i;
 
@@ -29,7 +30,7 @@ const OUT_OF_MEMORY = /out of memory|bad_alloc|cannot allocate memory|Attempt to
 export interface RenderEnd {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
-  /** POV-Ray's own output (the channel a scene cannot write to, see render-log.ts). */
+  /** POV-Ray's console (which a scene cannot write to) and the error that ended its parse. */
   readonly output: string;
   /** The disk budget's verdict, when the worker killed the render for it. */
   readonly diskExceeded?: string;

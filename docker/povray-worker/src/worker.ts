@@ -448,11 +448,13 @@ export class Worker {
     }
     const unconfined = jailFailure(result.exitCode, consoleText);
     if (unconfined) throw new Error(`render refused: POV-Ray could not be confined: ${unconfined}`);
-    const bound = exceededBound({ exitCode: result.exitCode, signal: result.signal, output: consoleText, diskExceeded }, bounds);
+    // POV-Ray's console, and the error that ended the parse (a failed allocation is "Parse Error: std::bad_alloc").
+    const povrayError = summarizePovrayFailure(streams, consoleText);
+    const bound = exceededBound({ exitCode: result.exitCode, signal: result.signal, output: `${consoleText}\n${povrayError}`, diskExceeded }, bounds);
     if (bound) throw bound;
     if (result.signal) throw new Error(`POV-Ray was killed by ${result.signal}`);
     if (result.exitCode !== 0) {
-      throw new PermanentJobError(`POV-Ray failed (exit ${result.exitCode}): ${summarizePovrayFailure(streams, consoleText)}`, 'render-failed');
+      throw new PermanentJobError(`POV-Ray failed (exit ${result.exitCode}): ${povrayError}`, 'render-failed');
     }
     if (!existsSync(outputFile)) throw new PermanentJobError('POV-Ray finished but wrote no image', 'render-failed');
     const png = readFileSync(outputFile);
