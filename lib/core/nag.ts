@@ -71,6 +71,18 @@ interface NagV2Rule {
   readonly is_reason_encoded?: boolean;
 }
 
+function toNagV2Rule(ack: NagAcknowledgement): NagV2Rule {
+  const [, ruleId, finding] = RULE_ID.exec(ack.id)!;
+  // cdk-nag 2 base64-encodes reasons with characters beyond Latin-1 (they cannot go into its annotations).
+  const encoded = [...ack.reason].some((c) => c.codePointAt(0)! > 255);
+  return {
+    id: ruleId,
+    reason: encoded ? Buffer.from(ack.reason).toString('base64') : ack.reason,
+    ...(finding !== undefined ? { applies_to: [finding] } : {}),
+    ...(encoded ? { is_reason_encoded: true } : {}),
+  };
+}
+
 /** cdk-nag 2's pack base class, recognised by shape: the library never imports cdk-nag. */
 function isNagV2Pack(aspect: IAspect): boolean {
   return typeof (aspect as { visit?: unknown }).visit === 'function' && 'readPackName' in (aspect as object);
@@ -100,24 +112,30 @@ class NagV2Acknowledgements implements IAspect {
   private readonly rules: NagV2Rule[] = [];
 
   public add(ack: NagAcknowledgement): void {
-    const [, ruleId, finding] = RULE_ID.exec(ack.id)!;
-    // cdk-nag 2 base64-encodes reasons with characters beyond Latin-1 (they cannot go into its annotations).
-    const encoded = [...ack.reason].some((c) => c.codePointAt(0)! > 255);
-    this.rules.push({
-      id: ruleId,
-      reason: encoded ? Buffer.from(ack.reason).toString('base64') : ack.reason,
-      ...(finding !== undefined ? { applies_to: [finding] } : {}),
-      ...(encoded ? { is_reason_encoded: true } : {}),
-    });
+    this.rules.push(toNagV2Rule(ack));
   }
 
   public visit(node: IConstruct): void {
-    if (!CfnResource.isCfnResource(node) || !node.node.scopes.some((c) => cdk.Aspects.of(c).all.some(isNagV2Pack))) return;
-    const metadata = (node.getMetadata('cdk_nag') ?? {}) as { rules_to_suppress?: NagV2Rule[] };
-    const present = new Set((metadata.rules_to_suppress ?? []).map((rule) => JSON.stringify(rule)));
-    const added = this.rules.filter((rule) => !present.has(JSON.stringify(rule)));
-    if (added.length > 0) node.addMetadata('cdk_nag', { ...metadata, rules_to_suppress: [...(metadata.rules_to_suppress ?? []), ...added] });
+    if (CfnResource.isCfnResource(node)) writeNagV2Metadata(node, this.rules);
   }
+}
+
+/** Adds `rules` to the resource's `cdk_nag` metadata, where a cdk-nag 2 pack applies to it. */
+function writeNagV2Metadata(node: CfnResource, rules: NagV2Rule[]): void {
+  if (!node.node.scopes.some((c) => cdk.Aspects.of(c).all.some(isNagV2Pack))) return;
+  const metadata = (node.getMetadata('cdk_nag') ?? {}) as { rules_to_suppress?: NagV2Rule[] };
+  const present = new Set((metadata.rules_to_suppress ?? []).map((rule) => JSON.stringify(rule)));
+  const added = rules.filter((rule) => !present.has(JSON.stringify(rule)));
+  if (added.length > 0) node.addMetadata('cdk_nag', { ...metadata, rules_to_suppress: [...(metadata.rules_to_suppress ?? []), ...added] });
+}
+
+/**
+ * Acknowledges on one resource, at once, from inside an Aspect (where adding another Aspect would come too
+ * late): for cdk-nag 3 through Validations, for cdk-nag 2 by writing its metadata directly.
+ */
+export function acknowledgeNagOnResource(node: CfnResource, ...acknowledgements: NagAcknowledgement[]): void {
+  for (const ack of acknowledgements) acknowledgeForValidationPlugins(node, ack);
+  writeNagV2Metadata(node, acknowledgements.map(toNagV2Rule));
 }
 
 /**

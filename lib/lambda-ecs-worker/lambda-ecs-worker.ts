@@ -31,6 +31,7 @@ import {
 import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
 import { validateProps } from './validation';
 import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc } from './workers';
+import { acknowledgeCompliancePackFindings } from '../core/compliance';
 
 /** The task's writable scratch volume, mounted at /tmp in the worker container. */
 const WORKER_SCRATCH_VOLUME = 'worker-scratch';
@@ -306,6 +307,8 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       targets: [new targets.LambdaFunction(this.launcherFunction, { retryAttempts: 0 })],
     });
     this.alarms = [this.deadLetterAlarm, this.launcherDeadLetterAlarm, this.oldestJobAlarm];
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
   }
 
   /**

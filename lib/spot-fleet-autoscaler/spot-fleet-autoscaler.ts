@@ -16,6 +16,7 @@ import { FunctionOptions } from '../core/function-options';
 import { PropsValidator } from '../core/props-validator';
 import { ScaleInMode, ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
+import { acknowledgeCompliancePackFindings } from '../core/compliance';
 
 export type { QueueDepthPolicy } from '../../contracts/queue-depth-policy';
 
@@ -321,6 +322,8 @@ export class SpotFleetAutoscaler extends Construct {
       schedule: props.scalingInterval ? events.Schedule.rate(props.scalingInterval) : (props.schedule ?? events.Schedule.rate(Duration.minutes(1))),
       targets: [new targets.LambdaFunction(this.autoscalerFunction, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
   }
 
   /** A decision metric the handler emits every run (EMF), with this autoscaler's dimensions. */

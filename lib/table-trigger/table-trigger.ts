@@ -15,6 +15,7 @@ import { describeTable } from '../core/table-shape';
 import { PropsValidator } from '../core/props-validator';
 import { buildTriggerConfig, DEFAULT_MASKING } from './build-config';
 import { TableTriggerProps, TriggerEventName } from './props';
+import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import {
   MAX_TRIGGER_CONFIG_BYTES,
   STREAM_ARN_ENV,
@@ -165,6 +166,8 @@ export class TableTrigger extends Construct {
       onFailure: new SqsDlq(this.deadLetterQueue),
       filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...eventNames) })],
     });
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
   }
 
   /**
