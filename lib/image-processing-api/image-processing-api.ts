@@ -24,6 +24,7 @@ import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 import { ImageApiSite } from './site';
 import { validateProps } from './validation';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
 
 /**
  * An HTTPS image-processing API (API Gateway REST → a sharp Lambda) speaking the original "Microservices
@@ -292,6 +293,7 @@ export class ImageProcessingApi extends Construct {
     this.siteDeploymentRole = site.siteDeploymentRole!;
     // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
     acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /** Lets `grantee` call the API (for `ImageApiAuthorization.IAM`). */

@@ -32,6 +32,7 @@ import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
 import { validateProps } from './validation';
 import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc } from './workers';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
 
 /** The task's writable scratch volume, mounted at /tmp in the worker container. */
 const WORKER_SCRATCH_VOLUME = 'worker-scratch';
@@ -309,6 +310,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     this.alarms = [this.deadLetterAlarm, this.launcherDeadLetterAlarm, this.oldestJobAlarm];
     // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
     acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /**

@@ -17,6 +17,7 @@ import { PropsValidator } from '../core/props-validator';
 import { ScaleInMode, ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { WorkerFleetOptions, WorkerSpotFleet } from './worker-spot-fleet';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
 
 export type { QueueDepthPolicy } from '../../contracts/queue-depth-policy';
 
@@ -324,6 +325,7 @@ export class SpotFleetAutoscaler extends Construct {
     });
     // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
     acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /** A decision metric the handler emits every run (EMF), with this autoscaler's dimensions. */

@@ -16,6 +16,7 @@ import { PropsValidator } from '../core/props-validator';
 import { buildTriggerConfig, DEFAULT_MASKING } from './build-config';
 import { TableTriggerProps, TriggerEventName } from './props';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
 import {
   MAX_TRIGGER_CONFIG_BYTES,
   STREAM_ARN_ENV,
@@ -168,6 +169,7 @@ export class TableTrigger extends Construct {
     });
     // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
     acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /**
