@@ -22,6 +22,7 @@ import { SecureBucket } from '../core/secure-bucket';
 import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
 import {
   acknowledgeBucketNotificationsHandler,
+  bucketNotificationsHandlers,
   grantLauncherAccess,
   grantReadJobStatus,
   grantReadResults,
@@ -30,7 +31,8 @@ import {
 } from './permissions';
 import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
 import { validateProps } from './validation';
-import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc } from './workers';
+import { notificationOverlapProblems } from './notification-overlap';
+import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc, selectWorkerSubnets } from './workers';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
 
@@ -185,9 +187,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       this.cluster = cluster;
     }
     const assignPublicIp = props.assignPublicIp ?? createsVpc;
-    const subnets = this.vpc.selectSubnets(
-      props.subnets ?? { subnetType: assignPublicIp ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    );
+    const subnets = selectWorkerSubnets(this, this.vpc, props.subnets, assignPublicIp);
     if (props.securityGroups) {
       this.securityGroups = props.securityGroups;
     } else {
@@ -298,8 +298,9 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     this.launcherLogGroup = this.launcher.logGroup;
     grantLauncherAccess(this, this.launcher.role, taskDefinitionArn);
 
+    const handlersBefore = new Set(bucketNotificationsHandlers(this.bucket));
     this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
-    acknowledgeBucketNotificationsHandler(this.bucket);
+    acknowledgeBucketNotificationsHandler(this.bucket, handlersBefore);
 
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
       description: `Every minute: restarts ${this.node.path}'s workers when jobs wait, fails dead-lettered jobs`,
@@ -402,6 +403,8 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
           suffix,
         });
       }
+      // The user may add their own notifications to the bucket after this: compare when the app synthesizes.
+      this.node.addValidation({ validate: () => notificationOverlapProblems(this, this.bucket, this.launcherFunction) });
       return undefined;
     }
     this.bucket.enableEventBridgeNotification();

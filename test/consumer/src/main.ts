@@ -9,6 +9,7 @@ import { IMAGE_PROCESSING_API_SITUATIONS } from './situations/image-processing-a
 import { LAMBDA_ECS_WORKER_SITUATIONS } from './situations/lambda-ecs-worker';
 import { SPOT_FLEET_AUTOSCALER_SITUATIONS } from './situations/spot-fleet-autoscaler';
 import { TABLE_TRIGGER_SITUATIONS } from './situations/table-trigger';
+import { REFUSAL_SITUATIONS } from './situations/refusals';
 import { TOOLCHAIN_SITUATIONS } from './situations/toolchain';
 
 /**
@@ -39,6 +40,7 @@ function main(): void {
     ...SPOT_FLEET_AUTOSCALER_SITUATIONS,
     ...IMAGE_PROCESSING_API_SITUATIONS,
     ...TOOLCHAIN_SITUATIONS,
+    ...REFUSAL_SITUATIONS,
     ...readmeSituations(),
   ].filter((s) => selected(s.name));
   const names = new Set<string>();
