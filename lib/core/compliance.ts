@@ -1,6 +1,6 @@
-import * as cdk from 'aws-cdk-lib';
 import { CfnResource, IAspect } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { addMutatingAspect } from './aspects';
 import { acknowledgeNagOnResource, NagAcknowledgement } from './nag';
 
 /** The compliance packs whose rule ids share a suffix (`<pack>-<Rule>`). */
@@ -65,9 +65,7 @@ const PACK_REASONS: Record<string, ReadonlyArray<{ readonly rule: string; readon
  * validation, so resources the construct creates later (alarms, grants' policies) are covered too.
  */
 export function acknowledgeCompliancePackFindings(scope: IConstruct): void {
-  const priority = (cdk as { AspectPriority?: typeof cdk.AspectPriority }).AspectPriority;
-  if (priority) cdk.Aspects.of(scope).add(COMPLIANCE_ACKNOWLEDGER, { priority: priority.MUTATING });
-  else cdk.Aspects.of(scope).add(COMPLIANCE_ACKNOWLEDGER);
+  addMutatingAspect(scope, COMPLIANCE_ACKNOWLEDGER);
 }
 
 const COMPLIANCE_ACKNOWLEDGER: IAspect = {

@@ -1,10 +1,10 @@
-import * as cdk from 'aws-cdk-lib';
 import { IAspect, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
+import { addMutatingAspect } from './aspects';
 
 /** AWS's length limits on the descriptions the patterns write (they name construct paths, which can be deep). */
 export const DESCRIPTION_LIMITS = {
@@ -42,7 +42,5 @@ const DESCRIPTION_FITTER: IAspect = {
  * deep construct path in a description never fails a synth or a deploy. Only the construct's own subtree.
  */
 export function fitDescriptionsToAwsLimits(scope: IConstruct): void {
-  const priority = (cdk as { AspectPriority?: typeof cdk.AspectPriority }).AspectPriority;
-  if (priority) cdk.Aspects.of(scope).add(DESCRIPTION_FITTER, { priority: priority.MUTATING });
-  else cdk.Aspects.of(scope).add(DESCRIPTION_FITTER);
+  addMutatingAspect(scope, DESCRIPTION_FITTER);
 }

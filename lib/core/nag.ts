@@ -2,6 +2,7 @@ import * as cdk from 'aws-cdk-lib';
 import { CfnResource, IAspect, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { addMutatingAspect } from './aspects';
 
 /** One cdk-nag finding acknowledged on a construct, with the reason it is acceptable there. */
 export interface NagAcknowledgement {
@@ -102,9 +103,7 @@ class NagV2Acknowledgements implements IAspect {
     if (!acks) {
       acks = new NagV2Acknowledgements();
       NagV2Acknowledgements.registry.set(scope, acks);
-      const priority = (cdk as { AspectPriority?: typeof cdk.AspectPriority }).AspectPriority;
-      if (priority) cdk.Aspects.of(scope).add(acks, { priority: priority.MUTATING });
-      else cdk.Aspects.of(scope).add(acks);
+      addMutatingAspect(scope, acks);
     }
     return acks;
   }
