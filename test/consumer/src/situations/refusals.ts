@@ -70,4 +70,11 @@ export const REFUSAL_SITUATIONS: Situation[] = [
       }
     },
   },
+  inOneStack("ImageProcessingApi beside the user's own 256 MiB BucketDeployment, the library's first: no LogRetention function comes in", (user, stack) => {
+    new ImageProcessingApi(stack, 'Images');
+    const bucket = user.own(new s3.Bucket(stack, 'Mine', { enforceSSL: true }));
+    user.own(new s3deploy.BucketDeployment(stack, 'MyDeployment', { destinationBucket: bucket, sources: [s3deploy.Source.data('a.txt', 'a')], memoryLimit: 256 }));
+    const logRetention = stack.node.children.filter((c) => c.node.id.startsWith('LogRetention'));
+    if (logRetention.length > 0) throw new Error(`a LogRetention function is in the stack: ${logRetention.map((c) => c.node.path).join(', ')}`);
+  }),
 ];
