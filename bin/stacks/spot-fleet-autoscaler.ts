@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { NagAcknowledgements, QueueWithDlq, ScalingPreset, ScalingTarget, SpotFleetAutoscaler } from '../../lib';
+import { exampleAlarmActions } from './alarm-topic';
 
 /** The shipped worker helpers: queue-worker.js (the helpers and the SDK, no dependencies) and its Dockerfile. */
 const WORKER_ASSETS = path.join(__dirname, '..', '..', 'assets', 'spot-fleet-worker');
@@ -80,6 +81,9 @@ function addWorkerGroup(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq, ass
     target: ScalingTarget.autoScalingGroup(group),
     preset: ScalingPreset.COST_FIRST,
     maxWorkers: 10,
+    alarmActions: exampleAlarmActions(Stack.of(scope)),
+    // One dashboard per stack is enough for an example whose three pools only show the three targets.
+    dashboard: false,
   });
   // The worker environment comes from the autoscaler (protect-instance here): user data is read at synth.
   installQueueWorker(userData, asset, { QUEUE_URL: jobs.queue.queueUrl, AWS_REGION: Stack.of(scope).region, ...autoscaler.workerEnvironment });
@@ -94,6 +98,11 @@ function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): 
     image: ecs.ContainerImage.fromAsset(WORKER_ASSETS),
     // The job: print the message body (real workers put their own command here).
     command: ['sh', '-c', 'cat; echo'],
+    // The image's user (node, uid 1000), a read-only image and a memory hard limit (Control Tower's
+    // CT.ECS.PR.3, .6, .7): the worker writes nothing but its log lines.
+    user: '1000',
+    readonlyRootFilesystem: true,
+    memoryLimitMiB: 512,
     logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'queue-worker' }),
     environment: { QUEUE_URL: jobs.queue.queueUrl },
   });
@@ -118,6 +127,9 @@ function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): 
     queue: jobs.queue,
     target: ScalingTarget.ecsService(service),
     maxWorkers: 10,
+    alarmActions: exampleAlarmActions(Stack.of(scope)),
+    // One dashboard per stack is enough for an example whose three pools only show the three targets.
+    dashboard: false,
   });
   // protect-task: the worker sets its task's scale-in protection through the ECS agent while busy.
   for (const [name, value] of Object.entries(autoscaler.workerEnvironment)) container.addEnvironment(name, value);
@@ -136,7 +148,7 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
   });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
   const jobs = new QueueWithDlq(stack, 'Jobs', { visibilityTimeout: Duration.minutes(5) });
-  jobs.addDeadLetterAlarm();
+  jobs.addDeadLetterAlarm().addAlarmAction(...exampleAlarmActions(stack));
   const worker = new Asset(stack, 'QueueWorker', { path: QUEUE_WORKER });
 
   const fleetUserData = ec2.UserData.forLinux();
@@ -150,6 +162,7 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
     },
     minWorkers: 0,
     maxWorkers: 10,
+    alarmActions: exampleAlarmActions(stack),
   });
   grantWorkerDownload(worker, autoscaler.workerFleet!.instanceRole);
   // Installed before workerCommands run; the exported variables are in the environment then.
@@ -160,9 +173,7 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
     WORKER_IDLE_SECONDS: '$WORKER_IDLE_SECONDS',
     WORKER_SHUTDOWN_ON_IDLE: '$WORKER_SHUTDOWN_ON_IDLE',
   });
-  autoscaler.addErrorAlarm();
-
-  addWorkerGroup(stack, vpc, jobs, worker).addErrorAlarm();
-  addWorkerService(stack, vpc, jobs).addErrorAlarm();
+  addWorkerGroup(stack, vpc, jobs, worker);
+  addWorkerService(stack, vpc, jobs);
   return stack;
 }
