@@ -55,6 +55,7 @@ function addWorkerGroup(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq, ass
   });
   const group = new autoscaling.AutoScalingGroup(scope, 'Group', {
     vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
     mixedInstancesPolicy: {
       launchTemplate,
       instancesDistribution: { onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED },
@@ -119,6 +120,8 @@ function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): 
     cluster,
     taskDefinition,
     desiredCount: 0,
+    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+    assignPublicIp: true,
     capacityProviderStrategies: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
     circuitBreaker: { rollback: true },
     minHealthyPercent: 100,
@@ -146,7 +149,16 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
   const stack = new Stack(app, 'SpotFleetAutoscalerExample', {
     description: 'cdk-compute-patterns: Spot Fleet and Auto Scaling group sized from SQS queue depth',
   });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
+  // Public subnets only, and no NAT gateway: a NAT gateway alone costs $33 a month idle (npm run cost), more
+  // than everything else here. Workers get a public address to reach SQS and S3, and their security groups
+  // admit no inbound traffic, so they are no more reachable than behind a NAT.
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }],
+    flowLogs: { all: {} },
+  });
+  const publicSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PUBLIC };
   const jobs = new QueueWithDlq(stack, 'Jobs', { visibilityTimeout: Duration.minutes(5) });
   jobs.addDeadLetterAlarm().addAlarmAction(...exampleAlarmActions(stack));
   const worker = new Asset(stack, 'QueueWorker', { path: QUEUE_WORKER });
@@ -157,6 +169,7 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
     // The fleet exports QUEUE_URL, AWS_REGION and the autoscaler's worker environment before these commands.
     fleet: {
       vpc,
+      vpcSubnets: publicSubnets,
       userData: fleetUserData,
       workerCommands: ['echo "queue worker installed by the lines above"'],
     },
