@@ -36,6 +36,6 @@ export const PRICES = {
   kms: { keyMonth: 1.0 },
   /** "Amazon EC2 Spot Instances Pricing" / "Amazon EC2 On-Demand Pricing" (c7g.large) */
   ec2: { c7gLargeOnDemandHour: 0.0725, c7gLargeSpotHour: 0.031 },
-} as const;
+};
 
 export const HOURS_PER_MONTH = 730;
