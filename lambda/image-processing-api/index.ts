@@ -3,6 +3,8 @@ import sharp from 'sharp';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handleApiRequest, HttpContext } from './http';
 import { limitsFromEnv } from '../../contracts/image-processing-api/limits';
+import { storageFromEnv } from '../../contracts/image-processing-api/storage';
+import { S3ObjectStore } from './s3-store';
 
 /**
  * API Gateway (REST, Lambda proxy integration) → image operations with sharp. This file only adapts the
@@ -14,8 +16,11 @@ const logger = new Logger({ serviceName: 'image-processing-api' });
 // that the output-pixel budget (limits.ts) counts on being free.
 sharp.cache(false);
 
+const storage = storageFromEnv(process.env);
+
 const context: HttpContext = {
   limits: limitsFromEnv(process.env),
+  storage: storage.bucket ? { settings: storage, store: new S3ObjectStore(storage.bucket) } : undefined,
   allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')
     .split(',')
     .map((o) => o.trim())

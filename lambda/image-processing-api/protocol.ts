@@ -1,6 +1,7 @@
 import { badRequest, describeValue, ImageApiError } from './errors';
 import { formatFromExtension, ImageFormat } from './formats';
 import { ImageLimits, Operation, OPERATIONS } from '../../contracts/image-processing-api/limits';
+import { parseSourceKey } from './originals';
 
 /**
  * The original service's protocol: POST a JSON object
@@ -22,6 +23,13 @@ export interface ImageRequest {
   readonly height?: number;
   /** Raw `customArgs`, parsed by `parseCustomArgs` for `convert`. */
   readonly customArgs?: unknown;
+  /** The original in S3 (a key getUploadUrl handed out), instead of `base64Image`. */
+  readonly sourceKey?: string;
+  /** `url`: write the result to S3 and answer a presigned GET; `inline` (default): base64 unless too large. */
+  readonly deliver?: 'inline' | 'url';
+  /** getUploadUrl: what the client will PUT. */
+  readonly contentType?: unknown;
+  readonly contentLength?: unknown;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -96,12 +104,25 @@ export function parseRequestBody(body: string | null | undefined, limits: ImageL
     );
   }
   const op = operation as Operation;
-  if (NEEDS_IMAGE.has(op) && (field('base64Image') === undefined || field('base64Image') === null || field('base64Image') === '')) {
-    throw badRequest('missing_image', `Invalid ${op} request: no "base64Image" field supplied`);
+  const given = (name: string): boolean => field(name) !== undefined && field(name) !== null && field(name) !== '';
+  if (NEEDS_IMAGE.has(op) && !given('base64Image') && !given('sourceKey')) {
+    throw badRequest('missing_image', `Invalid ${op} request: no "base64Image" field supplied (or "sourceKey" from getUploadUrl)`);
   }
+  if (given('base64Image') && given('sourceKey')) {
+    throw badRequest('ambiguous_image', 'Give either "base64Image" or "sourceKey", not both');
+  }
+  const deliver = field('deliver');
+  if (deliver !== undefined && deliver !== 'url' && deliver !== 'inline') {
+    throw badRequest('invalid_field', `deliver must be "url" or "inline" (got ${describeValue(deliver, 20)})`, { field: 'deliver' });
+  }
+  const fromS3 = NEEDS_IMAGE.has(op) && given('sourceKey');
   return {
     operation: op,
-    image: NEEDS_IMAGE.has(op) ? decodeBase64Image(field('base64Image'), limits.maxInputBytes) : undefined,
+    image: NEEDS_IMAGE.has(op) && !fromS3 ? decodeBase64Image(field('base64Image'), limits.maxInputBytes) : undefined,
+    sourceKey: fromS3 ? parseSourceKey(field('sourceKey')) : undefined,
+    deliver: deliver as ImageRequest['deliver'],
+    contentType: field('contentType'),
+    contentLength: field('contentLength'),
     inputFormat: field('inputExtension') ? formatFromExtension('inputExtension', field('inputExtension')) : undefined,
     outputFormat: field('outputExtension') ? formatFromExtension('outputExtension', field('outputExtension')) : undefined,
     width: dimension('width', field('width'), limits.maxOutputDimension),
