@@ -1,4 +1,4 @@
-import { Duration, Fn } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -22,6 +22,8 @@ import {
 } from '../../contracts/image-processing-api/limits';
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 import { ImageApiSite } from './site';
+import { ImageStorage, storageEnvironment } from './originals';
+import { ImageDelivery } from './delivery';
 import { validateProps } from './validation';
 
 /**
@@ -82,6 +84,14 @@ export class ImageProcessingApi extends Construct {
   public readonly allowedOrigins: string[];
   /** How callers authenticate. */
   public readonly authorization: ImageApiAuthorization;
+  /** The bucket for originals (`originals/`, uploaded through presigned PUTs) and results delivered by URL (`results/`). */
+  public readonly imageBucket: s3.IBucket;
+  /** The image bucket with its access-log bucket. */
+  public readonly imageStorage: SecureBucket;
+  /** The cached GET path (`cachedDelivery`): its API method and CloudFront cache policy. */
+  public readonly delivery?: ImageDelivery;
+  /** Base URL of the cached GET path: `${deliveryUrl}/<spec>/<key>`, when `cachedDelivery` is on. */
+  public readonly deliveryUrl?: string;
   private readonly postMethod: apigw.Method;
 
   constructor(scope: Construct, id: string, props: ImageProcessingApiProps = {}) {
@@ -91,8 +101,19 @@ export class ImageProcessingApi extends Construct {
     const retention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
     const tracing = props.tracing ?? true;
 
+    // ---- originals and results ----
+    const images = new ImageStorage(this, 'ImageStorage', {
+      settings: limits.storage,
+      expiration: limits.storedImageExpiration,
+    });
+    this.imageStorage = images.storage;
+    this.imageBucket = images.bucket;
+
     // ---- the web page's storage and distribution ----
-    const site = new ImageApiSite(this, props);
+    // The bucket by a wildcard of its region's endpoint, as the API: naming it would make the bucket (whose CORS
+    // names the distribution) and the distribution (whose CSP would name the bucket) depend on each other.
+    const s3Endpoints = Fn.join('', ['https://*.s3.', Stack.of(this).region, '.', Stack.of(this).urlSuffix]);
+    const site = new ImageApiSite(this, props, [s3Endpoints]);
     this.siteStorage = site.siteStorage;
     this.siteBucket = site.siteBucket;
     this.distributionLogBucket = site.distributionLogBucket;
@@ -102,6 +123,7 @@ export class ImageProcessingApi extends Construct {
 
     // ---- the image function ----
     this.allowedOrigins = props.allowedOrigins ?? site.siteOrigins;
+    images.allowOrigins(this.allowedOrigins);
     this.handler = new PrebundledFunction(this, 'Handler', withFunctionOptions({
       assetName: 'image-processing-api',
       description: 'Image operations (ping, getDimensions, identify, resize, thumbnail, convert, getSample) with sharp',
@@ -120,9 +142,11 @@ export class ImageProcessingApi extends Construct {
         [IMAGE_API_LIMIT_ENV.maxOutputDimension]: String(limits.maxOutputDimension),
         [IMAGE_API_LIMIT_ENV.maxResponseBytes]: String(DEFAULT_LIMITS.maxResponseBytes),
         ...(limits.maxOutputPixels === undefined ? {} : { [IMAGE_API_LIMIT_ENV.maxOutputPixels]: String(limits.maxOutputPixels) }),
+        ...storageEnvironment(images.bucket, limits.storage),
       },
     }, limits.imageFunction));
     this.imageFunction = this.handler.function;
+    images.grantTo(this.imageFunction);
     this.function = this.imageFunction;
 
     // ---- the API ----
@@ -285,8 +309,20 @@ export class ImageProcessingApi extends Construct {
       });
     }
 
+    if (limits.cachedDelivery) {
+      this.delivery = new ImageDelivery(this, 'Delivery', this.api, stageName, this.imageFunction, this.distribution, Duration.seconds(limits.storage.deliveryMaxAgeSeconds));
+      this.deliveryUrl = `${site.siteUrl}/img`;
+    }
+
     // ---- the page and its runtime config ----
-    site.deploy({ apiUrl: this.api.url, authorization: this.authorization, maxInputBytes: limits.maxInputBytes, logRetention: retention });
+    site.deploy({
+      apiUrl: this.api.url,
+      authorization: this.authorization,
+      maxInputBytes: limits.maxInputBytes,
+      logRetention: retention,
+      uploads: true,
+      deliveryUrl: this.deliveryUrl,
+    });
     this.siteDeployment = site.siteDeployment!;
     this.siteDeploymentRole = site.siteDeploymentRole!;
   }
