@@ -72,6 +72,13 @@ export interface LocalImageApi {
   close(): Promise<void>;
 }
 
+/** An answer whose body is still the handler's string. */
+interface TextResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
 /** The local image bucket. */
 export const LOCAL_IMAGE_BUCKET = 'image-api-local';
 
@@ -162,19 +169,21 @@ export async function startLocalImageApi(options: LocalImageApiOptions = {}): Pr
   let deliveryInvocations = 0;
 
   /** One request through the API Gateway emulation to the handler, answered as API Gateway would. */
-  async function invoke(req: http.IncomingMessage, body: Buffer, accept: string | undefined): Promise<CachedResponse> {
+  async function invoke(req: http.IncomingMessage, body: Buffer, accept: string | undefined): Promise<CachedResponse | TextResponse> {
     handler ??= loadHandler(options.useAsset === true);
     invocations++;
     const result = await handler(toProxyEvent(req, body, 'local'));
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
     // API Gateway converts a base64 answer to binary when the request's Accept matches a binary media type.
-    const payload = result.isBase64Encoded && matchesBinaryMediaType(accept) ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
-    return { status: result.statusCode, headers, body: payload };
+    if (result.isBase64Encoded && matchesBinaryMediaType(accept)) return { status: result.statusCode, headers, body: Buffer.from(result.body, 'base64') };
+    // Text (the JSON answers, megabytes of base64 among them) goes to the socket as the string it is: no
+    // second copy into a Buffer first.
+    return { status: result.statusCode, headers, body: result.body ?? '' };
   }
 
-  function send(res: http.ServerResponse, response: CachedResponse, head: boolean): void {
-    res.writeHead(response.status, { ...response.headers, 'Content-Length': response.body.length });
+  function send(res: http.ServerResponse, response: CachedResponse | TextResponse, head: boolean): void {
+    res.writeHead(response.status, { ...response.headers, 'Content-Length': typeof response.body === 'string' ? Buffer.byteLength(response.body) : response.body.length });
     res.end(head ? undefined : response.body);
   }
 
@@ -183,9 +192,10 @@ export async function startLocalImageApi(options: LocalImageApiOptions = {}): Pr
     if (pathname.startsWith('/img/') && (req.method === 'GET' || req.method === 'HEAD')) {
       // CloudFront's delivery behaviour: cache key = path; the origin gets Accept: image/* (a custom origin
       // header) so API Gateway answers binary whatever the viewer sent.
-      const response = await cache.get(pathname, () => {
+      const response = await cache.get(pathname, async () => {
         deliveryInvocations++;
-        return invoke(req, Buffer.alloc(0), 'image/*');
+        const answer = await invoke(req, Buffer.alloc(0), 'image/*');
+        return typeof answer.body === 'string' ? { ...answer, body: Buffer.from(answer.body) } : (answer as CachedResponse);
       });
       send(res, response, req.method === 'HEAD');
       return;
