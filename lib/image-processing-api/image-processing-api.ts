@@ -88,8 +88,10 @@ export class ImageProcessingApi extends Construct {
   public readonly imageBucket: s3.IBucket;
   /** The image bucket with its access-log bucket. */
   public readonly imageStorage: SecureBucket;
-  /** The cached GET path (`cachedDelivery`): its API method and CloudFront cache policy. */
-  public readonly delivery?: ImageDelivery;
+  /** The API's GET method of the cached path (`GET /img/{proxy+}`), when `cachedDelivery` is on. */
+  public readonly deliveryMethod?: apigw.Method;
+  /** The CloudFront cache policy of the `/img/*` behaviour, when `cachedDelivery` is on. */
+  public readonly deliveryCachePolicy?: cloudfront.CachePolicy;
   /** Base URL of the cached GET path: `${deliveryUrl}/<spec>/<key>`, when `cachedDelivery` is on. */
   public readonly deliveryUrl?: string;
   private readonly postMethod: apigw.Method;
@@ -310,7 +312,9 @@ export class ImageProcessingApi extends Construct {
     }
 
     if (limits.cachedDelivery) {
-      this.delivery = new ImageDelivery(this, 'Delivery', this.api, stageName, this.imageFunction, this.distribution, Duration.seconds(limits.storage.deliveryMaxAgeSeconds));
+      const delivery = new ImageDelivery(this, 'Delivery', this.api, stageName, this.imageFunction, this.distribution, Duration.seconds(limits.storage.deliveryMaxAgeSeconds));
+      this.deliveryMethod = delivery.method;
+      this.deliveryCachePolicy = delivery.cachePolicy;
       this.deliveryUrl = `${site.siteUrl}/img`;
     }
 

@@ -100,7 +100,7 @@ describe('ImageProcessingApi image bucket and cached delivery', () => {
     for (const authorization of [ImageApiAuthorization.API_KEY, ImageApiAuthorization.IAM]) {
       const other = newTestStack(`Private${authorization.replace('_', '')}`);
       const api = new ImageProcessingApi(other, 'Images', { authorization });
-      expect(api.delivery).toBeUndefined();
+      expect(api.deliveryMethod).toBeUndefined();
       templateOf(other).resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'GET' }, 0);
     }
   });
