@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import { badRequest, describeValue, ImageApiError } from './errors';
 import { formatFromExtension, ImageFormat } from './formats';
 import { ImageLimits, Operation, OPERATIONS } from '../../contracts/image-processing-api/limits';
@@ -74,6 +75,43 @@ function dimension(field: string, value: unknown, max: number): number | undefin
   return n;
 }
 
+/** Replaces the base64 value while the rest is parsed; random per process, so no client can send it. */
+const SENTINEL = `\u0000base64Image-${randomBytes(12).toString('hex')}`;
+/** The sentinel as JSON string content (its NUL escaped). */
+const SENTINEL_JSON = JSON.stringify(SENTINEL).slice(1, -1);
+const BASE64_FIELD = /"base64Image"\s*:\s*"/;
+/** Below this, parsing the whole body costs next to nothing. */
+const FAST_PATH_MIN_CHARS = 64 * 1024;
+
+/**
+ * JSON.parse of a body carrying megabytes of base64 is the largest fixed cost of a request after the image
+ * work itself (V8 scans and copies the whole string: ~10 ms per 6 MB on a quiet machine, 30 under load). The
+ * base64 value needs no JSON decoding when it has no backslash, so it is cut out and the small rest parsed. The
+ * cut is taken only when the parsed top-level `base64Image` is the sentinel put in its place (so a nested or
+ * duplicated key falls back to the full parse, which then decides as JSON.parse always did).
+ */
+export function parseJson(body: string): unknown {
+  if (body.length >= FAST_PATH_MIN_CHARS) {
+    const match = BASE64_FIELD.exec(body);
+    if (match) {
+      const start = match.index + match[0].length;
+      const end = body.indexOf('"', start);
+      if (end > start && body.lastIndexOf('\\', end) < start) {
+        try {
+          const rest = JSON.parse(`${body.slice(0, start)}${SENTINEL_JSON}${body.slice(end)}`) as unknown;
+          if (typeof rest === 'object' && rest !== null && !Array.isArray(rest) && Object.hasOwn(rest, 'base64Image') && (rest as Record<string, unknown>).base64Image === SENTINEL) {
+            (rest as Record<string, unknown>).base64Image = body.slice(start, end);
+            return rest;
+          }
+        } catch {
+          // Not valid JSON with the value cut out: the full parse below says so.
+        }
+      }
+    }
+  }
+  return JSON.parse(body);
+}
+
 /** Validates one HTTP request body against the protocol and the limits. */
 export function parseRequestBody(body: string | null | undefined, limits: ImageLimits): ImageRequest {
   if (body === undefined || body === null || body.length === 0) {
@@ -84,7 +122,7 @@ export function parseRequestBody(body: string | null | undefined, limits: ImageL
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = parseJson(body);
   } catch {
     throw badRequest('invalid_json', 'The request body is not valid JSON');
   }

@@ -83,3 +83,32 @@ describe('local CDN cache', () => {
     expect([cache.hits, cache.misses, calls]).toEqual([1, 2, 2]);
   });
 });
+
+describe('request body fast path (the base64 value is not JSON-parsed)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseJson } = require('../../lambda/image-processing-api/protocol') as typeof import('../../lambda/image-processing-api/protocol');
+  const big = 'QUJD'.repeat(40_000);
+
+  it('gives exactly what JSON.parse gives, for the plain case and every tricky one', () => {
+    const bodies = [
+      JSON.stringify({ operation: 'resize', width: 10, base64Image: big, customArgs: ['-negate'] }),
+      `{"base64Image" : "${big}", "operation":"thumbnail"}`,
+      // A nested key first: the top-level one must win, as in JSON.parse.
+      JSON.stringify({ nested: { base64Image: 'AAAA' }, base64Image: big }),
+      // Duplicate top-level keys: the last wins.
+      `{"base64Image":"${big}","base64Image":"QkJC"}`,
+      // Escaped slashes (PHP's json_encode): full parse.
+      `{"base64Image":"${big.slice(0, 100)}\\/${big}"}`,
+      // Escapes elsewhere in the body do not matter.
+      JSON.stringify({ customArgs: ['a"b\\c'], base64Image: big }),
+      JSON.stringify([{ base64Image: big }]),
+    ];
+    for (const body of bodies) expect(parseJson(body)).toEqual(JSON.parse(body));
+  });
+
+  it('refuses what JSON.parse refuses', () => {
+    for (const body of [`{"base64Image":"${big}"`, `{"base64Image":"${big}",}`, `{"base64Image":"${big}" "x":1}`]) {
+      expect(() => parseJson(body)).toThrow(SyntaxError);
+    }
+  });
+});
