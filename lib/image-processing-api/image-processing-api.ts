@@ -202,7 +202,7 @@ export class ImageProcessingApi extends Construct {
         'application/json': JSON.stringify({
           error: 'invalid_request',
           message: '__MESSAGE__',
-          expected: `a JSON object with "operation" (${IMAGE_API_OPERATIONS.join(', ')}), "base64Image" (at most ${maxBase64} characters), optional "inputExtension", "outputExtension", "width", "height", "customArgs" (array of strings)`,
+          expected: `a JSON object with "operation" (${IMAGE_API_OPERATIONS.join(', ')}), "base64Image" (at most ${maxBase64} characters) or "sourceKey" (from getUploadUrl), optional "inputExtension", "outputExtension", "width", "height", "customArgs" (array of strings), "deliver" ("url" or "inline"); getUploadUrl takes "contentType" and "contentLength"`,
         }).replace('"__MESSAGE__"', '$context.error.messageString'),
       },
     });
@@ -244,6 +244,11 @@ export class ImageProcessingApi extends Construct {
             maxItems: 32,
             maxLength: 2048,
           },
+          // Originals through S3: the handler checks each precisely; the gateway bounds their size.
+          sourceKey: { type: apigw.JsonSchemaType.STRING, maxLength: 200 },
+          deliver: { type: apigw.JsonSchemaType.STRING, enum: ['url', 'inline'] },
+          contentType: { type: apigw.JsonSchemaType.STRING, maxLength: 64 },
+          contentLength: { type: apigw.JsonSchemaType.INTEGER, minimum: 1 },
         },
       },
     });

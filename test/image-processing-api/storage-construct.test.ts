@@ -87,6 +87,20 @@ describe('ImageProcessingApi image bucket and cached delivery', () => {
     expect(stack.resolve(images.deliveryUrl)).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }, '/img']] });
   });
 
+  it('bounds the new request fields in the API Gateway model before the function runs', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      Schema: Match.objectLike({
+        properties: Match.objectLike({
+          operation: Match.objectLike({ enum: Match.arrayWith(['getUploadUrl']) }),
+          sourceKey: { type: 'string', maxLength: 200 },
+          deliver: { type: 'string', enum: ['url', 'inline'] },
+          contentType: { type: 'string', maxLength: 64 },
+          contentLength: { type: 'integer', minimum: 1 },
+        }),
+      }),
+    });
+  });
+
   it("lets the page PUT to the region's S3 endpoints (CSP connect-src)", () => {
     const policy = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0];
     expect(JSON.stringify(policy)).toContain('https://*.s3.');
