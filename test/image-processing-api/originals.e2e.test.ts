@@ -1,5 +1,8 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { LocalImageApi, startLocalImageApi } from '../../bin/image-api-local';
+import { S3ObjectStore } from '../../lambda/image-processing-api/s3-store';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
 
 /**
  * Real photo sizes, end to end on the local server (the real handler behind the API Gateway emulation, the
@@ -153,5 +156,18 @@ describe('image API with originals in S3 (local server)', () => {
     const response = await post({ operation: 'resize', sourceKey: notImage, width: 10 });
     expect(response.status).toBe(415);
     expect((await fetch(`${api.deliveryUrl}/w100/${notImage}`)).status).toBe(415);
+  });
+
+  it('refuses an upload URL and a result URL once they have expired (the emulator checks X-Amz-Expires as S3 does)', async () => {
+    const client = new S3Client({ endpoint: api.s3Endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const store = new S3ObjectStore(api.bucket!, client);
+    const uploadUrl = await store.uploadUrl('originals/11111111-1111-4111-8111-111111111111.png', 'image/png', 4, 1);
+    const downloadUrl = await store.downloadUrl(key.replace('originals/', 'results/'), 1, 'x.jpg');
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const put = await fetch(uploadUrl, { method: 'PUT', headers: { 'Content-Type': 'image/png', 'If-None-Match': '*' }, body: Buffer.from('abcd') });
+    expect(put.status).toBe(403);
+    expect(await put.text()).toMatch(/expired/i);
+    expect((await fetch(downloadUrl)).status).toBe(403);
+    client.destroy();
   });
 });
