@@ -47,6 +47,8 @@ export interface UnitTestEvent {
   /** The original protocol's table name; when given it must be the harness's table. */
   readonly resultsTable?: string;
   readonly testId: string;
+  /** A name for the test within its suite (failure reasons show it). */
+  readonly name?: string;
   /** The event the function under test receives. */
   readonly event: unknown;
   readonly expect?: Expectations;
@@ -128,15 +130,19 @@ export interface TestSuite {
 
 const isObject = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A test or run id: 1 to 128 letters, digits, '.', '_', ':' or '-'. */
+export const isTestId = (value: unknown): boolean => typeof value === 'string' && ID.test(value);
 
 function checkId(problems: string[], name: string, value: unknown, required: boolean): void {
   if (value === undefined && !required) return;
-  if (typeof value !== 'string' || !ID.test(value)) {
+  if (!isTestId(value)) {
     problems.push(`${name} must be 1 to 128 letters, digits, '.', '_', ':' or '-' (got ${JSON.stringify(value)})`);
   }
 }
 
 const JSON_PATH = /^\$((\.[A-Za-z_$][\w$-]*)|(\[\d+\])|(\["[^"]*"\]))*$/;
+/** A JSON path the expectations understand: `$`, `$.a.b`, `$.items[0]`, `$["a b"]`. */
+export const isJsonPath = (value: unknown): boolean => typeof value === 'string' && JSON_PATH.test(value);
 
 function checkExpectations(problems: string[], where: string, value: unknown): void {
   if (value === undefined) return;
@@ -158,7 +164,7 @@ function checkExpectations(problems: string[], where: string, value: unknown): v
     } else {
       value.json.forEach((check: unknown, i: number) => {
         const at = `${where}expect.json[${i}]`;
-        if (!isObject(check) || typeof check.path !== 'string' || !JSON_PATH.test(check.path)) {
+        if (!isObject(check) || !isJsonPath(check.path)) {
           problems.push(`${at}.path must be a JSON path such as $.body.message or $.items[0] (got ${JSON.stringify(isObject(check) ? check.path : check)})`);
           return;
         }
@@ -195,6 +201,7 @@ function toUnit(value: Record<string, any>, defaultTestId?: string): UnitTestEve
     function: value.function,
     ...(value.resultsTable !== undefined ? { resultsTable: value.resultsTable } : {}),
     testId: value.testId ?? defaultTestId ?? 'unnamed',
+    ...(typeof value.name === 'string' ? { name: value.name.slice(0, 128) } : {}),
     event: value.event ?? {},
     ...(value.expect !== undefined ? { expect: value.expect } : {}),
     includeResponse: value.includeResponse === true,

@@ -319,7 +319,7 @@ export async function runSuite(suite: Pick<SuiteEvent, 'testId' | 'tests'>, port
   ports.metric(HARNESS_METRICS.testsFailed, 'Count', failed.length);
   const summary = await writeSummary(ports, suite.testId, runId, 'unit-suite', unitStats(runs), {
     startedAt,
-    failureReasons: failed.map((r) => `${r.item.function}#${r.item.iteration}: ${r.item.reason ?? 'failed'}`),
+    failureReasons: failed.map((r) => `${suite.tests[r.item.iteration]?.name ?? `${r.item.function}#${r.item.iteration}`}: ${r.item.reason ?? 'failed'}`),
   });
   return { ...summary, failures: failed.map((r) => r.item) };
 }
