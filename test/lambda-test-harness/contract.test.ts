@@ -10,10 +10,8 @@ import {
   parseInvokerConfig,
 } from '../../contracts/lambda-test-harness/config';
 import { HarnessInputError, parseHarnessEvent, parseInvokerEvent, parseSuite } from '../../contracts/lambda-test-harness/events';
+import { SEED_HTTPS, SEED_LOAD, SEED_UNIT } from './fixtures';
 
-export const SEED_UNIT = { operation: 'unit', function: 'ImageProcessingService', resultsTable: 'HarnessResults', testId: 'MyTestRun', event: { operation: 'ping' } };
-export const SEED_LOAD = { operation: 'load', iterations: 100, function: 'TestHarness', event: SEED_UNIT };
-export const SEED_HTTPS = { options: { host: 'abc.execute-api.us-east-1.amazonaws.com', path: '/prod/ImageProcessingService', method: 'POST' }, data: { operation: 'getSample' } };
 
 const problemsOf = (fn: () => unknown): readonly string[] => {
   try {
