@@ -13,7 +13,7 @@ const PNG_BASE64_PREFIX = 'iVBORw0KGgo';
 export function imageApiSuite(host: string, path: string): UnitTestDefinition[] {
   const request = (data: object) => ({ host, path, method: 'POST', data });
   return [
-    { name: 'ping', https: request({ operation: 'ping' }), expectedStatusCode: 200, expectedJson: [{ path: '$.body', equals: 'pong' }] },
+    { name: 'ping', https: request({ operation: 'ping' }), expectedStatusCode: 200, expectedJson: [{ path: '$.body', equalTo: 'pong' }] },
     { name: 'getSample', https: request({ operation: 'getSample' }), expectedStatusCode: 200, expectedJson: [{ path: '$.body', contains: PNG_BASE64_PREFIX }] },
     {
       name: 'resize',

@@ -134,10 +134,10 @@ export class LambdaTestHarness extends Construct {
       const fn = test.https ? this.invokerFunction! : test.target!;
       const event = test.https
         ? { options: { host: test.https.host, path: test.https.path, method: test.https.method ?? 'POST' }, ...(test.https.data !== undefined ? { data: test.https.data } : {}) }
-        : (test.event ?? {});
+        : (test.payload ?? {});
       const expect = {
         ...(test.expectedStatusCode !== undefined ? { statusCode: test.expectedStatusCode } : {}),
-        ...(test.expectedJson ? { json: test.expectedJson.map((j) => ({ path: j.path, ...(j.equals !== undefined ? { equals: j.equals } : { contains: j.contains }) })) } : {}),
+        ...(test.expectedJson ? { json: test.expectedJson.map((j) => ({ path: j.path, ...(j.equalTo !== undefined ? { equals: j.equalTo } : { contains: j.contains }) })) } : {}),
         ...(test.maxLatency ? { maxLatencyMs: test.maxLatency.toMilliseconds() } : {}),
       };
       return {

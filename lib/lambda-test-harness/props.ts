@@ -10,12 +10,12 @@ export interface JsonExpectation {
   /** A JSON path: `$`, `$.body.message`, `$.items[0].id`. */
   readonly path: string;
   /**
-   * The value there must equal this. Give `equals` or `contains`.
+   * The value there must equal this (deep equality). Give `equalTo` or `contains`.
    * @default - not checked
    */
-  readonly equals?: any;
+  readonly equalTo?: any;
   /**
-   * The value there must contain this (a substring, an array element, an object subset). Give `equals` or `contains`.
+   * The value there must contain this (a substring, an array element, an object subset). Give `equalTo` or `contains`.
    * @default - not checked
    */
   readonly contains?: any;
@@ -52,10 +52,10 @@ export interface UnitTestDefinition {
    */
   readonly target?: lambda.IFunction;
   /**
-   * The event the function receives.
+   * The event (payload) the function receives.
    * @default {}
    */
-  readonly event?: any;
+  readonly payload?: any;
   /**
    * An HTTPS request made by the invoker instead of invoking a function.
    * @default - none: give `target`

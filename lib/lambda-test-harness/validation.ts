@@ -106,7 +106,7 @@ function checkGate(v: PropsValidator, props: LambdaTestHarnessProps, functions: 
     v.wholeNumber(`deployGate.tests[${i}].expectedStatusCode`, test.expectedStatusCode, 100, 599);
     if (test.maxLatency && !test.maxLatency.isUnresolved() && test.maxLatency.toMilliseconds() <= 0) v.problem(`${at}.maxLatency must be positive`);
     (test.expectedJson ?? []).forEach((check, j) => {
-      if ((check.equals === undefined) === (check.contains === undefined)) v.problem(`${at}.expectedJson[${j}] needs exactly one of equals or contains`);
+      if ((check.equalTo === undefined) === (check.contains === undefined)) v.problem(`${at}.expectedJson[${j}] needs exactly one of equalTo or contains`);
       if (!isJsonPath(check.path)) v.problem(`${at}.expectedJson[${j}].path must be a JSON path such as $.body.message (got '${check.path}')`);
     });
   });

@@ -30,7 +30,7 @@ describe('LambdaTestHarness with functions, an HTTPS invoker, a gate and monitor
     deployGate: {
       testId: 'gate',
       tests: [
-        { name: 'echo', target: underTest, event: { ping: 1 }, expectedJson: [{ path: '$.ping', equals: 1 }] },
+        { name: 'echo', target: underTest, payload: { ping: 1 }, expectedJson: [{ path: '$.ping', equalTo: 1 }] },
         { name: 'https', https: { host: 'api.example.com', path: '/prod/', data: { operation: 'ping' } }, expectedStatusCode: 200, maxLatency: Duration.millis(1500) },
       ],
       monitoringSchedule: events.Schedule.rate(Duration.hours(1)),

@@ -50,7 +50,7 @@ export const LAMBDA_TEST_HARNESS_SITUATIONS: Situation[] = [
       new LambdaTestHarness(stack, id, {
         functions: [fn],
         allowedHosts: ['api.example.com'],
-        deployGate: { testId: `${id.toLowerCase()}-gate`, tests: [{ target: fn, event: { ping: 1 }, expectedJson: [{ path: '$.body', contains: 'ping' }] }] },
+        deployGate: { testId: `${id.toLowerCase()}-gate`, tests: [{ target: fn, payload: { ping: 1 }, expectedJson: [{ path: '$.body', contains: 'ping' }] }] },
       });
     }
   }),
