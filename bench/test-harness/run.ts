@@ -46,7 +46,8 @@ function ensureArtillery(): void {
   process.stdout.write('installing artillery@2 into bench/test-harness/.tools (once)...\n');
   fs.mkdirSync(TOOLS, { recursive: true });
   if (!fs.existsSync(path.join(TOOLS, 'package.json'))) fs.writeFileSync(path.join(TOOLS, 'package.json'), '{"name":"bench-tools","private":true}\n');
-  execFileSync('npm', ['install', 'artillery@2', '--no-audit', '--no-fund'], { cwd: TOOLS, stdio: 'inherit' });
+  // --ignore-scripts: artillery's playwright engine would download a browser (no internet here; not needed for HTTP).
+  execFileSync('npm', ['install', 'artillery@2', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: TOOLS, stdio: 'inherit', env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' } });
 }
 
 /** Runs `command` under a shell and returns its output and the CPU seconds of its waited children. */
