@@ -69,6 +69,8 @@ describe('a load worker', () => {
     const outcome = await runSlice(worker(), ports);
     expect(outcome.stopped).toBe(true);
     expect(Math.max(...sent)).toBeLessThanOrEqual(3000 + STOP_POLL_MS);
+    // and sends nothing after it: at 10 rps, at most the arrivals of the first 3 s plus one poll interval
+    expect(sent.length).toBeLessThanOrEqual(10 * (3 + STOP_POLL_MS / 1000) + 1);
   });
 
   it('hands on to its successor 20 s before its slice ends, and only the last chain finishes the run', async () => {
