@@ -50,8 +50,23 @@ export interface LocalHarness {
 
 export async function startLocalHarness(options: LocalHarnessOptions = {}): Promise<LocalHarness> {
   const aws = await startLocalAws(['dynamodb']);
-  const https = await startLocalHttps();
+  const https = await startLocalHttps().catch(async (error) => {
+    await aws.stop();
+    throw error;
+  });
   const lambda = await startLocalLambda({ awsEnvironment: { ...aws.env(), ...https.env(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  try {
+    return await setUp(aws, https, lambda, options);
+  } catch (error) {
+    // A refused start (a stale bundle, a port) must not leave the emulators running.
+    await lambda.stop();
+    await https.stop();
+    await aws.stop();
+    throw error;
+  }
+}
+
+async function setUp(aws: LocalAws, https: LocalHttps, lambda: LocalLambda, options: LocalHarnessOptions): Promise<LocalHarness> {
   const dynamodb = new DynamoDBClient(aws.clientConfig('dynamodb'));
   await dynamodb.send(
     new CreateTableCommand({
