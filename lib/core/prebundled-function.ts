@@ -16,6 +16,13 @@ export interface PrebundledFunctionProps {
    */
   readonly assetName: string;
   /**
+   * Which of the pattern's functions: a role other than the default is `lambda/<assetName>/<role>.ts`
+   * (exporting `handler`, listed in `roles` of `lambda/<assetName>/bundle.config.mjs`), bundled into
+   * `assets/<assetName>-<role>/index.js`. Ignored when `assetDirectory` is given.
+   * @default - the default role: `lambda/<assetName>/index.ts`, bundled into `assets/<assetName>/index.js`
+   */
+  readonly role?: string;
+  /**
    * Absolute path of a directory holding a prebundled `index.js` (exporting `handler`), for code
    * bundled outside this package.
    * @default - the package's own `assets/<assetName>`
@@ -73,7 +80,8 @@ export interface PrebundledFunctionProps {
 }
 
 /**
- * A Lambda function whose code is a handler bundled at build time (`assets/<assetName>/index.js`),
+ * A Lambda function whose code is a handler bundled at build time (`assets/<assetName>/index.js`, or
+ * `assets/<assetName>-<role>/index.js` for a pattern's further function `role`),
  * with the house defaults: Node 24, Graviton, its own log group with retention, active tracing and
  * a role that may write only to that log group.
  */
@@ -95,7 +103,7 @@ export class PrebundledFunction extends Construct {
     const tracing = props.tracing ?? lambda.Tracing.ACTIVE;
     this.function = new lambda.Function(this, 'Function', {
       description: props.description,
-      code: lambda.Code.fromAsset(props.assetDirectory ?? handlerAssetPath(props.assetName)),
+      code: lambda.Code.fromAsset(props.assetDirectory ?? handlerAssetPath(props.assetName, props.role)),
       handler: 'index.handler',
       runtime: HOUSE_DEFAULTS.runtime,
       architecture: props.architecture ?? HOUSE_DEFAULTS.architecture,

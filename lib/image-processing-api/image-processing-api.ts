@@ -9,8 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledgeNag, PrebundledFunction, SecureBucket } from '../core';
-import { AlarmOverrides } from '../core/alarm-overrides';
+import { acknowledgeNag, AlarmOverrides, PrebundledFunction, SecureBucket } from '../core';
 import { HOUSE_DEFAULTS } from '../core/defaults';
 import { withFunctionOptions } from '../core/builders';
 import {

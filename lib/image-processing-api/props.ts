@@ -4,7 +4,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { FunctionOptions } from '../core/function-options';
+import { FunctionOptions } from '../core';
 
 /** Who may call the image API. */
 export enum ImageApiAuthorization {

@@ -8,10 +8,9 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
+import { acknowledgeNag, SECURE_BUCKET_DEFAULTS, SecureBucket } from '../core';
 import { packageRoot } from '../core/assets';
 import { newLogOnlyLambdaRole } from '../core/builders';
-import { acknowledgeNag } from '../core/nag';
-import { SECURE_BUCKET_DEFAULTS, SecureBucket } from '../core/secure-bucket';
 import { acknowledgeSiteDeploymentGrants } from './permissions';
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 

@@ -13,12 +13,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
+import { acknowledgeNag, deadLetterAlarm, PrebundledFunction, QueueWithDlq, SecureBucket } from '../core';
 import { newOnFailureQueue, withFunctionOptions } from '../core/builders';
 import { HOUSE_DEFAULTS } from '../core/defaults';
-import { acknowledgeNag } from '../core/nag';
-import { PrebundledFunction } from '../core/prebundled-function';
-import { deadLetterAlarm, QueueWithDlq } from '../core/queue-with-dlq';
-import { SecureBucket } from '../core/secure-bucket';
 import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
 import {
   acknowledgeBucketNotificationsHandler,

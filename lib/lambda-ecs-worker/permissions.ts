@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { acknowledgeNag, acknowledgePolicyWildcards } from '../core/nag';
+import { acknowledgeNag, acknowledgePolicyWildcards } from '../core';
 import type { LambdaEcsWorker } from './lambda-ecs-worker';
 
 /** Least privilege for the worker: read scenes, write outputs, consume this queue, update this table. */

@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { FunctionOptions } from '../core/function-options';
+import { FunctionOptions } from '../core';
 
 /** Where worker tasks run. */
 export enum WorkerCapacity {

@@ -35,7 +35,19 @@ export function missingParts(pattern: string, tree: Tree): string[] {
     if (!ok) missing.push(step);
   };
   need(tree.list(`contracts/${pattern}`).some((f) => f.endsWith('.ts')), `1. contract: contracts/${pattern}/*.ts`);
-  need(tree.exists(`lib/${pattern}/index.ts`), `2. construct folder: lib/${pattern}/index.ts (public exports)`);
+  // One layout for every pattern: a reader who knows one construct folder knows them all.
+  const constructFiles: Array<[string, string]> = [
+    ['index.ts', 'public exports'],
+    [`${pattern}.ts`, 'the construct class'],
+    ['props.ts', 'the props interfaces, JSDoc with @default'],
+    ['validation.ts', 'validateProps with PropsValidator'],
+    ['permissions.ts', 'IAM statements and cdk-nag acknowledgements'],
+  ];
+  for (const [file, what] of constructFiles) need(tree.exists(`lib/${pattern}/${file}`), `2. construct folder: lib/${pattern}/${file} (${what})`);
+  need(
+    !tree.exists(`lib/${pattern}/validation.ts`) || tree.read(`lib/${pattern}/validation.ts`).includes('PropsValidator'),
+    `2. construct folder: lib/${pattern}/validation.ts checks props with PropsValidator (lib/core/props-validator.ts)`,
+  );
   need(tree.read('lib/index.ts').includes(`'./${pattern}'`), `2. construct folder: export * from './${pattern}' in lib/index.ts`);
   need(tree.exists(`lambda/${pattern}/index.ts`), `3. handler folder: lambda/${pattern}/index.ts (bundled by scripts/build-assets.mjs into assets/${pattern}/)`);
   need(tree.exists(`bin/stacks/${pattern}.ts`), `4. example stack: bin/stacks/${pattern}.ts`);
@@ -72,6 +84,11 @@ describe('every pattern is complete (docs/adding-a-pattern.md)', () => {
     expect(missingParts(pattern, diskTree)).toEqual([]);
   });
 
+  it('names a validation.ts that does not use PropsValidator', () => {
+    const tree: Tree = { ...diskTree, read: (rel) => (rel === 'lib/table-trigger/validation.ts' ? 'export function validateProps() { if (x) throw new Error(); }' : diskTree.read(rel)) };
+    expect(missingParts('table-trigger', tree)).toEqual(['2. construct folder: lib/table-trigger/validation.ts checks props with PropsValidator (lib/core/props-validator.ts)']);
+  });
+
   it('names every missing part of an incomplete pattern', () => {
     const files = new Set(['lib/index.ts', 'lib/new-thing/index.ts', 'test/new-thing/construct.test.ts']);
     const tree: Tree = {
@@ -81,6 +98,10 @@ describe('every pattern is complete (docs/adding-a-pattern.md)', () => {
     };
     expect(missingParts('new-thing', tree)).toEqual([
       '1. contract: contracts/new-thing/*.ts',
+      '2. construct folder: lib/new-thing/new-thing.ts (the construct class)',
+      '2. construct folder: lib/new-thing/props.ts (the props interfaces, JSDoc with @default)',
+      '2. construct folder: lib/new-thing/validation.ts (validateProps with PropsValidator)',
+      '2. construct folder: lib/new-thing/permissions.ts (IAM statements and cdk-nag acknowledgements)',
       "2. construct folder: export * from './new-thing' in lib/index.ts",
       '3. handler folder: lambda/new-thing/index.ts (bundled by scripts/build-assets.mjs into assets/new-thing/)',
       '4. example stack: bin/stacks/new-thing.ts',
