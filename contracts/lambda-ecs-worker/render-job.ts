@@ -50,6 +50,11 @@ export interface RenderJobRecord {
   readonly lastError?: string;
   /** The worker that last ran the job. */
   readonly workerId?: string;
+  /**
+   * The kernel mechanism that confined POV-Ray for the last attempt: `landlock`, `seccomp-unotify`
+   * (kernels without Landlock, e.g. Fargate's), or `none` (that worker rendered nothing).
+   */
+  readonly confinement?: 'landlock' | 'seccomp-unotify' | 'none';
   /** Unix epoch seconds after which DynamoDB may delete the record. */
   readonly expiresAt?: number;
 }

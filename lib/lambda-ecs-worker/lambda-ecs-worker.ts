@@ -25,6 +25,7 @@ import {
   grantSubmitScenes,
   grantWorkerAccess,
 } from './permissions';
+import { DeployCanary } from './canary';
 import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
 import { validateProps } from './validation';
 import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc } from './workers';
@@ -51,6 +52,8 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
   public readonly deadLetterQueue: sqs.IQueue;
   /** The job table (created, or yours), unless turned off. */
   public readonly jobTable?: dynamodb.ITable;
+  /** The deploy-time canary (`deployCanary`), when on. */
+  public readonly deployCanary?: DeployCanary;
   /** The launcher (and reconciler) function. */
   public readonly launcherFunction: lambda.Function;
   /** The launcher function's role. */
@@ -292,6 +295,15 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     this.launcherRole = this.launcher.role;
     this.launcherLogGroup = this.launcher.logGroup;
     grantLauncherAccess(this, this.launcher.role, taskDefinitionArn);
+
+    if (props.deployCanary ?? !props.workerImage) {
+      this.deployCanary = new DeployCanary(this, 'DeployCanary', this, {
+        subnetIds: subnets.subnetIds,
+        assignPublicIp,
+        logRetention,
+        logRemovalPolicy: props.logRemovalPolicy,
+      });
+    }
 
     this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
     acknowledgeBucketNotificationsHandler(this.bucket);

@@ -47,11 +47,9 @@ export function grantWorkerAccess(worker: LambdaEcsWorker, role: iam.IRole): voi
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 
 /** Least privilege for the launcher: queue jobs, record them, read the DLQ, start this task definition. */
-export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, taskDefinitionArn: string): void {
-  const statements = [
-    new iam.PolicyStatement({ sid: 'QueueJobs', actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [worker.queue.queueArn] }),
-    // Received with visibility 0 and never deleted: dead letters stay as evidence.
-    new iam.PolicyStatement({ sid: 'ReadDeadLetters', actions: ['sqs:ReceiveMessage'], resources: [worker.deadLetterQueue.queueArn] }),
+/** Running the worker task (launcher and deploy canary alike): RunTask in this cluster, PassRole of its two roles to ECS. */
+export function runWorkerTaskStatements(worker: LambdaEcsWorker, taskDefinitionArn: string): iam.PolicyStatement[] {
+  return [
     new iam.PolicyStatement({
       sid: 'StartWorkers',
       actions: ['ecs:RunTask'],
@@ -64,6 +62,15 @@ export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, ta
       resources: [worker.taskDefinition.taskRole.roleArn, ...(worker.taskDefinition.executionRole ? [worker.taskDefinition.executionRole.roleArn] : [])],
       conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     }),
+  ];
+}
+
+export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, taskDefinitionArn: string): void {
+  const statements = [
+    new iam.PolicyStatement({ sid: 'QueueJobs', actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [worker.queue.queueArn] }),
+    // Received with visibility 0 and never deleted: dead letters stay as evidence.
+    new iam.PolicyStatement({ sid: 'ReadDeadLetters', actions: ['sqs:ReceiveMessage'], resources: [worker.deadLetterQueue.queueArn] }),
+    ...runWorkerTaskStatements(worker, taskDefinitionArn),
   ];
   if (worker.jobTable) {
     statements.push(new iam.PolicyStatement({ sid: 'RecordJobs', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [worker.jobTable.tableArn] }));

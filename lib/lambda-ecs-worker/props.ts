@@ -176,6 +176,15 @@ export interface LambdaEcsWorkerProps {
    */
   readonly workerUser?: string;
   /**
+   * After each `cdk deploy` that creates or changes the worker task definition, run one worker task with
+   * `--canary` (it renders a tiny embedded scene confined exactly like a job) and fail the deployment with
+   * the worker's reason when it cannot render confined — e.g. compute whose kernel has neither Landlock nor
+   * seccomp user notification. Uses aws-cdk-lib/triggers; the task runs for well under a minute. A custom
+   * `workerImage` must exit 0 on `--canary` when it can render, so the default is off for one.
+   * @default true (false when `workerImage` is given)
+   */
+  readonly deployCanary?: boolean;
+  /**
    * Run the worker with a read-only root filesystem. The task always gets a writable scratch volume at
    * `/tmp` (the default image keeps all job files there); turn this off only for a custom image that
    * must write elsewhere.

@@ -1,7 +1,8 @@
 /*
  * povray-jail: runs one program (POV-Ray) confined by Landlock, so an untrusted scene can open only what
  * the worker allows: the job directory and the read-only files POV-Ray needs to start. Works without root
- * or capabilities (PR_SET_NO_NEW_PRIVS + Landlock), which is what a Fargate task has.
+ * or capabilities (PR_SET_NO_NEW_PRIVS + Landlock). Where the kernel has no Landlock (Fargate's Amazon
+ * Linux 2 5.10), the same rules are enforced by seccomp user notification instead (unotify.c).
  *
  *   povray-jail [--read PATH]... [--exec PATH]... [--write PATH]... [--device PATH]...
  *               [--env NAME=VALUE]... [--max-file-bytes N] [--probe] -- PROGRAM ARG...
@@ -10,12 +11,13 @@
  *   --write  read, create, write, truncate, delete beneath PATH  --device read and write one device file
  *   --env    the ONLY environment PROGRAM gets (none is inherited)
  *   --max-file-bytes  RLIMIT_FSIZE: no file written may grow past N bytes
- *   --probe  set everything up, check that "/" is now unreachable, print the ABI, exit 0 without exec
+ *   --probe  set everything up, check that "/" is now unreachable, print "landlock abi N" or
+ *            "seccomp-unotify", exit 0 without exec
  *
  * Every file-system right of the kernel's Landlock ABI is handled (denied unless a rule grants it), and
  * from ABI 4 TCP bind/connect, from ABI 6 signals and abstract UNIX sockets outside the sandbox too.
  * Fails closed: if anything cannot be set up, it exits with a distinct code and a message, never runs
- * PROGRAM unconfined. Exit codes: 120 usage, 121 Landlock unavailable, 122 a rule or limit could not be
+ * PROGRAM unconfined. Exit codes: 120 usage, 121 neither Landlock nor seccomp user notification, 122 a rule or limit could not be
  * set, 123 the self-check found "/" still readable, 124 PROGRAM could not be executed.
  */
 #define _GNU_SOURCE
@@ -30,6 +32,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "unotify.h"
 
 /* Own copies of the Landlock UAPI, so an older linux-libc-dev (bookworm's knows ABI 2) still builds it. */
 #ifndef __NR_landlock_create_ruleset
@@ -67,6 +71,7 @@ static void die(int code, const char *what, const char *detail) {
 }
 
 static void add_rule(int ruleset, const char *path, __u64 access, __u64 handled) {
+  if (ruleset < 0) return unotify_add_root(path, access); /* no Landlock: the seccomp backend's rule */
   int fd = open(path, O_PATH | O_CLOEXEC);
   if (fd < 0) die(EXIT_RULE, path, strerror(errno));
   struct stat st;
@@ -103,20 +108,19 @@ int main(int argc, char **argv) {
     for (int fd = 3; fd < 65536; fd++) close(fd);
   }
   long abi = syscall(__NR_landlock_create_ruleset, NULL, 0, CREATE_RULESET_VERSION);
-  if (abi < 1) {
-    die(EXIT_UNSUPPORTED, "Landlock is not available, refusing to run unconfined",
-        errno == ENOSYS ? "the kernel has no Landlock (Linux >= 5.13 with CONFIG_SECURITY_LANDLOCK)"
-        : errno == EOPNOTSUPP ? "Landlock is built in but disabled (add landlock to the lsm= boot parameter)"
-        : strerror(errno)); /* EPERM: a seccomp profile that blocks the Landlock system calls */
-  }
+  /* Without Landlock, the second backend (unotify.c): seccomp user notification, Linux >= 5.9. */
+  const char *no_landlock = abi >= 1 ? NULL
+      : errno == ENOSYS ? "the kernel has no Landlock (Linux >= 5.13 with CONFIG_SECURITY_LANDLOCK)"
+      : errno == EOPNOTSUPP ? "Landlock is built in but disabled (add landlock to the lsm= boot parameter)"
+      : strerror(errno); /* EPERM: a seccomp profile that blocks the Landlock system calls */
   struct jail_ruleset_attr attr = { .handled_access_fs = FS_ABI1_ALL };
   if (abi >= 2) attr.handled_access_fs |= FS_REFER;
   if (abi >= 3) attr.handled_access_fs |= FS_TRUNCATE;
   if (abi >= 4) attr.handled_access_net = NET_ALL; /* no rule: no TCP at all */
   if (abi >= 5) attr.handled_access_fs |= FS_IOCTL_DEV;
   if (abi >= 6) attr.scoped = SCOPE_ALL;
-  int ruleset = syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
-  if (ruleset < 0) die(EXIT_RULE, "cannot create the Landlock ruleset", strerror(errno));
+  int ruleset = no_landlock ? -1 : syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
+  if (ruleset < 0 && !no_landlock) die(EXIT_RULE, "cannot create the Landlock ruleset", strerror(errno));
 
   const __u64 read = FS_READ_FILE | FS_READ_DIR;
   for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -136,6 +140,10 @@ int main(int argc, char **argv) {
     if (setrlimit(RLIMIT_FSIZE, &fsize) != 0) die(EXIT_RULE, "cannot set RLIMIT_FSIZE", strerror(errno));
   }
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(EXIT_RULE, "cannot set no_new_privs", strerror(errno));
+  if (no_landlock) {
+    env[envc] = NULL;
+    unotify_run(&argv[i + 1], env, probe, no_landlock);
+  }
   if (syscall(__NR_landlock_restrict_self, ruleset, 0) != 0) die(EXIT_RULE, "cannot enforce the Landlock ruleset", strerror(errno));
   close(ruleset);
 

@@ -1,7 +1,8 @@
 /**
  * POV-Ray runs confined by the operating system, not by the worker's reading of the scene: the `povray-jail`
- * launcher (sandbox/povray-jail.c) restricts it with Landlock to the paths below before it executes
- * POV-Ray. A scene language can build file names in more ways than a scanner can follow; the kernel
+ * launcher (sandbox/povray-jail.c) restricts it to the paths below before it executes POV-Ray: with Landlock
+ * where the kernel has it, else with seccomp user notification (sandbox/unotify.c: the jail opens every file
+ * POV-Ray asks for itself, beneath the same rules; Linux >= 5.9, e.g. Fargate's Amazon Linux 2 5.10). A scene language can build file names in more ways than a scanner can follow; the kernel
  * checks every open. See docs/povray-worker.md, "Threat model".
  */
 import { spawnSync } from 'child_process';
@@ -29,13 +30,31 @@ export interface HostPaths {
   readonly devices: readonly string[];
 }
 
+/** The kernel mechanism that confines POV-Ray: the jail picks the first the kernel offers. */
+export type ConfinementMechanism = 'landlock' | 'seccomp-unotify';
+
 /** The confinement the worker renders with, or why it has none (then it renders nothing). */
-export type Confinement = { readonly available: true; readonly jail: string; readonly host: HostPaths; readonly abi: number } | { readonly available: false; readonly reason: string };
+export type Confinement =
+  | { readonly available: true; readonly jail: string; readonly host: HostPaths; readonly mechanism: ConfinementMechanism; /** Landlock's ABI version (landlock only). */ readonly abi?: number }
+  | { readonly available: false; readonly reason: string };
+
+/** How a log line names the confinement: "Landlock ABI 4" or "seccomp user notification". */
+export function describeConfinement(confinement: { mechanism: ConfinementMechanism; abi?: number }): string {
+  return confinement.mechanism === 'landlock' ? `Landlock ABI ${confinement.abi}` : 'seccomp user notification (the jail opens every file POV-Ray asks for)';
+}
+
+/** The jail's --probe answer: `landlock abi N` or `seccomp-unotify`. */
+export function parseProbe(stdout: string): { mechanism: ConfinementMechanism; abi?: number } | undefined {
+  const landlock = /^landlock abi (\d+)$/m.exec(stdout);
+  if (landlock) return { mechanism: 'landlock', abi: Number(landlock[1]) };
+  if (/^seccomp-unotify$/m.test(stdout)) return { mechanism: 'seccomp-unotify' };
+  return undefined;
+}
 
 /** Exit codes of povray-jail (see the header of povray-jail.c). */
 export const JAIL_EXIT: Readonly<Record<number, string>> = {
   120: 'usage error',
-  121: 'Landlock unavailable',
+  121: 'no kernel confinement available',
   122: 'a confinement rule or limit could not be set',
   123: 'the confinement self-check failed',
   124: 'POV-Ray could not be executed inside the confinement',
@@ -143,7 +162,7 @@ export function jailFailure(exitCode: number | null, output: string): string | u
  */
 export function probeConfinement(jail: string, povrayCommand: string, libraryDirs: readonly string[]): Confinement {
   if (!existsSync(jail)) {
-    return { available: false, reason: `the confinement launcher ${jail} is missing (build it: cc -O2 -o ${jail} docker/povray-worker/sandbox/povray-jail.c)` };
+    return { available: false, reason: `the confinement launcher ${jail} is missing (build it: cc -O2 -o ${jail} docker/povray-worker/sandbox/povray-jail.c docker/povray-worker/sandbox/unotify.c)` };
   }
   let host: HostPaths;
   try {
@@ -154,8 +173,8 @@ export function probeConfinement(jail: string, povrayCommand: string, libraryDir
   const policy: ConfinementPolicy = { read: host.read, exec: host.exec, write: [], devices: host.devices };
   const args = jailArguments(policy, { env: [], program: host.povray, args: [] });
   const probe = spawnSync(jail, ['--probe', ...args.slice(0, args.indexOf('--'))], { encoding: 'utf8', env: {} });
-  const abi = /landlock abi (\d+)/.exec(probe.stdout ?? '');
-  if (probe.status === 0 && abi) return { available: true, jail, host, abi: Number(abi[1]) };
+  const found = parseProbe(probe.stdout ?? '');
+  if (probe.status === 0 && found) return { available: true, jail, host, ...found };
   const why = jailFailure(probe.status, probe.stderr ?? '') ?? `${jail} --probe ended with ${probe.status ?? probe.signal ?? probe.error?.message}: ${(probe.stderr ?? '').trim()}`;
   return { available: false, reason: why };
 }

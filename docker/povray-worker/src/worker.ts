@@ -8,7 +8,7 @@ import { RenderJobMessage, renderOutputKeys } from '../../../contracts/lambda-ec
 import { ArchiveRejected, extractArchive } from './archive';
 import { heartbeatIntervalMs, WorkerConfig } from './config';
 import { classifyFailure, decideOnFailure, failureReason, PermanentJobError } from './failures';
-import { Confinement, confinementPolicy, jailArguments, jailFailure, maxRenderFileBytes, probeConfinement, renderEnvironment } from './confinement';
+import { Confinement, confinementPolicy, describeConfinement, jailArguments, jailFailure, maxRenderFileBytes, probeConfinement, renderEnvironment } from './confinement';
 import { freshIni, parseIni, povrayArguments, renderSize, unsupportedFileNameReason } from './ini-allowlist';
 import { JobRecords } from './job-record';
 import { defaultInputFile, locateIni, parseJobMessage, PNG_SIGNATURE, rejectConfigFiles, sceneBaseName } from './job-plan';
@@ -210,7 +210,8 @@ export class Worker {
     log.note(`job ${printable(job.jobId)}: s3://${job.bucket}/${printable(job.key)} attempt ${attempt} on ${config.workerId}`);
     let jobDir: string | undefined;
     try {
-      const startable = await records.start(job, attempt, config.workerId, new Date());
+      const confinement = this.confinement();
+      const startable = await records.start(job, attempt, config.workerId, new Date(), confinement.available ? confinement.mechanism : 'none');
       if (!startable) {
         logger.info('job already succeeded, dropping duplicate delivery', jobLog);
         await deleteMessage();
@@ -369,7 +370,7 @@ export class Worker {
     const povrayArgs = povrayArguments(iniCopy, inputFile, size, outputFile);
     const policy = confinementPolicy(confinement.host, { jobDir, outDir });
     const args = jailArguments(policy, { env: renderEnvironment(homeDir), maxFileBytes: maxRenderFileBytes(config.maxPixels), program: confinement.host.povray, args: povrayArgs });
-    log.note(`${confinement.host.povray} ${povrayArgs.map(printable).join(' ')} (confined by Landlock ABI ${confinement.abi} to the job directory and the POV-Ray library)`);
+    log.note(`${confinement.host.povray} ${povrayArgs.map(printable).join(' ')} (confined by ${describeConfinement(confinement)} to the job directory and the POV-Ray library)`);
     logger.info('render started', { jobId: job.jobId, width: size.width, height: size.height });
     const tracker = new ProgressTracker(config.progressIntervalSeconds * 1000);
     let progressWrite: Promise<void> = Promise.resolve();

@@ -391,7 +391,7 @@ describeWithTools(['povray'], 'povray worker: fails closed without its confineme
     fakeDir = mkdtempSync(path.join(tmpdir(), 'povray-fake-jail-'));
     // What the real launcher prints and returns on a kernel without Landlock.
     const fake = path.join(fakeDir, 'povray-jail');
-    writeFileSync(fake, '#!/bin/sh\necho "povray-jail: Landlock is not available, refusing to run unconfined: the kernel has no Landlock" >&2\nexit 121\n');
+    writeFileSync(fake, '#!/bin/sh\necho "povray-jail: neither Landlock nor seccomp user notification is available, refusing to run unconfined: Landlock: the kernel has no Landlock; seccomp user notification: no seccomp() system call" >&2\nexit 121\n');
     chmodSync(fake, 0o755);
   });
 
@@ -401,7 +401,7 @@ describeWithTools(['povray'], 'povray worker: fails closed without its confineme
   });
 
   it.each([
-    ['a kernel without Landlock', () => path.join(fakeDir, 'povray-jail'), /Landlock unavailable \(exit 121\): Landlock is not available/],
+    ['a kernel with neither backend', () => path.join(fakeDir, 'povray-jail'), /no kernel confinement available \(exit 121\): neither Landlock nor seccomp user notification/],
     ['a missing launcher', () => path.join(fakeDir, 'nowhere'), /the confinement launcher .*nowhere is missing/],
   ])('%s: says so at start-up, renders nothing, the job FAILED with the reason', async (_what, jail, reason) => {
     const s = await bed.scenario(`unconfined-${randomBytes(3).toString('hex')}`, { maxReceiveCount: 1 });
