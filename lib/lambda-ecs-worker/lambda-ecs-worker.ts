@@ -226,6 +226,9 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
         [WORKER_ENV.idleExitSeconds]: String((props.workerIdleTimeout ?? Duration.minutes(1)).toSeconds()),
         [WORKER_ENV.renderTimeoutSeconds]: String((props.renderTimeout ?? Duration.hours(1)).toSeconds()),
         [WORKER_ENV.maxPixels]: String(props.maxPixels ?? 3840 * 2160),
+        // The worker sizes POV-Ray's kernel bounds (memory, threads, CPU time) from the task it runs in.
+        [WORKER_ENV.taskMemoryMiB]: String(resolved.workerMemoryMiB),
+        [WORKER_ENV.taskVcpus]: String(Math.max(1, Math.ceil((props.workerCpu ?? 1024) / 1024))),
       },
       // The worker needs no Linux capabilities and no writable image: scenes are untrusted input, so a
       // renderer that is subverted anyway can change nothing outside its scratch volume.

@@ -277,12 +277,12 @@ describeWithTools(['povray', 'inotifywait'], 'povray worker: confinement in the 
         expect(text).not.toContain('AWS_ENDPOINT_URL');
       }
       if (mode === 'unscanned' && name === 'diskBound') {
-        expect(record?.errorReason).toMatch(/^POV-Ray tried to write a file larger than \d+ bytes \(the disk bound for MAX_PIXELS\)/);
+        expect(record?.errorReason).toMatch(/^scene wrote a file larger than \d+ bytes \(the per-file bound for MAX_PIXELS\)/);
       } else if (mode === 'unscanned' && !name.startsWith('ini') && name !== 'fileExists') {
         // The scene reached POV-Ray (no checker) and the kernel refused the file: POV-Ray reports it.
         expect(record?.status).toBe('FAILED');
         expect(record?.errorReason).toMatch(/^POV-Ray failed \(exit \d+\): /);
-        expect(record?.errorReason).toMatch(/cannot open|cannot find|could not open/i);
+        expect(record?.errorReason).toMatch(/cannot open|cannot find|could not open|cannot read/i);
       }
       if (name.startsWith('ini')) expect(record?.errorReason).toMatch(/^ini rejected: /);
     });

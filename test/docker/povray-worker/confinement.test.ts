@@ -43,8 +43,8 @@ describe('jailArguments', () => {
     expect(renderEnvironment('/j/home').map((e) => e.split('=')[0])).toEqual(['HOME', 'LANG', 'LC_ALL', 'TZ']);
   });
 
-  it('bounds each written file by the largest PNG the pixel limit allows', () => {
-    expect(maxRenderFileBytes(3840 * 2160)).toBe(3840 * 2160 * 8 + 16 * 1024 * 1024);
+  it('bounds each written file by the image buffer POV-Ray keeps on disk at the pixel limit (20 bytes a pixel)', () => {
+    expect(maxRenderFileBytes(3840 * 2160)).toBe(3840 * 2160 * 20 + 16 * 1024 * 1024);
   });
 });
 
@@ -86,7 +86,7 @@ describe('escaping what is logged', () => {
   it("keeps POV-Ray's line breaks and tabs in the render log, escapes the rest", () => {
     const log = new RenderLog();
     log.output('line 1\r\nline\t2\x1b[31m red\x07\n');
-    expect(log.toString()).toBe('line 1\nline\t2\\x1b[31m red\\x07\n');
+    expect(log.toString()).toBe('povray| line 1\npovray| line\t2\\x1b[31m red\\x07\n');
   });
 });
 
