@@ -7,6 +7,7 @@ import { handlerAssetPath } from './assets';
 import { newLogOnlyLambdaRole } from './builders';
 import { HOUSE_DEFAULTS } from './defaults';
 import { acknowledgeNag } from './nag';
+import { DESCRIPTION_LIMITS, fitToLimit } from './limits';
 
 /** Props for {@link PrebundledFunction}. */
 export interface PrebundledFunctionProps {
@@ -99,10 +100,13 @@ export class PrebundledFunction extends Construct {
       retention: props.logRetention ?? HOUSE_DEFAULTS.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });
-    this.role = newLogOnlyLambdaRole(this, 'Role', this.logGroup, props.description);
+    // Descriptions name construct paths, which can be deep: cut to Lambda's 256 characters (which the Function
+    // constructor enforces) rather than fail the user's synth.
+    const description = fitToLimit(props.description, DESCRIPTION_LIMITS.function);
+    this.role = newLogOnlyLambdaRole(this, 'Role', this.logGroup, description);
     const tracing = props.tracing ?? lambda.Tracing.ACTIVE;
     this.function = new lambda.Function(this, 'Function', {
-      description: props.description,
+      description,
       code: lambda.Code.fromAsset(props.assetDirectory ?? handlerAssetPath(props.assetName, props.role)),
       handler: 'index.handler',
       runtime: HOUSE_DEFAULTS.runtime,

@@ -22,6 +22,8 @@ import {
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 import { ImageApiSite } from './site';
 import { validateProps } from './validation';
+import { acknowledgeCompliancePackFindings } from '../core/compliance';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
 
 /**
  * An HTTPS image-processing API (API Gateway REST → a sharp Lambda) speaking the original "Microservices
@@ -288,6 +290,9 @@ export class ImageProcessingApi extends Construct {
     site.deploy({ apiUrl: this.api.url, authorization: this.authorization, maxInputBytes: limits.maxInputBytes, logRetention: retention });
     this.siteDeployment = site.siteDeployment!;
     this.siteDeploymentRole = site.siteDeploymentRole!;
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /** Lets `grantee` call the API (for `ImageApiAuthorization.IAM`). */

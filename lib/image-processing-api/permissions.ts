@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -12,8 +12,7 @@ import { acknowledgeNag, acknowledgePolicyWildcards } from '../core';
  * ImageProcessingApi in a stack, the first one's role does every copy, so the acknowledgement goes on the role
  * the provider really runs with.
  */
-export function acknowledgeSiteDeploymentGrants(scope: Construct, deployment: s3deploy.BucketDeployment): void {
-  const stack = Stack.of(scope);
+export function acknowledgeSiteDeploymentGrants(_scope: Construct, deployment: s3deploy.BucketDeployment, ownProviders: Construct[]): void {
   const providerPolicy = deployment.handlerRole.node.tryFindChild('DefaultPolicy');
   if (providerPolicy instanceof iam.Policy) {
     acknowledgePolicyWildcards(
@@ -23,12 +22,11 @@ export function acknowledgeSiteDeploymentGrants(scope: Construct, deployment: s3
         'wildcards are inherent to copying a folder, and CloudFront invalidations have no narrower resource in CDK.',
     );
   }
-  // The provider function itself is a singleton at stack level, outside this construct.
-  for (const child of stack.node.children) {
-    if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
-    acknowledgeNag(child, {
-      id: 'AwsSolutions-L1',
-      reason: 'The CDK BucketDeployment provider pins its own Python runtime (it bundles the AWS CLI); CDK moves it forward with aws-cdk-lib releases.',
-    });
+  // The provider function is a singleton at stack level, outside this construct: acknowledged only where this
+  // deployment created it, never on a provider the user's own BucketDeployment brought in.
+  for (const provider of ownProviders) {
+    const runtime = 'The CDK BucketDeployment provider pins its own Python runtime (it bundles the AWS CLI); CDK moves it forward with aws-cdk-lib releases.';
+    acknowledgeNag(provider, { id: 'AwsSolutions-L1', reason: runtime }, { id: 'Serverless-LambdaLatestVersion', reason: runtime });
+    acknowledgeCompliancePackFindings(provider);
   }
 }

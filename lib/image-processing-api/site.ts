@@ -140,6 +140,9 @@ export class ImageApiSite extends Construct {
   public deploy(config: SiteDeploymentConfig): void {
     const provider = siteDeploymentProvider(this, config.logRetention);
     this.siteDeploymentRole = provider.role;
+    // CDK's provider function is a stack-level singleton shared with the user's own BucketDeployments of the
+    // same settings: only one this deployment brings into the stack is the library's to acknowledge.
+    const providersBefore = new Set(bucketDeploymentProviders(this));
     this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {
       destinationBucket: this.siteBucket,
       sources: [
@@ -159,8 +162,14 @@ export class ImageApiSite extends Construct {
       role: provider.role,
       logGroup: provider.logGroup,
     });
-    acknowledgeSiteDeploymentGrants(this, this.siteDeployment);
+    const ownProviders = bucketDeploymentProviders(this).filter((provider) => !providersBefore.has(provider));
+    acknowledgeSiteDeploymentGrants(this, this.siteDeployment, ownProviders);
   }
+}
+
+/** The stack's CDK BucketDeployment provider functions (singletons at stack level). */
+function bucketDeploymentProviders(scope: Construct): Construct[] {
+  return Stack.of(scope).node.children.filter((child): child is Construct => child.node.id.startsWith('Custom::CDKBucketDeployment')) as Construct[];
 }
 
 /**

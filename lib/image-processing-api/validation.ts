@@ -7,6 +7,7 @@ import * as path from 'path';
 import { FunctionOptions, knownRegionOf, regionMismatches } from '../core';
 import { packageRoot } from '../core/assets';
 import { validateFunctionOptions } from '../core/builders';
+import { otherStackProblem } from '../core/placement';
 import { PropsValidator } from '../core/props-validator';
 import {
   DEFAULT_LIMITS,
@@ -47,6 +48,18 @@ export function validateProps(scope: IConstruct, props: ImageProcessingApiProps)
   const memoryHint = 'sharp needs at least 512 MiB to decode images; Lambda allows up to 10240 MiB';
   v.wholeNumber('memorySize', props.memorySize, 512, 10240, memoryHint);
   v.duration('timeout', props.timeout, { min: Duration.seconds(1), max: Duration.seconds(29) });
+  if (props.siteBucket) {
+    const crossStack = otherStackProblem(
+      scope,
+      'siteBucket',
+      props.siteBucket,
+      "CloudFront's origin access control writes a bucket policy in the bucket's stack that names the distribution, while the " +
+        'distribution names the bucket: a reference cycle between the two stacks',
+      "Create the ImageProcessingApi in the bucket's stack, or import the bucket into this stack by name " +
+        "(s3.Bucket.fromBucketName(this, 'Site', name)) and grant the distribution s3:GetObject in the bucket's own policy",
+    );
+    if (crossStack) v.problem(crossStack);
+  }
   const options = props.imageFunctionProps ?? {};
   validateFunctionOptions(v, 'imageFunctionProps', props.imageFunctionProps, {
     reservedEnvironment: ['POWERTOOLS_SERVICE_NAME', 'ALLOWED_ORIGINS', ...Object.values(IMAGE_API_LIMIT_ENV)],

@@ -19,6 +19,7 @@ import { HOUSE_DEFAULTS } from '../core/defaults';
 import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
 import {
   acknowledgeBucketNotificationsHandler,
+  bucketNotificationsHandlers,
   grantLauncherAccess,
   grantReadJobStatus,
   grantReadResults,
@@ -28,7 +29,10 @@ import {
 import { DeployCanary } from './canary';
 import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
 import { validateProps } from './validation';
-import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc } from './workers';
+import { notificationOverlapProblems } from './notification-overlap';
+import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc, selectWorkerSubnets } from './workers';
+import { acknowledgeCompliancePackFindings } from '../core/compliance';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
 
 /** The task's writable scratch volume, mounted at /tmp in the worker container. */
 const WORKER_SCRATCH_VOLUME = 'worker-scratch';
@@ -183,9 +187,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       this.cluster = cluster;
     }
     const assignPublicIp = props.assignPublicIp ?? createsVpc;
-    const subnets = this.vpc.selectSubnets(
-      props.subnets ?? { subnetType: assignPublicIp ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    );
+    const subnets = selectWorkerSubnets(this, this.vpc, props.subnets, assignPublicIp);
     if (props.securityGroups) {
       this.securityGroups = props.securityGroups;
     } else {
@@ -308,8 +310,9 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       });
     }
 
+    const handlersBefore = new Set(bucketNotificationsHandlers(this.bucket));
     this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
-    acknowledgeBucketNotificationsHandler(this.bucket);
+    acknowledgeBucketNotificationsHandler(this.bucket, handlersBefore);
 
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
       description: `Every minute: restarts ${this.node.path}'s workers when jobs wait, fails dead-lettered jobs`,
@@ -318,6 +321,9 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       targets: [new targets.LambdaFunction(this.launcherFunction, { retryAttempts: 0 })],
     });
     this.alarms = [this.deadLetterAlarm, this.launcherDeadLetterAlarm, this.oldestJobAlarm];
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /**
@@ -409,6 +415,8 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
           suffix,
         });
       }
+      // The user may add their own notifications to the bucket after this: compare when the app synthesizes.
+      this.node.addValidation({ validate: () => notificationOverlapProblems(this, this.bucket, this.launcherFunction) });
       return undefined;
     }
     this.bucket.enableEventBridgeNotification();

@@ -1,7 +1,9 @@
+import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { acknowledgeNag, acknowledgePolicyWildcards } from '../core';
+import { IConstruct } from 'constructs';
 import type { LambdaEcsWorker } from './lambda-ecs-worker';
 
 /** Least privilege for the worker: read scenes, write outputs, consume this queue, update this table. */
@@ -98,14 +100,20 @@ export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, ta
   });
 }
 
+/** CDK's stack-wide BucketNotificationsHandler singletons in the bucket's stack. */
+export function bucketNotificationsHandlers(bucket: s3.IBucket): IConstruct[] {
+  return Stack.of(bucket).node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+}
+
 /**
  * S3 notifications (bucket notifications and EventBridge delivery alike) are configured by CDK's stack-wide
- * BucketNotificationsHandler custom resource, which CDK puts in the bucket's stack; its findings are CDK's, not
- * this pattern's, and are acknowledged on it with the reason.
+ * BucketNotificationsHandler custom resource, which CDK puts in the bucket's stack and shares with every other
+ * notification there, the user's included: its findings are acknowledged only on a handler this pattern brought
+ * into the stack (`before`: the handlers that were there already), never on one the user's own notifications made.
  */
-export function acknowledgeBucketNotificationsHandler(bucket: s3.IBucket): void {
-  const stack = Stack.of(bucket);
-  for (const handler of stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'))) {
+export function acknowledgeBucketNotificationsHandler(bucket: s3.IBucket, before: ReadonlySet<IConstruct>): void {
+  for (const handler of bucketNotificationsHandlers(bucket).filter((h) => !before.has(h))) {
+    acknowledgeCompliancePackFindings(handler);
     acknowledgeNag(
       handler,
       {

@@ -16,6 +16,8 @@ import { ScalingPreset, ScalingPresetSettings, SpotFleetAutoscalerProps } from '
 import { ScaleInMode, ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { validateProps, validateScaleInMode } from './validation';
 import { WorkerSpotFleet } from './worker-spot-fleet';
+import { acknowledgeCompliancePackFindings } from '../core/compliance';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
 
 const SERVICE_NAME = 'spot-fleet-autoscaler';
 
@@ -156,6 +158,9 @@ export class SpotFleetAutoscaler extends Construct {
       schedule: props.scalingInterval ? events.Schedule.rate(props.scalingInterval) : (props.schedule ?? events.Schedule.rate(Duration.minutes(1))),
       targets: [new targets.LambdaFunction(this.autoscalerFunction, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /** A decision metric the handler emits every run (EMF), with this autoscaler's dimensions. */

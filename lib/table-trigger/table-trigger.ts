@@ -14,6 +14,8 @@ import { grantTriggerAccess } from './permissions';
 import { TableTriggerProps } from './props';
 import { validateProps, validateTableAndRules } from './validation';
 import { STREAM_ARN_ENV, TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
+import { acknowledgeCompliancePackFindings } from '../core/compliance';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
 
 /**
  * A DynamoDB "database trigger": every item written to the table is checked against declarative rules
@@ -122,6 +124,9 @@ export class TableTrigger extends Construct {
       onFailure: new SqsDlq(this.deadLetterQueue),
       filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...eventNames) })],
     });
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /** Age of the newest record read from the stream: how far the trigger lags behind writes. */

@@ -2,11 +2,11 @@
 // passes when it synthesizes with no cdk-nag finding on anything the library created, or when it fails at
 // synth with an error that names the prop and says what to change.
 import { App, AppProps, Stack, StackProps } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { applyNag2, Finding, NAG3, nag3Findings } from './nag';
 
 /** The context `cdk init` writes into a new project's cdk.json: aws-cdk-lib's recommended feature flags. */
 // The aws-cdk CLI copies this very file (lib/init-templates/.recommended-feature-flags.json is identical for
@@ -29,10 +29,18 @@ export enum AppKind {
 export class UserApp {
   public readonly app: App;
   private readonly owned: IConstruct[] = [];
+  /** cdk-nag 2's AwsSolutions findings, collected during synthesis where cdk-nag 3 cannot run (the peer floor). */
+  private readonly nag2Findings?: Finding[];
 
   constructor(kind: AppKind, outdir: string, props: AppProps = {}) {
     const context = kind === AppKind.CDK_INIT ? { ...CDK_INIT_CONTEXT, ...props.context } : props.context;
     this.app = new App({ ...props, outdir, context });
+    if (!NAG3) this.nag2Findings = applyNag2(this.app, 'AwsSolutionsChecks');
+  }
+
+  /** Unacknowledged AwsSolutions findings in the app (cdk-nag 3, or cdk-nag 2 where 3 cannot run). */
+  public awsSolutionsFindings(): Finding[] {
+    return this.nag2Findings ?? nag3Findings(this.app, 'AwsSolutionsChecks');
   }
 
   /** A stack of the user's. Env-agnostic unless `props.env` is given. */
@@ -134,13 +142,10 @@ export interface Outcome {
 
 /** Unacknowledged AwsSolutions findings in `app` that are not on the user's own constructs. */
 export function libraryFindings(user: UserApp): string[] {
-  const report = new AwsSolutionsChecks().validateScope(user.app);
-  return report.violations.flatMap((violation) =>
-    violation.violatingResources
-      .map((resource) => resource.constructPath ?? resource.resourceLogicalId ?? '?')
-      .filter((where) => !user.isUsers(where))
-      .map((where) => `${violation.ruleName} at ${where}: ${violation.description}`),
-  );
+  return user
+    .awsSolutionsFindings()
+    .filter((finding) => !user.isUsers(finding.path))
+    .map((finding) => `${finding.rule} at ${finding.path}`);
 }
 
 /** Builds and synthesizes one situation in a temporary outdir, and judges it. */
