@@ -1,6 +1,7 @@
 import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { MaskingMode, TableTrigger } from '../../lib';
+import { exampleAlarmActions } from './alarm-topic';
 
 /**
  * The classic NoSQL trigger: a `SocialSecurityNumber` is valid as 9 digits or as nnn-nn-nnnn, and the
@@ -10,6 +11,7 @@ import { MaskingMode, TableTrigger } from '../../lib';
 export function addTableTriggerExample(app: App): Stack {
   const stack = new Stack(app, 'TableTriggerExample', { description: 'cdk-compute-patterns: DynamoDB stream trigger (SSN validation)' });
   const trigger = new TableTrigger(stack, 'People', {
+    alarmActions: exampleAlarmActions(stack),
     partitionKey: { name: 'personId', type: dynamodb.AttributeType.STRING },
     rules: [
       {

@@ -10,3 +10,4 @@ export * from './placement';
 export * from './prebundled-function';
 export * from './queue-with-dlq';
 export * from './secure-bucket';
+export * from './monitoring';

@@ -1,4 +1,4 @@
-import { Duration, Fn } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,6 +11,8 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { acknowledgeNag, AlarmOverrides, PrebundledFunction, SecureBucket } from '../core';
 import { HOUSE_DEFAULTS } from '../core/defaults';
+import { AlarmTuning, applyAlarmActions, boundAlarm, countAlarm, defaultAlarmAgain, functionThrottleAlarm, wantsDashboard } from '../core/monitoring';
+import { newImageProcessingApiDashboard } from './dashboard';
 import { withFunctionOptions } from '../core/builders';
 import {
   base64Length,
@@ -46,10 +48,16 @@ export class ImageProcessingApi extends Construct {
   public readonly handler: PrebundledFunction;
   /** The API's custom domain name, with `apiDomain`: point your DNS at its `domainNameAliasDomainName`. */
   public readonly apiDomainName?: apigw.DomainName;
-  /** Every alarm this construct created (`addServerErrorAlarm` adds to it). */
+  /** Every alarm this construct created (`addServerErrorAlarm` adds to it); all get `alarmActions`. */
   public readonly alarms: cloudwatch.IAlarm[] = [];
-  /** The 5xx alarm, once `addServerErrorAlarm` made it. */
+  /** Fires on any 5xx answer in a 5-minute period (made by default). */
   public serverErrorAlarm?: cloudwatch.Alarm;
+  /** Fires when p95 latency stays above `maxLatency` for 15 minutes. */
+  public readonly latencyAlarm: cloudwatch.Alarm;
+  /** Fires when the image function is throttled (callers get 5xx or 429). */
+  public readonly throttleAlarm: cloudwatch.Alarm;
+  /** The pattern's dashboard, unless `dashboard` is false. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** The API stage's access log group. */
   public readonly accessLogGroup: logs.LogGroup;
   /** The request model (JSON schema) API Gateway validates bodies against. */
@@ -290,6 +298,23 @@ export class ImageProcessingApi extends Construct {
     site.deploy({ apiUrl: this.api.url, authorization: this.authorization, maxInputBytes: limits.maxInputBytes, logRetention: retention });
     this.siteDeployment = site.siteDeployment!;
     this.siteDeploymentRole = site.siteDeploymentRole!;
+
+    // CT.LAMBDA.PR.2: API Gateway's permissions to invoke the function name this account as well as the API.
+    for (const permission of this.node.findAll().filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission)) {
+      if (permission.principal === 'apigateway.amazonaws.com') permission.sourceAccount ??= Stack.of(this).account;
+    }
+
+    const tuning = new AlarmTuning(`ImageProcessingApi '${this.node.path}'`, props.alarmOverrides);
+    this.addServerErrorAlarm('ServerErrorAlarm', tuning.for('ServerErrorAlarm'));
+    const maxLatency = props.maxLatency ?? Duration.seconds(10);
+    this.latencyAlarm = boundAlarm(this, 'LatencyAlarm', this.metricLatency({ statistic: 'p95', period: Duration.minutes(5) }),
+      `p95 latency of ${this.node.path} above ${maxLatency.toHumanString()} for 15 minutes: images are too large for the function's memory, or it is cold.`,
+      maxLatency.toMilliseconds(), tuning.for('LatencyAlarm'));
+    this.throttleAlarm = functionThrottleAlarm(this, 'ThrottleAlarm', this.imageFunction, tuning.for('ThrottleAlarm'));
+    this.alarms.push(this.latencyAlarm, this.throttleAlarm);
+    tuning.assertAllKnown();
+    applyAlarmActions(this, props.alarmActions);
+    if (wantsDashboard(props)) this.dashboard = newImageProcessingApiDashboard(this);
     // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
     acknowledgeCompliancePackFindings(this);
     fitDescriptionsToAwsLimits(this);
@@ -339,16 +364,15 @@ export class ImageProcessingApi extends Construct {
     return this.imageFunction.metricThrottles({ statistic: 'Sum', ...props });
   }
 
-  /** An alarm on 5xx answers (any by default, in 5-minute periods). */
+  /**
+   * An alarm on 5xx answers (any by default, in 5-minute periods). The construct makes `ServerErrorAlarm` by
+   * default (change it with `alarmOverrides`); calling this again with that id and no changes returns it.
+   */
   public addServerErrorAlarm(id = 'ServerErrorAlarm', props: AlarmOverrides = {}): cloudwatch.Alarm {
-    const alarm = this.metricServerErrors({ period: Duration.minutes(5) }).createAlarm(this, id, {
-      alarmDescription: `5xx answers from ${this.node.path}: the image function failed or timed out.`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      ...props,
-    });
+    const again = defaultAlarmAgain(this, id, props);
+    if (again) return again;
+    const alarm = countAlarm(this, id, this.metricServerErrors({ period: Duration.minutes(5) }),
+      `5xx answers from ${this.node.path}: the image function failed or timed out.`, {}, props);
     this.serverErrorAlarm ??= alarm;
     this.alarms.push(alarm);
     return alarm;

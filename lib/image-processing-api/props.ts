@@ -5,6 +5,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FunctionOptions } from '../core';
+import { MonitoringProps } from '../core/monitoring';
 
 /** Who may call the image API. */
 export enum ImageApiAuthorization {
@@ -28,7 +29,12 @@ export interface CustomDomainOptions {
 }
 
 /** Props for {@link ImageProcessingApi}. */
-export interface ImageProcessingApiProps {
+export interface ImageProcessingApiProps extends MonitoringProps {
+  /**
+   * Alarm when the API's p95 latency stays above this for 15 minutes (3 periods of 5 minutes).
+   * @default Duration.seconds(10)
+   */
+  readonly maxLatency?: Duration;
   /**
    * Browser origins allowed to call the API (CORS), e.g. `https://images.example.com`. Use `['*']` only
    * for a public API meant to be called from any page.

@@ -16,6 +16,7 @@ import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../contracts/lambda-ecs-
 import { acknowledgeNag, deadLetterAlarm, PrebundledFunction, QueueWithDlq, SecureBucket } from '../core';
 import { newOnFailureQueue, withFunctionOptions } from '../core/builders';
 import { HOUSE_DEFAULTS } from '../core/defaults';
+import { AlarmTuning, applyAlarmActions, countAlarm, functionThrottleAlarm, wantsDashboard } from '../core/monitoring';
 import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
 import {
   acknowledgeBucketNotificationsHandler,
@@ -28,6 +29,7 @@ import {
 } from './permissions';
 import { DeployCanary } from './canary';
 import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
+import { newLambdaEcsWorkerDashboard } from './dashboard';
 import { validateProps } from './validation';
 import { notificationOverlapProblems } from './notification-overlap';
 import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc, selectWorkerSubnets } from './workers';
@@ -97,8 +99,14 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
   public readonly launcherDeadLetterAlarm: cloudwatch.Alarm;
   /** Fires when the oldest job has waited longer than `maxJobAge`. */
   public readonly oldestJobAlarm: cloudwatch.Alarm;
-  /** Every alarm this construct created (add them to your alarm actions or dashboard). */
+  /** Fires when the launcher fails three 5-minute periods in a row (reconcile runs are not retried). */
+  public readonly launcherErrorAlarm: cloudwatch.Alarm;
+  /** Fires when the launcher is throttled (uploads wait in Lambda's retry queue). */
+  public readonly launcherThrottleAlarm: cloudwatch.Alarm;
+  /** Every alarm this construct created; all get `alarmActions`. */
   public readonly alarms: cloudwatch.IAlarm[];
+  /** The pattern's dashboard, unless `dashboard` is false. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** Backlog (waiting + in-progress jobs) one worker owns. */
   public readonly backlogPerWorker: number;
   /** The effective key prefix of scenes: uploads under it start jobs. */
@@ -118,6 +126,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     const resolved = validateProps(this, props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
     this.backlogPerWorker = resolved.backlogPerWorker;
 
+    const tuning = new AlarmTuning(`LambdaEcsWorker '${this.node.path}'`, props.alarmOverrides);
     const visibilityTimeout = resolved.userQueueRedrive?.visibilityTimeout ?? props.visibilityTimeout ?? Duration.minutes(5);
     const logRetention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
     const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
@@ -137,6 +146,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       maxReceiveCount = resolved.userQueueRedrive.maxReceiveCount;
       this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, {
         alarmDescription: `Render jobs of ${this.node.path} failed ${maxReceiveCount} deliveries; their messages are in the dead-letter queue and the jobs are FAILED.`,
+        ...tuning.for('DeadLetterAlarm'),
       });
     } else {
       const jobs = new QueueWithDlq(this, 'Jobs', { visibilityTimeout, maxReceiveCount: props.maxReceiveCount, queueProps: props.queueProps });
@@ -145,6 +155,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       maxReceiveCount = jobs.maxReceiveCount;
       this.deadLetterAlarm = jobs.addDeadLetterAlarm('DeadLetterAlarm', {
         alarmDescription: `Render jobs of ${this.node.path} failed ${jobs.maxReceiveCount} deliveries; their messages are in the dead-letter queue and the jobs are FAILED.`,
+        ...tuning.for('DeadLetterAlarm'),
       });
     }
     const maxJobAge = props.maxJobAge ?? Duration.hours(1);
@@ -154,6 +165,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...tuning.for('OldestJobAlarm'),
     });
 
     if (props.existingJobTable) {
@@ -213,6 +225,8 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     this.container = this.taskDefinition.addContainer('Worker', {
       image: props.workerImage ?? defaultWorkerImage(cpuArchitecture),
       user: props.workerUser ?? '1000:1000',
+      // A hard limit equal to the task's memory: Control Tower (CT.ECS.PR.7) asks every container for one.
+      memoryLimitMiB: resolved.workerMemoryMiB,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.workerLogGroup, streamPrefix: 'worker' }),
       // Fargate's longest stop timeout: on SIGTERM (scale-in, Spot interruption) the worker releases its
       // job at once or finishes it within this time.
@@ -263,6 +277,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       alarmDescription:
         `Events ${this.node.path}'s launcher failed on every retry: S3 uploads it could not queue (re-drive them to the launcher), ` +
         'or reconcile runs that failed (see the launcher logs).',
+      ...tuning.for('LauncherDeadLetterAlarm'),
     });
 
     const capacityProviders = capacityProvidersOf(props.capacity ?? WorkerCapacity.SPOT_WITH_ON_DEMAND_FALLBACK);
@@ -320,7 +335,13 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       // The next run is a minute away: a retry would only overlap it.
       targets: [new targets.LambdaFunction(this.launcherFunction, { retryAttempts: 0 })],
     });
-    this.alarms = [this.deadLetterAlarm, this.launcherDeadLetterAlarm, this.oldestJobAlarm];
+    this.launcherErrorAlarm = countAlarm(this, 'LauncherErrorAlarm', this.metricLauncherErrors({ period: Duration.minutes(5) }),
+      `The launcher of ${this.node.path} fails: uploads are not queued or workers not started (see its logs).`, { evaluationPeriods: 3 }, tuning.for('LauncherErrorAlarm'));
+    this.launcherThrottleAlarm = functionThrottleAlarm(this, 'LauncherThrottleAlarm', this.launcherFunction, tuning.for('LauncherThrottleAlarm'));
+    tuning.assertAllKnown();
+    this.alarms = [this.deadLetterAlarm, this.launcherDeadLetterAlarm, this.oldestJobAlarm, this.launcherErrorAlarm, this.launcherThrottleAlarm];
+    applyAlarmActions(this, props.alarmActions);
+    if (wantsDashboard(props)) this.dashboard = newLambdaEcsWorkerDashboard(this);
     // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
     acknowledgeCompliancePackFindings(this);
     fitDescriptionsToAwsLimits(this);

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { FunctionOptions } from '../core';
+import { MonitoringProps } from '../core/monitoring';
 
 /** Where worker tasks run. */
 export enum WorkerCapacity {
@@ -33,7 +34,7 @@ export enum SceneTrigger {
 }
 
 /** Props for {@link LambdaEcsWorker}. Every prop is optional. */
-export interface LambdaEcsWorkerProps {
+export interface LambdaEcsWorkerProps extends MonitoringProps {
   /**
    * The bucket scenes are uploaded to and renders are written to.
    * @default - a new bucket with secure defaults (SecureBucket)

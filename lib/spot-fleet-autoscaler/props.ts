@@ -7,11 +7,12 @@ import { ScaleInMode, ScalingTarget } from './scaling-target';
 // For the {@link}s of the docs (type-only: no import at run time).
 import type { SpotFleetAutoscaler } from './spot-fleet-autoscaler';
 import type { WorkerSpotFleet } from './worker-spot-fleet';
+import { MonitoringProps } from '../core/monitoring';
 
 export type { QueueDepthPolicy } from '../../contracts/queue-depth-policy';
 
 /** Props for {@link SpotFleetAutoscaler}. */
-export interface SpotFleetAutoscalerProps {
+export interface SpotFleetAutoscalerProps extends MonitoringProps {
   /** The queue the workers consume; its depth (visible + in flight) drives the pool's size. */
   readonly queue: sqs.IQueue;
   /**

@@ -10,6 +10,8 @@ import { QUEUE_DEPTH_PRESETS, QueueDepthPolicy } from '../../contracts/queue-dep
 import { ENV } from '../../contracts/spot-fleet-autoscaler/config';
 import { WORKER_CLI_ENV, workerScaleIn } from '../../contracts/spot-fleet-autoscaler/worker-env';
 import { AlarmOverrides, PrebundledFunction } from '../core';
+import { AlarmTuning, applyAlarmActions, countAlarm, defaultAlarmAgain, functionThrottleAlarm, wantsDashboard } from '../core/monitoring';
+import { newSpotFleetAutoscalerDashboard } from './dashboard';
 import { withFunctionOptions } from '../core/builders';
 import { grantAutoscalerAccess } from './permissions';
 import { ScalingPreset, ScalingPresetSettings, SpotFleetAutoscalerProps } from './props';
@@ -40,10 +42,14 @@ export class SpotFleetAutoscaler extends Construct {
    * @deprecated the same function as `autoscalerFunction`; use `autoscalerFunction`
    */
   public readonly function: lambda.Function;
-  /** Every alarm this construct created (`addErrorAlarm` adds to it). */
+  /** Every alarm this construct created (`addErrorAlarm` adds to it); all get `alarmActions`. */
   public readonly alarms: cloudwatch.IAlarm[] = [];
-  /** The error alarm, once `addErrorAlarm` made it. */
+  /** Fires when runs fail three 5-minute periods in a row: the pool is no longer sized to the queue. */
   public errorAlarm?: cloudwatch.Alarm;
+  /** Fires when the autoscaler function is throttled (runs are skipped). */
+  public readonly throttleAlarm: cloudwatch.Alarm;
+  /** The pattern's dashboard, unless `dashboard` is false. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** The EventBridge rule that runs it. */
   public readonly rule: events.Rule;
   /** The consumed queue. */
@@ -158,6 +164,14 @@ export class SpotFleetAutoscaler extends Construct {
       schedule: props.scalingInterval ? events.Schedule.rate(props.scalingInterval) : (props.schedule ?? events.Schedule.rate(Duration.minutes(1))),
       targets: [new targets.LambdaFunction(this.autoscalerFunction, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
+
+    const tuning = new AlarmTuning(`SpotFleetAutoscaler '${this.node.path}'`, props.alarmOverrides);
+    this.addErrorAlarm('ErrorAlarm', tuning.for('ErrorAlarm'));
+    this.throttleAlarm = functionThrottleAlarm(this, 'ThrottleAlarm', this.autoscalerFunction, tuning.for('ThrottleAlarm'));
+    this.alarms.push(this.throttleAlarm);
+    tuning.assertAllKnown();
+    applyAlarmActions(this, props.alarmActions);
+    if (wantsDashboard(props)) this.dashboard = newSpotFleetAutoscalerDashboard(this);
     // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
     acknowledgeCompliancePackFindings(this);
     fitDescriptionsToAwsLimits(this);
@@ -200,16 +214,16 @@ export class SpotFleetAutoscaler extends Construct {
     return this.autoscalerFunction.metricErrors({ period: Duration.minutes(5), ...props });
   }
 
-  /** An alarm that fires when runs fail for `evaluationPeriods` periods in a row (default 3 × 5 min). */
+  /**
+   * An alarm that fires when runs fail for `evaluationPeriods` periods in a row (default 3 × 5 min). The
+   * construct makes `ErrorAlarm` by default (change it with `alarmOverrides`); calling this again with that
+   * id and no changes returns it.
+   */
   public addErrorAlarm(id = 'ErrorAlarm', props: AlarmOverrides = {}): cloudwatch.Alarm {
-    const alarm = this.metricErrors().createAlarm(this, id, {
-      alarmDescription: `The autoscaler ${this.node.path} fails: its pool is no longer sized to the queue.`,
-      threshold: 1,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      ...props,
-    });
+    const again = defaultAlarmAgain(this, id, props);
+    if (again) return again;
+    const alarm = countAlarm(this, id, this.metricErrors(),
+      `The autoscaler ${this.node.path} fails: its pool is no longer sized to the queue.`, { evaluationPeriods: 3 }, props);
     this.errorAlarm ??= alarm;
     this.alarms.push(alarm);
     return alarm;

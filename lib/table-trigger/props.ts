@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { FunctionOptions } from '../core';
+import { MonitoringProps } from '../core/monitoring';
 import { MaskingMode } from '../../contracts/table-trigger/rule-config';
 
 // Re-exported with `from`: jsii does not follow a re-export of an imported name.
@@ -74,7 +75,13 @@ export enum TriggerEventName {
 }
 
 /** Props for {@link TableTrigger}. */
-export interface TableTriggerProps {
+export interface TableTriggerProps extends MonitoringProps {
+  /**
+   * Alarm when the trigger lags this far behind the table's writes (the stream's iterator age, maximum
+   * over 3 minutes in a row). Records older than `maxRecordAge` are given up on, so keep it well below that.
+   * @default Duration.minutes(5)
+   */
+  readonly maxIteratorAge?: Duration;
   /**
    * An existing table with a stream (NEW_IMAGE or NEW_AND_OLD_IMAGES). An imported table must be imported
    * with its `tableStreamArn` (`Table.fromTableAttributes`).

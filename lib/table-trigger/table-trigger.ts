@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -16,6 +16,8 @@ import { validateProps, validateTableAndRules } from './validation';
 import { STREAM_ARN_ENV, TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
+import { AlarmTuning, applyAlarmActions, boundAlarm, countAlarm, functionThrottleAlarm, wantsDashboard } from '../core/monitoring';
+import { newTableTriggerDashboard } from './dashboard';
 
 /**
  * A DynamoDB "database trigger": every item written to the table is checked against declarative rules
@@ -44,8 +46,16 @@ export class TableTrigger extends Construct {
    * @deprecated the same function as `triggerFunction`; use `triggerFunction` (its `role`, and `logGroup` on a `lambda.Function`)
    */
   public readonly builtInHandler?: PrebundledFunction;
-  /** Every alarm this construct created. */
+  /** Every alarm this construct created; all get `alarmActions`. */
   public readonly alarms: cloudwatch.IAlarm[];
+  /** Fires when the trigger lags more than `maxIteratorAge` behind the table's writes. */
+  public readonly iteratorAgeAlarm: cloudwatch.Alarm;
+  /** Fires when whole invocations fail three 5-minute periods in a row. */
+  public readonly errorAlarm: cloudwatch.Alarm;
+  /** Fires when the trigger function is throttled (the stream backs up). */
+  public readonly throttleAlarm: cloudwatch.Alarm;
+  /** The pattern's dashboard, unless `dashboard` is false. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** The mapping from the table's stream to the function. */
   public readonly eventSourceMapping: lambda.EventSourceMapping;
   /** On-failure destination of the event source mapping (created or given). */
@@ -59,6 +69,7 @@ export class TableTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: TableTriggerProps) {
     super(scope, id);
+    const tuning = new AlarmTuning(`TableTrigger '${this.node.path}'`, props.alarmOverrides);
     const triggerFunctionOptions = validateProps(this, props);
     this.invalidValue = props.invalidValue ?? TABLE_TRIGGER_DEFAULTS.invalidValue;
 
@@ -78,9 +89,8 @@ export class TableTrigger extends Construct {
     }
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, {
       alarmDescription: `Stream records of ${this.table.node.path} failed every retry of TableTrigger ${this.node.path}; their shard and sequence numbers are in the on-failure queue.`,
+      ...tuning.for('DeadLetterAlarm'),
     });
-
-    this.alarms = [this.deadLetterAlarm];
 
     if (props.handler) {
       this.triggerFunction = props.handler;
@@ -124,6 +134,18 @@ export class TableTrigger extends Construct {
       onFailure: new SqsDlq(this.deadLetterQueue),
       filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...eventNames) })],
     });
+
+    const maxIteratorAge = props.maxIteratorAge ?? Duration.minutes(5);
+    this.iteratorAgeAlarm = boundAlarm(this, 'IteratorAgeAlarm', this.metricIteratorAge({ period: Duration.minutes(1) }),
+      `TableTrigger ${this.node.path} lags more than ${maxIteratorAge.toHumanString()} behind writes to ${this.table.node.path}.`,
+      maxIteratorAge.toMilliseconds(), tuning.for('IteratorAgeAlarm'));
+    this.errorAlarm = countAlarm(this, 'ErrorAlarm', this.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+      `TableTrigger ${this.node.path} fails whole batches: records are retried, then sent to the on-failure queue.`, { evaluationPeriods: 3 }, tuning.for('ErrorAlarm'));
+    this.throttleAlarm = functionThrottleAlarm(this, 'ThrottleAlarm', this.triggerFunction, tuning.for('ThrottleAlarm'));
+    tuning.assertAllKnown();
+    this.alarms = [this.deadLetterAlarm, this.iteratorAgeAlarm, this.errorAlarm, this.throttleAlarm];
+    applyAlarmActions(this, props.alarmActions);
+    if (wantsDashboard(props)) this.dashboard = newTableTriggerDashboard(this);
     // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
     acknowledgeCompliancePackFindings(this);
     fitDescriptionsToAwsLimits(this);

@@ -1,6 +1,35 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildExampleApp } from '../../bin/example-app';
 import { nagFindings, newTestApp } from '../helpers/cdk';
+import { ControlFailure, controlIdsByRule, failingControls } from '../helpers/control-tower';
+
+/**
+ * AWS Control Tower's proactive controls that fail on the example app, by stack. Each is explained in
+ * docs/compliance.md ("AWS Control Tower proactive controls"): the prop that satisfies it, or why it does not
+ * apply. A control that starts failing (a regression) or stops failing (update this list and the docs) fails the test.
+ */
+const EXPECTED_FAILING_CONTROLS: Record<string, string[]> = {
+  ExampleAlarms: ['CT.KMS.PR.3'],
+  ImageProcessingApiExample: [
+    'CT.CLOUDFRONT.PR.4', 'CT.CLOUDFRONT.PR.6', 'CT.CLOUDFRONT.PR.7', 'CT.CLOUDFRONT.PR.9', 'CT.CLOUDWATCH.PR.2', 'CT.CLOUDWATCH.PR.3',
+    'CT.LAMBDA.PR.2', 'CT.LAMBDA.PR.3', 'CT.S3.PR.10', 'CT.S3.PR.11', 'CT.S3.PR.2', 'CT.S3.PR.3', 'CT.S3.PR.4', 'CT.S3.PR.6', 'CT.S3.PR.9',
+  ],
+  LambdaEcsWorkerExample: [
+    'CT.CLOUDWATCH.PR.2', 'CT.CLOUDWATCH.PR.3', 'CT.EC2.PR.11', 'CT.LAMBDA.PR.3', 'CT.S3.PR.10', 'CT.S3.PR.11', 'CT.S3.PR.2', 'CT.S3.PR.3',
+    'CT.S3.PR.4', 'CT.S3.PR.6', 'CT.S3.PR.9', 'CT.SQS.PR.1',
+  ],
+  SpotFleetAutoscalerExample: [
+    'CT.AUTOSCALING.PR.1', 'CT.AUTOSCALING.PR.11', 'CT.CLOUDWATCH.PR.2', 'CT.CLOUDWATCH.PR.3', 'CT.EC2.PR.10', 'CT.EC2.PR.11', 'CT.ECS.PR.9', 'CT.LAMBDA.PR.3',
+    'CT.SQS.PR.1',
+  ],
+  TableTriggerExample: ['CT.CLOUDWATCH.PR.2', 'CT.CLOUDWATCH.PR.3', 'CT.LAMBDA.PR.3', 'CT.SQS.PR.1'],
+};
+
+/** Controls that pass on every stack of the example app: real weaknesses, fixed by default or by the example's props. */
+const PASSING_CONTROLS = ['CT.ECS.PR.3', 'CT.ECS.PR.6', 'CT.ECS.PR.7', 'CT.CLOUDWATCH.PR.1', 'CT.APIGATEWAY.PR.1'];
 
 describe('example app (bin/app.ts)', () => {
   // The one place the whole app is synthesized with aws-cdk-lib's CloudFormation validator ON, as
@@ -21,5 +50,33 @@ describe('example app (bin/app.ts)', () => {
     // Every resource counts here: the example stacks' own resources (VPCs, queues) are what users deploy and
     // copy, and `cdk synth` checks them too. Unit tests leave their scaffolding out (nagFindings' default).
     expect(nagFindings(app, { includeScaffolding: true })).toEqual([]);
+  });
+
+  describe("AWS Control Tower's proactive controls (cfn-guard)", () => {
+    let failures: ControlFailure[];
+    beforeAll(async () => {
+      const assembly: CloudAssembly = app.synth();
+      const byRule = controlIdsByRule();
+      failures = (await Promise.all(assembly.stacks.map((stack) => failingControls(stack.stackName, stack.templateFullPath, byRule)))).flat();
+    }, 300_000);
+
+    it('fail exactly where docs/compliance.md says they do', () => {
+      const failing: Record<string, string[]> = {};
+      for (const failure of failures) (failing[failure.stack] ??= []).push(failure.control);
+      for (const controls of Object.values(failing)) controls.sort();
+      const expected = Object.fromEntries(Object.entries(EXPECTED_FAILING_CONTROLS).map(([stack, controls]) => [stack, [...controls].sort()]));
+      expect(failing).toEqual(expected);
+    });
+
+    it(`pass on every stack for ${PASSING_CONTROLS.join(', ')}`, () => {
+      expect(failures.filter((failure) => PASSING_CONTROLS.includes(failure.control))).toEqual([]);
+    });
+
+    it('are each explained in docs/compliance.md', () => {
+      const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'compliance.md'), 'utf8');
+      const section = docs.slice(docs.indexOf('## AWS Control Tower proactive controls'));
+      const undocumented = [...new Set(failures.map((failure) => failure.control))].filter((control) => !new RegExp(`^\\|[^\\n]*\\b${control.replace(/\./g, '\\.')}\\b`, 'm').test(section));
+      expect(undocumented).toEqual([]);
+    });
   });
 });

@@ -76,7 +76,7 @@ describe('ImageProcessingApi with your site bucket, custom domains and function 
   });
 
   it('lists the alarms it made', () => {
-    expect(images.alarms).toEqual([alarm]);
+    expect(images.alarms).toEqual([alarm, images.latencyAlarm, images.throttleAlarm]);
     expect(images.serverErrorAlarm).toBe(alarm);
   });
 
