@@ -23,6 +23,8 @@ import {
 } from '../../contracts/image-processing-api/limits';
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 import { ImageApiSite } from './site';
+import { ImageStorage, storageEnvironment } from './originals';
+import { ImageDelivery } from './delivery';
 import { validateProps } from './validation';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
@@ -91,6 +93,16 @@ export class ImageProcessingApi extends Construct {
   public readonly allowedOrigins: string[];
   /** How callers authenticate. */
   public readonly authorization: ImageApiAuthorization;
+  /** The bucket for originals (`originals/`, uploaded through presigned PUTs) and results delivered by URL (`results/`). */
+  public readonly imageBucket: s3.IBucket;
+  /** The image bucket with its access-log bucket. */
+  public readonly imageStorage: SecureBucket;
+  /** The API's GET method of the cached path (`GET /img/{proxy+}`), when `cachedDelivery` is on. */
+  public readonly deliveryMethod?: apigw.Method;
+  /** The CloudFront cache policy of the `/img/*` behaviour, when `cachedDelivery` is on. */
+  public readonly deliveryCachePolicy?: cloudfront.CachePolicy;
+  /** Base URL of the cached GET path: `${deliveryUrl}/<spec>/<key>`, when `cachedDelivery` is on. */
+  public readonly deliveryUrl?: string;
   private readonly postMethod: apigw.Method;
 
   constructor(scope: Construct, id: string, props: ImageProcessingApiProps = {}) {
@@ -100,8 +112,19 @@ export class ImageProcessingApi extends Construct {
     const retention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
     const tracing = props.tracing ?? true;
 
+    // ---- originals and results ----
+    const images = new ImageStorage(this, 'ImageStorage', {
+      settings: limits.storage,
+      expiration: limits.storedImageExpiration,
+    });
+    this.imageStorage = images.storage;
+    this.imageBucket = images.bucket;
+
     // ---- the web page's storage and distribution ----
-    const site = new ImageApiSite(this, props);
+    // The bucket by a wildcard of its region's endpoint, as the API: naming it would make the bucket (whose CORS
+    // names the distribution) and the distribution (whose CSP would name the bucket) depend on each other.
+    const s3Endpoints = Fn.join('', ['https://*.s3.', Stack.of(this).region, '.', Stack.of(this).urlSuffix]);
+    const site = new ImageApiSite(this, props, [s3Endpoints]);
     this.siteStorage = site.siteStorage;
     this.siteBucket = site.siteBucket;
     this.distributionLogBucket = site.distributionLogBucket;
@@ -111,6 +134,7 @@ export class ImageProcessingApi extends Construct {
 
     // ---- the image function ----
     this.allowedOrigins = props.allowedOrigins ?? site.siteOrigins;
+    images.allowOrigins(this.allowedOrigins);
     this.handler = new PrebundledFunction(this, 'Handler', withFunctionOptions({
       assetName: 'image-processing-api',
       description: 'Image operations (ping, getDimensions, identify, resize, thumbnail, convert, getSample) with sharp',
@@ -129,9 +153,11 @@ export class ImageProcessingApi extends Construct {
         [IMAGE_API_LIMIT_ENV.maxOutputDimension]: String(limits.maxOutputDimension),
         [IMAGE_API_LIMIT_ENV.maxResponseBytes]: String(DEFAULT_LIMITS.maxResponseBytes),
         ...(limits.maxOutputPixels === undefined ? {} : { [IMAGE_API_LIMIT_ENV.maxOutputPixels]: String(limits.maxOutputPixels) }),
+        ...storageEnvironment(images.bucket, limits.storage),
       },
     }, limits.imageFunction));
     this.imageFunction = this.handler.function;
+    images.grantTo(this.imageFunction);
     this.function = this.imageFunction;
 
     // ---- the API ----
@@ -185,7 +211,7 @@ export class ImageProcessingApi extends Construct {
         'application/json': JSON.stringify({
           error: 'invalid_request',
           message: '__MESSAGE__',
-          expected: `a JSON object with "operation" (${IMAGE_API_OPERATIONS.join(', ')}), "base64Image" (at most ${maxBase64} characters), optional "inputExtension", "outputExtension", "width", "height", "customArgs" (array of strings)`,
+          expected: `a JSON object with "operation" (${IMAGE_API_OPERATIONS.join(', ')}), "base64Image" (at most ${maxBase64} characters) or "sourceKey" (from getUploadUrl), optional "inputExtension", "outputExtension", "width", "height", "customArgs" (array of strings), "deliver" ("url" or "inline"); getUploadUrl takes "contentType" and "contentLength"`,
         }).replace('"__MESSAGE__"', '$context.error.messageString'),
       },
     });
@@ -227,6 +253,11 @@ export class ImageProcessingApi extends Construct {
             maxItems: 32,
             maxLength: 2048,
           },
+          // Originals through S3: the handler checks each precisely; the gateway bounds their size.
+          sourceKey: { type: apigw.JsonSchemaType.STRING, maxLength: 200 },
+          deliver: { type: apigw.JsonSchemaType.STRING, enum: ['url', 'inline'] },
+          contentType: { type: apigw.JsonSchemaType.STRING, maxLength: 64 },
+          contentLength: { type: apigw.JsonSchemaType.INTEGER, minimum: 1 },
         },
       },
     });
@@ -294,8 +325,22 @@ export class ImageProcessingApi extends Construct {
       });
     }
 
+    if (limits.cachedDelivery) {
+      const delivery = new ImageDelivery(this, 'Delivery', this.api, stageName, this.imageFunction, this.distribution, Duration.seconds(limits.storage.deliveryMaxAgeSeconds));
+      this.deliveryMethod = delivery.method;
+      this.deliveryCachePolicy = delivery.cachePolicy;
+      this.deliveryUrl = `${site.siteUrl}/img`;
+    }
+
     // ---- the page and its runtime config ----
-    site.deploy({ apiUrl: this.api.url, authorization: this.authorization, maxInputBytes: limits.maxInputBytes, logRetention: retention });
+    site.deploy({
+      apiUrl: this.api.url,
+      authorization: this.authorization,
+      maxInputBytes: limits.maxInputBytes,
+      logRetention: retention,
+      uploads: true,
+      deliveryUrl: this.deliveryUrl,
+    });
     this.siteDeployment = site.siteDeployment!;
     this.siteDeploymentRole = site.siteDeploymentRole!;
 

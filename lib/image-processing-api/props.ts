@@ -171,6 +171,45 @@ export interface ImageProcessingApiProps extends MonitoringProps {
    */
   readonly distributionLogging?: boolean;
   /**
+   * Largest original a client may upload through `getUploadUrl` (the size is bound into the presigned PUT).
+   * Pixels stay limited by `maxInputPixels`.
+   * @default Size.mebibytes(32)
+   */
+  readonly maxSourceSize?: Size;
+  /**
+   * Lifetime of an upload URL (`getUploadUrl`), at most an hour.
+   * @default Duration.minutes(5)
+   */
+  readonly uploadUrlExpiration?: Duration;
+  /**
+   * Lifetime of a result URL (`"deliver":"url"` or a result above the response budget), at most an hour.
+   * @default Duration.minutes(15)
+   */
+  readonly resultUrlExpiration?: Duration;
+  /**
+   * How long originals and results stay in the image bucket (lifecycle rules), in whole days.
+   * @default Duration.days(1)
+   */
+  readonly storedImageExpiration?: Duration;
+  /**
+   * Serve derived images at `https://<site>/img/<spec>/<key>` through the page's CloudFront distribution,
+   * cached (a repeat costs no invocation). The GET method is public (keys are unguessable upload keys and the
+   * spec is allow-listed), so it is off by default when `authorization` is API_KEY or IAM.
+   * @default - true with ImageApiAuthorization.NONE, false otherwise
+   */
+  readonly cachedDelivery?: boolean;
+  /**
+   * The widths the cached GET path may produce (`w<width>`); with 3 filters and 4 formats they bound the
+   * variants of one original.
+   * @default [100, 200, 400, 800, 1200, 1600, 2400]
+   */
+  readonly deliveryWidths?: number[];
+  /**
+   * How long CloudFront and browsers keep a derived image (Cache-Control max-age).
+   * @default Duration.days(1)
+   */
+  readonly deliveryCacheMaxAge?: Duration;
+  /**
    * CloudFront price class of the web page's distribution.
    * @default cloudfront.PriceClass.PRICE_CLASS_100
    */

@@ -30,6 +30,10 @@ interface SiteDeploymentConfig {
   readonly authorization: ImageApiAuthorization;
   readonly maxInputBytes: number;
   readonly logRetention: logs.RetentionDays;
+  /** The page PUTs large originals to the image bucket (getUploadUrl). */
+  readonly uploads: boolean;
+  /** Base of the cached GET path, when on. */
+  readonly deliveryUrl?: string;
 }
 
 /**
@@ -50,7 +54,8 @@ export class ImageApiSite extends Construct {
   public siteDeployment?: s3deploy.BucketDeployment;
   public siteDeploymentRole?: iam.Role;
 
-  constructor(scope: Construct, props: ImageProcessingApiProps) {
+  /** `connectSources`: origins the page may fetch from besides the API (the image bucket, for presigned PUTs and GETs). */
+  constructor(scope: Construct, props: ImageProcessingApiProps, connectSources: string[] = []) {
     super(scope, 'Default');
     // ---- the web page's storage and distribution ----
     if (props.siteBucket) {
@@ -79,6 +84,7 @@ export class ImageApiSite extends Construct {
           contentSecurityPolicy: Fn.join('', [
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ",
             apiDomain,
+            ...connectSources.map((source) => Fn.join('', [' ', source])),
             "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
           ]),
           override: true,
@@ -151,6 +157,8 @@ export class ImageApiSite extends Construct {
           apiUrl: config.apiUrl,
           authorization: config.authorization,
           maxInputBytes: config.maxInputBytes,
+          uploads: config.uploads,
+          ...(config.deliveryUrl ? { deliveryUrl: config.deliveryUrl } : {}),
         }),
       ],
       cacheControl: [s3deploy.CacheControl.fromString('public, max-age=60')],

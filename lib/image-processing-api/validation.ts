@@ -17,6 +17,7 @@ import {
   LAMBDA_PAYLOAD_LIMIT_BYTES,
   outputPixelsFor,
 } from '../../contracts/image-processing-api/limits';
+import { DEFAULT_STORAGE, IMAGE_API_STORAGE_ENV, MAX_URL_SECONDS, StorageSettings } from '../../contracts/image-processing-api/storage';
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 
 /** The limits the handler gets, with every default filled in, and the image function's settings. */
@@ -28,6 +29,10 @@ export interface ResolvedLimits {
   readonly maxOutputDimension: number;
   /** Undefined when `memorySize` is a token: the handler then fits it to the memory Lambda reports. */
   readonly maxOutputPixels?: number;
+  /** Originals, results and the cached GET path. */
+  readonly storage: StorageSettings;
+  readonly storedImageExpiration: Duration;
+  readonly cachedDelivery: boolean;
 }
 
 /** Checks every prop (throwing one error that lists every problem) and returns the handler's limits. */
@@ -62,7 +67,7 @@ export function validateProps(scope: IConstruct, props: ImageProcessingApiProps)
   }
   const options = props.imageFunctionProps ?? {};
   validateFunctionOptions(v, 'imageFunctionProps', props.imageFunctionProps, {
-    reservedEnvironment: ['POWERTOOLS_SERVICE_NAME', 'ALLOWED_ORIGINS', ...Object.values(IMAGE_API_LIMIT_ENV)],
+    reservedEnvironment: ['POWERTOOLS_SERVICE_NAME', 'ALLOWED_ORIGINS', ...Object.values(IMAGE_API_LIMIT_ENV), ...Object.values(IMAGE_API_STORAGE_ENV)],
     minMemoryMiB: 512,
     minMemoryReason: memoryHint,
     maxTimeout: Duration.seconds(29),
@@ -96,8 +101,29 @@ export function validateProps(scope: IConstruct, props: ImageProcessingApiProps)
       }
     }
   }
+  const maxSourceBytes = v.size('maxSourceSize', props.maxSourceSize, { unit: 'bytes', min: 1, max: 5 * 1024 ** 3, hint: 'a single presigned PUT carries at most 5 GiB' });
+  const urlRange = { min: Duration.seconds(1), max: Duration.seconds(MAX_URL_SECONDS) };
+  const uploadUrlSeconds = v.duration('uploadUrlExpiration', props.uploadUrlExpiration, urlRange);
+  const resultUrlSeconds = v.duration('resultUrlExpiration', props.resultUrlExpiration, urlRange);
+  v.duration('storedImageExpiration', props.storedImageExpiration, { unit: 'days', min: Duration.days(1) });
+  const maxAge = v.duration('deliveryCacheMaxAge', props.deliveryCacheMaxAge, { min: Duration.seconds(1), max: Duration.days(365) });
+  if (props.deliveryWidths !== undefined) {
+    if (props.deliveryWidths.length === 0 || props.deliveryWidths.length > 20) v.problem(`\`deliveryWidths\` must list 1 to 20 widths (got ${props.deliveryWidths.length})`);
+    props.deliveryWidths.forEach((w, i) => v.wholeNumber(`deliveryWidths[${i}]`, w, 1, props.maxOutputDimension ?? DEFAULT_LIMITS.maxOutputDimension, 'at most maxOutputDimension'));
+  }
+  const cachedDelivery = props.cachedDelivery ?? (props.authorization ?? ImageApiAuthorization.NONE) === ImageApiAuthorization.NONE;
   v.throwIfInvalid();
+  const storage: StorageSettings = {
+    uploadUrlSeconds: uploadUrlSeconds ?? DEFAULT_STORAGE.uploadUrlSeconds,
+    resultUrlSeconds: resultUrlSeconds ?? DEFAULT_STORAGE.resultUrlSeconds,
+    maxSourceBytes: maxSourceBytes ?? DEFAULT_STORAGE.maxSourceBytes,
+    deliveryWidths: props.deliveryWidths ? [...new Set(props.deliveryWidths)].sort((a, b) => a - b) : DEFAULT_STORAGE.deliveryWidths,
+    deliveryMaxAgeSeconds: maxAge ?? DEFAULT_STORAGE.deliveryMaxAgeSeconds,
+  };
   return {
+    storage,
+    storedImageExpiration: props.storedImageExpiration ?? Duration.days(1),
+    cachedDelivery,
     imageFunction,
     maxRequestBytes: DEFAULT_LIMITS.maxRequestBytes,
     maxInputBytes,
