@@ -8,3 +8,4 @@ export * from './lambda-ecs-worker';
 export * from './table-trigger';
 export * from './spot-fleet-autoscaler';
 export * from './image-processing-api';
+export * from './lambda-test-harness';
