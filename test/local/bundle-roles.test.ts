@@ -28,7 +28,7 @@ describe('several functions per pattern (scripts/build-assets.mjs roles)', () =>
   beforeAll(() => {
     tree = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-roles-'));
     fs.mkdirSync(file('scripts'));
-    fs.copyFileSync(path.join(ROOT, 'scripts', 'build-assets.mjs'), file('scripts/build-assets.mjs'));
+    for (const script of ['build-assets.mjs', 'asset-freshness.mjs']) fs.copyFileSync(path.join(ROOT, 'scripts', script), file(`scripts/${script}`));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), file('node_modules'));
     write('lambda/probe/index.ts', "export const handler = async () => 'probe';\n");
     write('lambda/probe/invoker.ts', "import { target } from './target';\nexport const handler = async (event: { n: number }) => ({ invoked: target, n: event.n });\n");
@@ -58,7 +58,11 @@ describe('several functions per pattern (scripts/build-assets.mjs roles)', () =>
 
   it('records what each role read, so freshness is judged per role', () => {
     const record = JSON.parse(fs.readFileSync(file('dist/bundle-inputs/lambda-probe-invoker.json'), 'utf8'));
-    expect(record).toEqual({ output: 'assets/probe-invoker/index.js', inputs: ['lambda/probe/invoker.ts', 'lambda/probe/target.ts'] });
+    expect(record.output).toBe('assets/probe-invoker/index.js');
+    // What esbuild read for this role (by content), beside the pattern directory's files and the build scripts...
+    expect(Object.keys(record.inputs)).toEqual(expect.arrayContaining(['lambda/probe/invoker.ts', 'lambda/probe/target.ts', 'scripts/build-assets.mjs']));
+    // ...and only this role's own outputs.
+    expect(Object.keys(record.outputs).every((f) => f.startsWith('assets/probe-invoker/'))).toBe(true);
     expect(buildAssets('--check').status).toBe(0);
     fs.rmSync(file('assets/probe-invoker/index.js'));
     const check = buildAssets('--check', 'probe');
