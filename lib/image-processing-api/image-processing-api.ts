@@ -117,6 +117,7 @@ export class ImageProcessingApi extends Construct {
     const images = new ImageStorage(this, 'ImageStorage', {
       settings: limits.storage,
       expiration: limits.storedImageExpiration,
+      encryptionKey: props.imageBucketEncryptionKey,
     });
     this.imageStorage = images.storage;
     this.imageBucket = images.bucket;

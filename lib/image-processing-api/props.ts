@@ -186,6 +186,13 @@ export interface ImageProcessingApiProps extends MonitoringProps {
    */
   readonly maxSourceSize?: Size;
   /**
+   * A customer-managed KMS key (in the stack's region) the image bucket (`imageBucket`: originals and results)
+   * is encrypted with, SSE-KMS with a bucket key (Control Tower's CT.S3.PR.10). The image function gets
+   * kms:Decrypt and kms:GenerateDataKey on it, which its presigned upload and result URLs use too.
+   * @default - SSE-S3 (S3-managed keys)
+   */
+  readonly imageBucketEncryptionKey?: kms.IKey;
+  /**
    * Lifetime of an upload URL (`getUploadUrl`), at most an hour.
    * @default Duration.minutes(5)
    */
