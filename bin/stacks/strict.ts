@@ -142,7 +142,7 @@ export function addStrictExample(app: App): Stack {
     vpcSubnets: privateSubnets,
     assignPublicIp: false,
     logGroup: newLogGroup('QueueWorkerLogs'),
-    autoscaler: { autoscalerFunctionProps: { logRetention: LOG_RETENTION }, logEncryptionKey: operationsKey, alarmActions, dashboard: true },
+    autoscaler: { autoscalerFunctionProps: { logRetention: LOG_RETENTION }, logEncryptionKey: operationsKey, alarmActions },
   });
 
   // ---- ImageProcessingApi: your KMS site bucket, the image bucket under your key, a custom domain with TLS 1.2 ----
