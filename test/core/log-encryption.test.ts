@@ -4,7 +4,8 @@
 import * as path from 'path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { PrebundledFunction } from '../../lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { LambdaEcsWorker, PrebundledFunction } from '../../lib';
 import { newTestStack, templateOf } from '../helpers/cdk';
 
 const ECHO_ASSET = path.join(__dirname, '..', 'fixtures', 'echo-handler');
@@ -51,5 +52,15 @@ describe('logEncryptionKey', () => {
     const stack = newTestStack('OtherRegionLogKey');
     const key = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
     expect(() => echo(stack, 'One', key)).toThrow(/`logEncryptionKey` \(arn:aws:kms:eu-west-1:.*\) is in eu-west-1, but stack OtherRegionLogKey deploys to us-east-1: CloudWatch Logs encrypts a log group only with a KMS key of its own region/);
+  });
+
+  it("reaches every log group of a LambdaEcsWorker that makes its own VPC (flow logs and deploy canary too), with its logRetention", () => {
+    const stack = newTestStack('WorkerLogKey');
+    const key = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
+    new LambdaEcsWorker(stack, 'Render', { logEncryptionKey: key, logRetention: logs.RetentionDays.ONE_YEAR });
+    const logGroups = Object.entries(templateOf(stack).findResources('AWS::Logs::LogGroup'));
+    expect(logGroups.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['RenderDeployCanaryFunctionLogGroup', 'RenderLauncherLogGroup', 'RenderVpcFlowLogs', 'RenderWorkerLogs']);
+    const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] };
+    for (const [, logGroup] of logGroups) expect(logGroup.Properties).toMatchObject({ KmsKeyId: keyArn, RetentionInDays: 365 });
   });
 });
