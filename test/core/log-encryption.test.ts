@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { LambdaEcsWorker, PrebundledFunction } from '../../lib';
+import { LambdaEcsWorker, LambdaTestHarness, PrebundledFunction } from '../../lib';
 import { newTestStack, templateOf } from '../helpers/cdk';
 
 const ECHO_ASSET = path.join(__dirname, '..', 'fixtures', 'echo-handler');
@@ -62,5 +62,20 @@ describe('logEncryptionKey', () => {
     expect(logGroups.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['RenderDeployCanaryFunctionLogGroup', 'RenderLauncherLogGroup', 'RenderVpcFlowLogs', 'RenderWorkerLogs']);
     const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] };
     for (const [, logGroup] of logGroups) expect(logGroup.Properties).toMatchObject({ KmsKeyId: keyArn, RetentionInDays: 365 });
+  });
+
+  it('reaches the log groups of every LambdaTestHarness function (harness, invoker, gate)', () => {
+    const stack = newTestStack('HarnessLogKey');
+    const key = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
+    const target = echo(stack, 'Target').function;
+    new LambdaTestHarness(stack, 'Tests', {
+      functions: [target],
+      allowedHosts: ['api.example.com'],
+      deployGate: { testId: 'gate', tests: [{ name: 'echo', target, payload: {} }] },
+      logEncryptionKey: key,
+    });
+    const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] };
+    const encrypted = Object.keys(templateOf(stack).findResources('AWS::Logs::LogGroup', { Properties: { KmsKeyId: keyArn } }));
+    expect(encrypted.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['TestsGateLogGroup', 'TestsHarnessLogGroup', 'TestsInvokerLogGroup']);
   });
 });
