@@ -4,6 +4,7 @@ import { addImageProcessingApiExample } from './stacks/image-processing-api';
 import { addLambdaEcsWorkerExample } from './stacks/lambda-ecs-worker';
 import { addLambdaTestHarnessExample } from './stacks/lambda-test-harness';
 import { addSpotFleetAutoscalerExample } from './stacks/spot-fleet-autoscaler';
+import { addStrictExample } from './stacks/strict';
 import { addTableTriggerExample } from './stacks/table-trigger';
 
 /**
@@ -16,6 +17,7 @@ export const EXAMPLE_STACKS: ReadonlyArray<(app: App) => void> = [
   addSpotFleetAutoscalerExample,
   addImageProcessingApiExample,
   addLambdaTestHarnessExample,
+  addStrictExample,
 ];
 
 /** Builds the example app that `cdk synth` / `cdk deploy` use, with cdk-nag checking all of it. */

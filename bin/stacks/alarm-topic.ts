@@ -17,6 +17,14 @@ export function exampleAlarmTopic(app: App): sns.ITopic {
   if (existing) return existing.node.findChild('AlarmTopic') as sns.Topic;
   const stack = new Stack(app, STACK_ID, { description: 'cdk-compute-patterns: the alarm topic every example stack notifies' });
   const key = new kms.Key(stack, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts the example alarm topic' });
+  return newEncryptedAlarmTopic(stack, key);
+}
+
+/**
+ * A topic alarms can publish to, encrypted with `key` (created in the app): CloudWatch, which publishes, may use
+ * the key for this account's alarms.
+ */
+export function newEncryptedAlarmTopic(stack: Stack, key: kms.Key): sns.Topic {
   key.addToResourcePolicy(new iam.PolicyStatement({
     principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
     actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],

@@ -4,9 +4,10 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { NagAcknowledgements, QueueWithDlq, ScalingPreset, ScalingTarget, SpotFleetAutoscaler } from '../../lib';
+import { NagAcknowledgements, QueueWithDlq, ScalingPreset, ScalingTarget, SpotFleetAutoscaler, SpotFleetAutoscalerProps } from '../../lib';
 import { exampleAlarmActions } from './alarm-topic';
 
 /** The shipped worker helpers: queue-worker.js (the helpers and the SDK, no dependencies) and its Dockerfile. */
@@ -91,9 +92,21 @@ function addWorkerGroup(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq, ass
   return autoscaler;
 }
 
+/** Where the example's worker service runs and logs, and what its autoscaler adds beyond the defaults. */
+export interface WorkerServiceOptions {
+  /** The cluster (with the Fargate capacity providers). */
+  readonly cluster: ecs.ICluster;
+  /** Subnets of the tasks, and whether they get a public IP (public subnets without NAT need one). */
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly assignPublicIp: boolean;
+  /** The tasks' log group. @default - one CDK's awsLogs driver creates (never expires) */
+  readonly logGroup?: logs.ILogGroup;
+  /** Further autoscaler props (log retention and key, for the strict example). */
+  readonly autoscaler?: Partial<SpotFleetAutoscalerProps>;
+}
+
 /** An ECS service (Fargate Spot) of queue workers: the shipped worker image; busy tasks protect themselves. */
-function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): SpotFleetAutoscaler {
-  const cluster = new ecs.Cluster(scope, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED, enableFargateCapacityProviders: true });
+export function addWorkerService(scope: Construct, jobs: QueueWithDlq, options: WorkerServiceOptions): SpotFleetAutoscaler {
   const taskDefinition = new ecs.FargateTaskDefinition(scope, 'WorkerTask', { cpu: 256, memoryLimitMiB: 512 });
   const container = taskDefinition.addContainer('worker', {
     image: ecs.ContainerImage.fromAsset(WORKER_ASSETS),
@@ -104,7 +117,7 @@ function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): 
     user: '1000',
     readonlyRootFilesystem: true,
     memoryLimitMiB: 512,
-    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'queue-worker' }),
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'queue-worker', logGroup: options.logGroup }),
     environment: { QUEUE_URL: jobs.queue.queueUrl },
   });
   NagAcknowledgements.acknowledge(taskDefinition, {
@@ -117,11 +130,11 @@ function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): 
     reason: 'ecr:GetAuthorizationToken, which pulls the worker image, supports no resource-level permissions (AWS requires "*").',
   });
   const service = new ecs.FargateService(scope, 'WorkerService', {
-    cluster,
+    cluster: options.cluster,
     taskDefinition,
     desiredCount: 0,
-    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-    assignPublicIp: true,
+    vpcSubnets: options.vpcSubnets,
+    assignPublicIp: options.assignPublicIp,
     capacityProviderStrategies: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
     circuitBreaker: { rollback: true },
     minHealthyPercent: 100,
@@ -133,6 +146,7 @@ function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): 
     alarmActions: exampleAlarmActions(Stack.of(scope)),
     // One dashboard per stack is enough for an example whose three pools only show the three targets.
     dashboard: false,
+    ...options.autoscaler,
   });
   // protect-task: the worker sets its task's scale-in protection through the ECS agent while busy.
   for (const [name, value] of Object.entries(autoscaler.workerEnvironment)) container.addEnvironment(name, value);
@@ -187,6 +201,7 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
     WORKER_SHUTDOWN_ON_IDLE: '$WORKER_SHUTDOWN_ON_IDLE',
   });
   addWorkerGroup(stack, vpc, jobs, worker);
-  addWorkerService(stack, vpc, jobs);
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED, enableFargateCapacityProviders: true });
+  addWorkerService(stack, jobs, { cluster, vpcSubnets: publicSubnets, assignPublicIp: true });
   return stack;
 }

@@ -28,7 +28,7 @@ const PACK_REASONS: Record<string, ReadonlyArray<{ readonly rule: string; readon
     { rule: 'DynamoDBInBackupPlan', reason: 'Point-in-time recovery is on (35 days); AWS Backup plans are account-level resources that the operator assigns by tag or ARN.' },
   ],
   'AWS::Logs::LogGroup': [
-    { rule: 'CloudWatchLogGroupEncrypted', reason: 'CloudWatch Logs encrypts every log group at rest with service-owned keys; a customer KMS key needs a key policy granting logs.<region>.amazonaws.com, which the user owns.' },
+    { rule: 'CloudWatchLogGroupEncrypted', reason: 'CloudWatch Logs encrypts every log group at rest with service-owned keys; give the pattern logEncryptionKey (a customer-managed KMS key) to encrypt its log groups with your key.' },
   ],
   'AWS::EC2::Subnet': [
     { rule: 'VPCSubnetAutoAssignPublicIpDisabled', reason: 'The default VPC has no NAT gateway (about 32 USD a month each): workers reach ECR, S3 and SQS through public IPs behind a security group with no inbound rule. Pass vpc with private subnets (and subnets) to avoid it.' },

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -8,6 +9,7 @@ import { newLogOnlyLambdaRole } from './builders';
 import { HOUSE_DEFAULTS } from './defaults';
 import { acknowledgeNag } from './nag';
 import { DESCRIPTION_LIMITS, fitToLimit } from './limits';
+import { newPatternLogGroup } from './log-groups';
 
 /** Props for {@link PrebundledFunction}. */
 export interface PrebundledFunctionProps {
@@ -63,6 +65,13 @@ export interface PrebundledFunctionProps {
    */
   readonly logRemovalPolicy?: RemovalPolicy;
   /**
+   * A customer-managed KMS key (in the stack's region) that CloudWatch Logs encrypts the function's log group
+   * with. A `kms.Key` of your app gets the key-policy statement CloudWatch Logs needs; for an imported key, add
+   * it yourself (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
+  /**
    * X-Ray tracing mode.
    * @default lambda.Tracing.ACTIVE
    */
@@ -96,9 +105,10 @@ export class PrebundledFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PrebundledFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    this.logGroup = newPatternLogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? HOUSE_DEFAULTS.logRetention,
       removalPolicy: props.logRemovalPolicy,
+      encryptionKey: props.logEncryptionKey,
     });
     // Descriptions name construct paths, which can be deep: cut to Lambda's 256 characters (which the Function
     // constructor enforces) rather than fail the user's synth.

@@ -28,6 +28,7 @@ import { ImageDelivery } from './delivery';
 import { validateProps } from './validation';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
+import { newPatternLogGroup } from '../core/log-groups';
 
 /**
  * An HTTPS image-processing API (API Gateway REST → a sharp Lambda) speaking the original "Microservices
@@ -116,6 +117,7 @@ export class ImageProcessingApi extends Construct {
     const images = new ImageStorage(this, 'ImageStorage', {
       settings: limits.storage,
       expiration: limits.storedImageExpiration,
+      encryptionKey: props.imageBucketEncryptionKey,
     });
     this.imageStorage = images.storage;
     this.imageBucket = images.bucket;
@@ -143,6 +145,7 @@ export class ImageProcessingApi extends Construct {
       memorySize: DEFAULT_MEMORY_MIB,
       timeout: Duration.seconds(28),
       logRetention: retention,
+      logEncryptionKey: props.logEncryptionKey,
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'image-processing-api',
@@ -161,7 +164,7 @@ export class ImageProcessingApi extends Construct {
     this.function = this.imageFunction;
 
     // ---- the API ----
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention });
+    this.accessLogGroup = newPatternLogGroup(this, 'AccessLogs', { retention, encryptionKey: props.logEncryptionKey });
     const stageName = props.stageName ?? 'prod';
     const corsOrigin = this.allowedOrigins.includes('*') ? '*' : this.allowedOrigins[0];
     this.api = new apigw.RestApi(this, 'Api', {
@@ -338,6 +341,7 @@ export class ImageProcessingApi extends Construct {
       authorization: this.authorization,
       maxInputBytes: limits.maxInputBytes,
       logRetention: retention,
+      logEncryptionKey: props.logEncryptionKey,
       uploads: true,
       deliveryUrl: this.deliveryUrl,
     });

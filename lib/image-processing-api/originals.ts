@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -12,6 +13,8 @@ export interface ImageStorageOptions {
   readonly settings: StorageSettings;
   /** Days before originals and results are deleted. */
   readonly expiration: Duration;
+  /** The API's `imageBucketEncryptionKey`: SSE-KMS with it instead of SSE-S3. */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface ImageStorageOptions {
 export class ImageStorage extends Construct {
   public readonly bucket: s3.Bucket;
   public readonly storage: SecureBucket;
+  private readonly encryptionKey?: kms.IKey;
 
   constructor(scope: Construct, id: string, options: ImageStorageOptions) {
     super(scope, id);
@@ -33,6 +37,8 @@ export class ImageStorage extends Construct {
       bucketProps: {
         // Originals and results are transient copies of the client's files: versions would only keep them longer.
         versioned: false,
+        // A bucket key cuts the KMS requests (and their cost) of SSE-KMS to about one per object burst.
+        ...(options.encryptionKey ? { encryption: s3.BucketEncryption.KMS, encryptionKey: options.encryptionKey, bucketKeyEnabled: true } : {}),
         lifecycleRules: [
           { id: 'expire-originals', prefix: SOURCE_PREFIX, expiration: options.expiration, abortIncompleteMultipartUploadAfter: Duration.days(1) },
           { id: 'expire-results', prefix: OUTPUT_PREFIX, expiration: options.expiration, abortIncompleteMultipartUploadAfter: Duration.days(1) },
@@ -40,6 +46,7 @@ export class ImageStorage extends Construct {
       },
     });
     this.bucket = this.storage.bucket;
+    this.encryptionKey = options.encryptionKey;
   }
 
   /** Lets browsers on `origins` PUT originals and GET results (the bucket's CORS). */
@@ -75,6 +82,11 @@ export class ImageStorage extends Construct {
         }),
         new iam.PolicyStatement({ sid: 'PresignedUploads', actions: ['s3:PutObject'], resources: [objects(SOURCE_PREFIX)], conditions: presignedOnly }),
         new iam.PolicyStatement({ sid: 'PresignedResults', actions: ['s3:GetObject'], resources: [objects(OUTPUT_PREFIX)], conditions: presignedOnly }),
+        // SSE-KMS: S3 uses the key with the credentials of the request's signer (the function, also for the
+        // presigned URLs): decrypt to read originals and results, a data key to write them.
+        ...(this.encryptionKey
+          ? [new iam.PolicyStatement({ sid: 'ImageBucketKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.encryptionKey.keyArn] })]
+          : []),
       ],
     });
     fn.role!.attachInlinePolicy(policy);

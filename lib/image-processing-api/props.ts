@@ -2,6 +2,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FunctionOptions } from '../core';
@@ -135,10 +136,18 @@ export interface ImageProcessingApiProps extends MonitoringProps {
    */
   readonly apiDomain?: CustomDomainOptions;
   /**
-   * Retention of the function's logs and the API's access logs.
+   * Retention of the function's logs, the API's access logs and the site deployment's logs.
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A customer-managed KMS key that CloudWatch Logs encrypts every log group this construct creates (the image function's, the API's access logs, the site deployment's) with (Control Tower's
+   * CT.CLOUDWATCH.PR.3). It must be a symmetric key in the stack's region. A `kms.Key` of your app gets the
+   * key-policy statement CloudWatch Logs needs (`logs.<region>.amazonaws.com`, for log groups of the key's
+   * account); an imported key's policy must already have it (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /**
    * X-Ray tracing for the API stage and the function.
    * @default true
@@ -176,6 +185,13 @@ export interface ImageProcessingApiProps extends MonitoringProps {
    * @default Size.mebibytes(32)
    */
   readonly maxSourceSize?: Size;
+  /**
+   * A customer-managed KMS key (in the stack's region) the image bucket (`imageBucket`: originals and results)
+   * is encrypted with, SSE-KMS with a bucket key (Control Tower's CT.S3.PR.10). The image function gets
+   * kms:Decrypt and kms:GenerateDataKey on it, which its presigned upload and result URLs use too.
+   * @default - SSE-S3 (S3-managed keys)
+   */
+  readonly imageBucketEncryptionKey?: kms.IKey;
   /**
    * Lifetime of an upload URL (`getUploadUrl`), at most an hour.
    * @default Duration.minutes(5)

@@ -2,6 +2,7 @@ import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -11,6 +12,7 @@ import * as path from 'path';
 import { acknowledgeNag, SECURE_BUCKET_DEFAULTS, SecureBucket } from '../core';
 import { packageRoot } from '../core/assets';
 import { newLogOnlyLambdaRole } from '../core/builders';
+import { newPatternLogGroup } from '../core/log-groups';
 import { acknowledgeSiteDeploymentGrants } from './permissions';
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 
@@ -30,6 +32,8 @@ interface SiteDeploymentConfig {
   readonly authorization: ImageApiAuthorization;
   readonly maxInputBytes: number;
   readonly logRetention: logs.RetentionDays;
+  /** The API's `logEncryptionKey`, for the deployment's log group. */
+  readonly logEncryptionKey?: kms.IKey;
   /** The page PUTs large originals to the image bucket (getUploadUrl). */
   readonly uploads: boolean;
   /** Base of the cached GET path, when on. */
@@ -144,7 +148,7 @@ export class ImageApiSite extends Construct {
 
   /** Copies the page and its runtime `config.json` (the API URL) into the site bucket. */
   public deploy(config: SiteDeploymentConfig): void {
-    const provider = siteDeploymentProvider(this, config.logRetention);
+    const provider = siteDeploymentProvider(this, config.logRetention, config.logEncryptionKey);
     this.siteDeploymentRole = provider.role;
     // CDK's provider function is a stack-level singleton shared with the user's own BucketDeployments of the
     // same settings: only one this deployment brings into the stack is the library's to acknowledge.
@@ -187,11 +191,11 @@ function bucketDeploymentProviders(scope: Construct): Construct[] {
  */
 const siteDeploymentProviders = new WeakMap<Stack, { role: iam.Role; logGroup: logs.LogGroup }>();
 
-function siteDeploymentProvider(scope: Construct, retention: logs.RetentionDays): { role: iam.Role; logGroup: logs.LogGroup } {
+function siteDeploymentProvider(scope: Construct, retention: logs.RetentionDays, encryptionKey?: kms.IKey): { role: iam.Role; logGroup: logs.LogGroup } {
   const stack = Stack.of(scope);
   let provider = siteDeploymentProviders.get(stack);
   if (!provider) {
-    const logGroup = new logs.LogGroup(scope, 'SiteDeploymentLogs', { retention });
+    const logGroup = newPatternLogGroup(scope, 'SiteDeploymentLogs', { retention, encryptionKey });
     // Our own role instead of the AWSLambdaBasicExecutionRole CDK would attach to its provider function.
     const role = newLogOnlyLambdaRole(scope, 'SiteDeploymentRole', logGroup, 'Copies the image API web page and its config.json into the site bucket');
     provider = { role, logGroup };

@@ -168,6 +168,11 @@ function checkDomains(v: PropsValidator, scope: IConstruct, props: ImageProcessi
       ]),
     );
   }
+  v.problems(
+    regionMismatches(scope, [
+      { prop: 'imageBucketEncryptionKey', arn: props.imageBucketEncryptionKey?.keyArn, why: 'S3 encrypts a bucket only with a KMS key of its own region' },
+    ]),
+  );
 }
 
 /** The certificate's region when known: from its ARN, or the region of the stack that creates it. */

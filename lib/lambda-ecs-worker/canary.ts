@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
@@ -21,6 +22,11 @@ export interface CanaryPlacement {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * The key the canary function's log group is encrypted with (the construct's `logEncryptionKey`).
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: kms.IKey;
 }
 
 /**
@@ -47,6 +53,7 @@ export class DeployCanary extends Construct {
       timeout: CANARY_TIMEOUT,
       logRetention: placement.logRetention,
       logRemovalPolicy: placement.logRemovalPolicy,
+      logEncryptionKey: placement.logEncryptionKey,
       environment: {
         [CANARY_ENV.clusterArn]: worker.cluster.clusterArn,
         [CANARY_ENV.taskDefinitionArn]: worker.taskDefinition.taskDefinitionArn,

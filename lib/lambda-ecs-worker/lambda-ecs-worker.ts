@@ -35,6 +35,7 @@ import { notificationOverlapProblems } from './notification-overlap';
 import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc, selectWorkerSubnets } from './workers';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
+import { newPatternLogGroup } from '../core/log-groups';
 
 /** The task's writable scratch volume, mounted at /tmp in the worker container. */
 const WORKER_SCRATCH_VOLUME = 'worker-scratch';
@@ -188,7 +189,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       this.vpc = props.cluster.vpc;
     } else {
       if (!props.vpc) {
-        this.vpcFlowLogGroup = new logs.LogGroup(this, 'VpcFlowLogs', { retention: HOUSE_DEFAULTS.logRetention, removalPolicy: props.logRemovalPolicy });
+        this.vpcFlowLogGroup = newPatternLogGroup(this, 'VpcFlowLogs', { retention: logRetention, removalPolicy: props.logRemovalPolicy, encryptionKey: props.logEncryptionKey });
       }
       this.vpc = props.vpc ?? newWorkerVpc(this, this.vpcFlowLogGroup!);
       const cluster = new ecs.Cluster(this, 'Cluster', {
@@ -219,7 +220,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       memoryLimitMiB: resolved.workerMemoryMiB,
       runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
-    this.workerLogGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logRetention, removalPolicy: props.logRemovalPolicy });
+    this.workerLogGroup = newPatternLogGroup(this, 'WorkerLogs', { retention: logRetention, removalPolicy: props.logRemovalPolicy, encryptionKey: props.logEncryptionKey });
     const workerLinuxParameters = new ecs.LinuxParameters(this, 'WorkerLinuxParameters');
     workerLinuxParameters.dropCapabilities(ecs.Capability.ALL);
     this.container = this.taskDefinition.addContainer('Worker', {
@@ -309,6 +310,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
         [LAUNCHER_ENV.pipelineName]: this.pipelineName,
       },
       logRemovalPolicy: props.logRemovalPolicy,
+      logEncryptionKey: props.logEncryptionKey,
       functionProps: { deadLetterQueue: this.launcherDeadLetterQueue, retryAttempts: 2 },
     }, props.launcherFunctionProps));
     this.launcherFunction = this.launcher.function;
@@ -322,6 +324,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
         assignPublicIp,
         logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
+        logEncryptionKey: props.logEncryptionKey,
       });
     }
 

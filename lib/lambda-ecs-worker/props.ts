@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -251,10 +252,19 @@ export interface LambdaEcsWorkerProps extends MonitoringProps {
    */
   readonly workerEnvironment?: { [key: string]: string };
   /**
-   * Retention of the worker's and the launcher's logs.
+   * Retention of every log group this construct creates: the worker's, the launcher's, the deploy canary's and
+   * the new VPC's flow logs.
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A customer-managed KMS key that CloudWatch Logs encrypts every log group this construct creates (launcher, worker, deploy canary, VPC flow logs) with (Control Tower's
+   * CT.CLOUDWATCH.PR.3). It must be a symmetric key in the stack's region. A `kms.Key` of your app gets the
+   * key-policy statement CloudWatch Logs needs (`logs.<region>.amazonaws.com`, for log groups of the key's
+   * account); an imported key's policy must already have it (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /**
    * How often the reconciler runs (restarts workers, fails dead-lettered jobs).
    * @default Duration.minutes(1)

@@ -71,6 +71,7 @@ export class LambdaTestHarness extends Construct {
             role: 'invoker',
             description: 'LambdaTestHarness HTTPS invoker: calls allow-listed public HTTPS endpoints only, bounded in time and size',
             timeout: Duration.seconds(Math.ceil(invokerTimeout.toSeconds()) + 5),
+            logEncryptionKey: props.logEncryptionKey,
             environment: {
               POWERTOOLS_SERVICE_NAME: this.serviceName,
               [INVOKER_ENV.allowedHosts]: stack.toJsonString(hosts),
@@ -102,6 +103,7 @@ export class LambdaTestHarness extends Construct {
           // A load worker's slice (at most 13 minutes) plus its wind-down.
           timeout: Duration.minutes(15),
           environment: harnessEnvironment,
+          logEncryptionKey: props.logEncryptionKey,
         },
         props.harnessFunctionProps,
       ),
@@ -168,6 +170,7 @@ export class LambdaTestHarness extends Construct {
           description: `LambdaTestHarness gate: runs suite '${gate.testId}' after deployment and on its schedule`,
           timeout,
           environment: { ...harnessEnvironment, [HARNESS_ENV.suite]: Stack.of(this).toJsonString(suite) },
+          logEncryptionKey: props.logEncryptionKey,
         },
         props.gateFunctionProps,
       ),

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { FunctionOptions } from '../core/function-options';
@@ -166,6 +167,14 @@ export interface LambdaTestHarnessProps {
    * @default - no gate
    */
   readonly deployGate?: DeployGateOptions;
+  /**
+   * A customer-managed KMS key that CloudWatch Logs encrypts the log groups of its functions (harness, invoker, gate) with (Control Tower's
+   * CT.CLOUDWATCH.PR.3). It must be a symmetric key in the stack's region. A `kms.Key` of your app gets the
+   * key-policy statement CloudWatch Logs needs (`logs.<region>.amazonaws.com`, for log groups of the key's
+   * account); an imported key's policy must already have it (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /**
    * The `service` dimension of the harness's metrics (keeps several harnesses apart on one dashboard).
    * @default - the construct's unique id

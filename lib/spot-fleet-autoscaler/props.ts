@@ -1,6 +1,7 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { FunctionOptions } from '../core';
 import { ScaleInMode, ScalingTarget } from './scaling-target';
@@ -97,6 +98,14 @@ export interface SpotFleetAutoscalerProps extends MonitoringProps {
    * @default - the defaults
    */
   readonly autoscalerFunctionProps?: FunctionOptions;
+  /**
+   * A customer-managed KMS key that CloudWatch Logs encrypts the autoscaler function's log group with (Control Tower's
+   * CT.CLOUDWATCH.PR.3). It must be a symmetric key in the stack's region. A `kms.Key` of your app gets the
+   * key-policy statement CloudWatch Logs needs (`logs.<region>.amazonaws.com`, for log groups of the key's
+   * account); an imported key's policy must already have it (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /**
    * Only log decisions and emit metrics; never change capacity or write state tags.
    * @default false

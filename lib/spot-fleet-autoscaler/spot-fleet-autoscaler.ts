@@ -150,6 +150,7 @@ export class SpotFleetAutoscaler extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: this.metricNamespace,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       },
+      logEncryptionKey: props.logEncryptionKey,
     }, props.autoscalerFunctionProps));
     this.autoscalerFunction = this.handler.function;
     this.function = this.autoscalerFunction;

@@ -184,6 +184,14 @@ export interface TableTriggerProps extends MonitoringProps {
    */
   readonly triggerFunctionProps?: FunctionOptions;
   /**
+   * A customer-managed KMS key that CloudWatch Logs encrypts the built-in handler's log group with (Control Tower's
+   * CT.CLOUDWATCH.PR.3). It must be a symmetric key in the stack's region. A `kms.Key` of your app gets the
+   * key-policy statement CloudWatch Logs needs (`logs.<region>.amazonaws.com`, for log groups of the key's
+   * account); an imported key's policy must already have it (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
+  /**
    * Memory of the built-in handler, in MiB.
    * @deprecated use `triggerFunctionProps.memorySize`; giving both with different values is an error
    * @default 256

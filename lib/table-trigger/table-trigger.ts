@@ -105,6 +105,7 @@ export class TableTrigger extends Construct {
           [TRIGGER_CONFIG_ENV]: this.handlerConfiguration!,
           POWERTOOLS_SERVICE_NAME: 'table-trigger',
         },
+        logEncryptionKey: props.logEncryptionKey,
       }, triggerFunctionOptions));
       this.triggerFunction = this.builtInHandler.function;
     }

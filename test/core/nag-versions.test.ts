@@ -26,10 +26,11 @@ function roleWithWildcards(stack: Stack): iam.Role {
 const CLEAN_PACKS = new Set(NAG3_PACKS.map((p) => p.name));
 
 /**
- * The Spot Fleet example stands in for a user's app: its VPC, Auto Scaling group and ECS task definition are
- * the example's own (as a user's would be), not the library's, and keep their findings under the regulated packs.
+ * The Spot Fleet and strict examples stand in for a user's app: their VPCs, Auto Scaling group, ECS task
+ * definitions and (strict) the buckets they pass in are the example's own (as a user's would be), not the
+ * library's, and keep their findings under the regulated packs.
  */
-const EXAMPLE_OWN = /^SpotFleetAutoscalerExample\/(Vpc|Group|GroupRole|WorkerTask|Cluster|Service)\//;
+const EXAMPLE_OWN = /^(SpotFleetAutoscalerExample\/(Vpc|Group|GroupRole|WorkerTask|Cluster|Service)|StrictExample\/(Vpc|Scenes|Site|WorkerTask))\//;
 const onLibrary = (findings: string[]) => findings.filter((f) => !EXAMPLE_OWN.test(f.split(' at ')[1] ?? ''));
 
 describe('cdk-nag 2 and 3 alike', () => {

@@ -1,5 +1,6 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { ImageApiAuthorization, ImageProcessingApi } from '../../lib';
 import { IMAGE_API_STORAGE_ENV } from '../../contracts/image-processing-api/storage';
 import { expectNoNagFindings, newTestStack, templateOf } from '../helpers/cdk';
@@ -127,5 +128,30 @@ describe('ImageProcessingApi image bucket and cached delivery', () => {
     expect(make({ deliveryWidths: [] })).toThrow(/`deliveryWidths` must list 1 to 20 widths/);
     expect(make({ deliveryWidths: [100, 9000] })).toThrow(/`deliveryWidths\[1\]` must be a whole number from 1 to 8192/);
     expect(make({ maxSourceSize: Size.gibibytes(6) })).toThrow(/`maxSourceSize`/);
+  });
+});
+
+describe('ImageProcessingApi imageBucketEncryptionKey', () => {
+  it('encrypts the image bucket with the key (SSE-KMS, bucket key) and lets only the function use it, without cdk-nag findings', () => {
+    const stack = newTestStack('ImageStorageKms');
+    const key = new kms.Key(stack, 'ImagesKey', { enableKeyRotation: true });
+    const images = new ImageProcessingApi(stack, 'Images', { imageBucketEncryptionKey: key });
+    const template = templateOf(stack);
+    const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] };
+    const bucket = template.toJSON().Resources[stack.getLogicalId(images.imageBucket.node.defaultChild as any)];
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } },
+    ]);
+    const keyUsers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes(JSON.stringify(keyArn)));
+    expect(keyUsers).toHaveLength(1);
+    expect(keyUsers[0].Properties.PolicyDocument.Statement).toContainEqual({ Sid: 'ImageBucketKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn });
+    expect(keyUsers[0].Properties.Roles).toEqual([{ Ref: stack.getLogicalId(images.imageFunction.role!.node.defaultChild as any) }]);
+    expectNoNagFindings(stack);
+  });
+
+  it('refuses a key of another region, naming the prop', () => {
+    const stack = newTestStack('ImageStorageOtherRegionKey');
+    const key = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    expect(() => new ImageProcessingApi(stack, 'Images', { imageBucketEncryptionKey: key })).toThrow(/`imageBucketEncryptionKey` \(arn:aws:kms:eu-west-1:[^)]*\) is in eu-west-1, but stack ImageStorageOtherRegionKey deploys to us-east-1/);
   });
 });
