@@ -12,7 +12,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
+import { JOB_TABLE_PARTITION_KEY } from '../../contracts/lambda-ecs-worker/render-job';
 import { acknowledgeNag, deadLetterAlarm, PrebundledFunction, QueueWithDlq, SecureBucket } from '../core';
 import { newOnFailureQueue, withFunctionOptions } from '../core/builders';
 import { HOUSE_DEFAULTS } from '../core/defaults';
@@ -32,13 +32,12 @@ import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
 import { newLambdaEcsWorkerDashboard } from './dashboard';
 import { validateProps } from './validation';
 import { notificationOverlapProblems } from './notification-overlap';
-import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc, selectWorkerSubnets } from './workers';
+import { newWorkerTask } from './worker-task';
+import { capacityProvidersOf, newWorkerVpc, selectWorkerSubnets } from './workers';
 import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
 import { newPatternLogGroup } from '../core/log-groups';
 
-/** The task's writable scratch volume, mounted at /tmp in the worker container. */
-const WORKER_SCRATCH_VOLUME = 'worker-scratch';
 const METRICS_NAMESPACE = 'CdkComputePatterns/LambdaEcsWorker';
 /**
  * S3 → launcher Lambda → SQS (+DLQ) → ECS Fargate workers. Uploading `scenes/<name>.zip` queues one job
@@ -215,51 +214,10 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     this.connections = new ec2.Connections({ securityGroups: this.securityGroups });
 
     // --- worker task ---------------------------------------------------------------------------
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: props.workerCpu ?? 1024,
-      memoryLimitMiB: resolved.workerMemoryMiB,
-      runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-    });
-    this.workerLogGroup = newPatternLogGroup(this, 'WorkerLogs', { retention: logRetention, removalPolicy: props.logRemovalPolicy, encryptionKey: props.logEncryptionKey });
-    const workerLinuxParameters = new ecs.LinuxParameters(this, 'WorkerLinuxParameters');
-    workerLinuxParameters.dropCapabilities(ecs.Capability.ALL);
-    this.container = this.taskDefinition.addContainer('Worker', {
-      image: props.workerImage ?? defaultWorkerImage(cpuArchitecture),
-      user: props.workerUser ?? '1000:1000',
-      // A hard limit equal to the task's memory: Control Tower (CT.ECS.PR.7) asks every container for one.
-      memoryLimitMiB: resolved.workerMemoryMiB,
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.workerLogGroup, streamPrefix: 'worker' }),
-      // Fargate's longest stop timeout: on SIGTERM (scale-in, Spot interruption) the worker releases its
-      // job at once or finishes it within this time.
-      stopTimeout: Duration.seconds(120),
-      environment: {
-        ...props.workerEnvironment,
-        [WORKER_ENV.queueUrl]: this.queue.queueUrl,
-        [WORKER_ENV.jobTableName]: this.jobTable?.tableName ?? '',
-        [WORKER_ENV.inputPrefix]: this.inputPrefix,
-        [WORKER_ENV.outputPrefix]: this.outputPrefix,
-        [WORKER_ENV.visibilityTimeoutSeconds]: String(visibilityTimeout.toSeconds()),
-        [WORKER_ENV.maxReceiveCount]: String(maxReceiveCount),
-        [WORKER_ENV.idleExitSeconds]: String((props.workerIdleTimeout ?? Duration.minutes(1)).toSeconds()),
-        [WORKER_ENV.renderTimeoutSeconds]: String((props.renderTimeout ?? Duration.hours(1)).toSeconds()),
-        [WORKER_ENV.maxPixels]: String(props.maxPixels ?? 3840 * 2160),
-        // The worker sizes POV-Ray's kernel bounds (memory, threads, CPU time) from the task it runs in.
-        [WORKER_ENV.taskMemoryMiB]: String(resolved.workerMemoryMiB),
-        [WORKER_ENV.taskVcpus]: String(Math.max(1, Math.ceil((props.workerCpu ?? 1024) / 1024))),
-      },
-      // The worker needs no Linux capabilities and no writable image: scenes are untrusted input, so a
-      // renderer that is subverted anyway can change nothing outside its scratch volume.
-      readonlyRootFilesystem: props.workerReadonlyRootFilesystem ?? true,
-      linuxParameters: workerLinuxParameters,
-    });
-    // A task-scoped bind mount (Fargate ephemeral storage). The image declares VOLUME /tmp, so Fargate
-    // copies the image's /tmp (mode 1777) into it and the non-root user can write there.
-    this.taskDefinition.addVolume({ name: WORKER_SCRATCH_VOLUME });
-    this.container.addMountPoints({ sourceVolume: WORKER_SCRATCH_VOLUME, containerPath: '/tmp', readOnly: false });
-    acknowledgeNag(this.taskDefinition, {
-      id: 'AwsSolutions-ECS2',
-      reason: 'The worker environment holds only non-secret configuration (queue URL, table name, key prefixes, limits); it needs no secrets.',
-    });
+    const task = newWorkerTask(this, props, { memoryMiB: resolved.workerMemoryMiB, cpuArchitecture, logRetention, visibilityTimeout, maxReceiveCount });
+    this.taskDefinition = task.taskDefinition;
+    this.container = task.container;
+    this.workerLogGroup = task.logGroup;
     grantWorkerAccess(this, this.taskDefinition.taskRole);
     if (this.taskDefinition.executionRole) {
       acknowledgeNag(this.taskDefinition.executionRole, {
