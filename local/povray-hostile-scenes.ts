@@ -209,6 +209,49 @@ export interface RunSecrets {
   readonly envValues: readonly string[];
 }
 
+/** One run's secrets: another job's folder with its own markers, watched alone. */
+export interface OtherJobRun {
+  readonly otherJob: string;
+  readonly watcher: Watch;
+  /** The marker in the other job's files. */
+  readonly fileSecret: string;
+  /** The marker to put in the worker's environment as {@link ENV_SECRET_VARIABLE}. */
+  readonly envSecret: string;
+  /** What must not leave the confinement, given the worker's environment. */
+  secretsFor(workerEnv: Record<string, string>): RunSecrets;
+  /** Stops the watch and removes the folder. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Makes the other job's folder for one run (`label` names its markers), with every hostile scene's
+ * subfolder, lets `prepare` adjust it (e.g. permissions), and starts its watch.
+ */
+export async function prepareOtherJob(label: string, options: { workDir?: string; prepare?: (otherJob: string) => void } = {}): Promise<OtherJobRun> {
+  const fileSecret = marker(`OUTSIDE-${label}`);
+  const envSecret = marker(`WORKERENV-${label}`);
+  const otherJob = makeOtherJob(fileSecret, { names: HOSTILE_SCENES, workDir: options.workDir });
+  let watcher: Watch;
+  try {
+    options.prepare?.(otherJob);
+    watcher = await watch(otherJob);
+  } catch (error) {
+    removeOtherJob(otherJob);
+    throw error;
+  }
+  return {
+    otherJob,
+    watcher,
+    fileSecret,
+    envSecret,
+    secretsFor: (workerEnv) => ({ fileSecret, envSecret, envValues: workerSecretValues(workerEnv) }),
+    remove: async () => {
+      await watcher.stop();
+      removeOtherJob(otherJob);
+    },
+  };
+}
+
 /** The values of `env` that must stay in the worker: AWS_*, queue and table, long enough to be telling. */
 export function workerSecretValues(env: Record<string, string>): string[] {
   return Object.entries(env)

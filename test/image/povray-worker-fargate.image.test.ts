@@ -14,13 +14,12 @@
  * reaches the PNG, the log or the record.
  */
 import { chmodSync, readdirSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
 import * as path from 'path';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
 import {
-  ENV_SECRET_VARIABLE, expectNothingLeaked, expectRefusedByConfinement, HOSTILE_SCENES, HostileScene, jobOutputs, makeOtherJob, marker, removeOtherJob,
-  RunSecrets, submitHostileScenes, watch, Watch, workerSecretValues,
+  ENV_SECRET_VARIABLE, expectNothingLeaked, expectRefusedByConfinement, HOSTILE_SCENES, HostileScene, jobOutputs, OtherJobRun, prepareOtherJob, RunSecrets,
+  submitHostileScenes, Watch,
 } from '../../local/povray-hostile-scenes';
 import { sceneFiles, seedSceneZip, zipOf } from '../../local/povray-scenes';
 import { RunningWorker, Scenario, WorkerTestbed } from '../../local/povray-worker';
@@ -60,6 +59,7 @@ const RUNS: ReadonlyArray<{ label: string; compute?: SimulatedCompute; expected:
 describe.each(RUNS)('the povray-worker image, $label', ({ compute, expected }) => {
   let bed: WorkerTestbed;
   let containers: WorkerContainers;
+  let other: OtherJobRun;
   let otherJob: string;
   let watcher: Watch;
   let s: Scenario;
@@ -71,13 +71,10 @@ describe.each(RUNS)('the povray-worker image, $label', ({ compute, expected }) =
 
   beforeAll(async () => {
     bed = new WorkerTestbed(local());
-    const fileSecret = marker(`OUTSIDE-image-${expected}`);
-    const envSecret = marker(`WORKERENV-image-${expected}`);
-    otherJob = makeOtherJob(fileSecret, { names: HOSTILE_SCENES, workDir: tmpdir() });
-    openToEveryone(otherJob);
+    other = await prepareOtherJob(`image-${expected}`, { prepare: openToEveryone });
+    ({ otherJob, watcher } = other);
     const profile = compute ? ['--security-opt', `seccomp=${writeSimulatedProfile(compute)}`] : [];
     containers = new WorkerContainers(state, local, [...profile, '--volume', `${otherJob}:${OTHER_JOB_IN_CONTAINER}:ro`]);
-    watcher = await watch(otherJob);
     s = await bed.scenario(`image-${expected}`, {
       visibilityTimeoutSeconds: Number(settings.environment[WORKER_ENV.visibilityTimeoutSeconds]),
       maxReceiveCount: 1,
@@ -89,9 +86,9 @@ describe.each(RUNS)('the povray-worker image, $label', ({ compute, expected }) =
       [WORKER_ENV.renderWidth]: '32',
       [WORKER_ENV.renderHeight]: '18',
       UNSAFE_SKIP_SCENE_SCAN: 'true',
-      [ENV_SECRET_VARIABLE]: envSecret,
+      [ENV_SECRET_VARIABLE]: other.envSecret,
     });
-    secrets = { fileSecret, envSecret, envValues: workerSecretValues(env) };
+    secrets = other.secretsFor(env);
     const target = { otherJob: OTHER_JOB_IN_CONTAINER, workDir: WORK_DIR_IN_CONTAINER, maxPixels: Number(env[WORKER_ENV.maxPixels]) };
     ({ jobs, worker } = await submitHostileScenes(bed, s, target, () => containers.start(env)));
     expect(await worker.exited).toEqual({ code: 0, signal: null });
@@ -99,10 +96,9 @@ describe.each(RUNS)('the povray-worker image, $label', ({ compute, expected }) =
   }, 600_000);
 
   afterAll(async () => {
-    await watcher?.stop();
     await containers?.removeAll();
+    await other?.remove();
     await bed?.close();
-    if (otherJob) removeOtherJob(otherJob);
     if (s) rmSync(s.workDir, { recursive: true, force: true });
   });
 
@@ -152,7 +148,7 @@ describe.each(RUNS)('the povray-worker image, $label', ({ compute, expected }) =
 
   it('the watch and the mount work: the container user can read a file of the other job outside the jail', async () => {
     const out = containers.exec(containers.environment(s, SHORT_IDLE), ['cat', `${OTHER_JOB_IN_CONTAINER}/fopenSecret/secret.txt`]);
-    expect(out).toContain(secrets.fileSecret);
+    expect(out).toContain(other.fileSecret);
     await watcher.barrier();
     expect(watcher.events()).toContain(`OPEN ${otherJob}/fopenSecret/secret.txt`);
   });

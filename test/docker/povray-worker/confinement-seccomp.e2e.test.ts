@@ -24,8 +24,8 @@ import { useLocalAws } from '../../../local/local-aws';
 import { describeWithTools } from '../../../local/tools';
 import { sceneFiles, zipOf } from '../../../local/povray-scenes';
 import {
-  ENV_SECRET_VARIABLE, expectHostileSwitchesRefused, expectNothingLeaked, expectRefusedByConfinement, HOSTILE_SCENES, HostileScene, jobOutputs, makeOtherJob, marker,
-  removeOtherJob, RunSecrets, submitHostileScenes, watch, Watch, workerSecretValues,
+  ENV_SECRET_VARIABLE, expectHostileSwitchesRefused, expectNothingLeaked, expectRefusedByConfinement, HOSTILE_SCENES, HostileScene, jobOutputs, OtherJobRun,
+  prepareOtherJob, RunSecrets, submitHostileScenes, Watch,
 } from '../../../local/povray-hostile-scenes';
 import { RunningWorker, Scenario, WORKER_JAIL, WorkerTestbed } from '../../../local/povray-worker';
 import { buildWithoutLandlock } from '../../../local/sandbox/without-landlock';
@@ -35,6 +35,7 @@ const JAIL = WORKER_JAIL;
 
 describeWithTools(['povray', 'inotifywait', 'cc'], 'povray worker without Landlock (seccomp user notification): another job\'s files and the worker\'s environment stay out of reach', () => {
   let bed: WorkerTestbed;
+  let other: OtherJobRun;
   let otherJob: string;
   let wrapper: string;
   let watcher: Watch;
@@ -49,19 +50,17 @@ describeWithTools(['povray', 'inotifywait', 'cc'], 'povray worker without Landlo
     expect(existsSync(JAIL)).toBe(true);
     wrapper = buildWithoutLandlock();
     bed = new WorkerTestbed(local());
-    const fileSecret = marker('OUTSIDE-unotify');
-    const envSecret = marker('WORKERENV-unotify');
-    otherJob = makeOtherJob(fileSecret, { names: HOSTILE_SCENES });
-    watcher = await watch(otherJob);
+    other = await prepareOtherJob('unotify');
+    ({ otherJob, watcher } = other);
     s = await bed.scenario('confine-unotify', { maxReceiveCount: 1 });
     const env = {
       [WORKER_ENV.renderWidth]: '16',
       [WORKER_ENV.renderHeight]: '8',
       [WORKER_ENV.workDir]: '', // unset: the default (the temp directory), where the other job lives
-      [ENV_SECRET_VARIABLE]: envSecret,
+      [ENV_SECRET_VARIABLE]: other.envSecret,
       UNSAFE_SKIP_SCENE_SCAN: 'true',
     };
-    secrets = { fileSecret, envSecret, envValues: workerSecretValues(bed.workerEnv(s, env)) };
+    secrets = other.secretsFor(bed.workerEnv(s, env));
     plainJob = await bed.submit(s, 'plain.zip', await zipOf(sceneFiles('plain')));
     ({ jobs, worker, workerPid } = await submitHostileScenes(bed, s, { otherJob, workDir: tmpdir() }, () => bed.startWorker(s, env, [wrapper, '--'])));
     expect(await worker.exited).toEqual({ code: 0, signal: null });
@@ -69,9 +68,8 @@ describeWithTools(['povray', 'inotifywait', 'cc'], 'povray worker without Landlo
   }, 180_000);
 
   afterAll(async () => {
-    await watcher?.stop();
+    await other?.remove();
     await bed?.close();
-    if (otherJob) removeOtherJob(otherJob);
     if (s) rmSync(s.workDir, { recursive: true, force: true });
     if (wrapper) rmSync(path.dirname(wrapper), { recursive: true, force: true });
   });

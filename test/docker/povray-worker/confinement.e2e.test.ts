@@ -30,8 +30,8 @@ import { useLocalAws } from '../../../local/local-aws';
 import { describeWithTools } from '../../../local/tools';
 import { sceneFiles, zipOf } from '../../../local/povray-scenes';
 import {
-  ENV_SECRET_VARIABLE, expectHostileSwitchesRefused, expectNothingLeaked, expectRefusedByConfinement, HOSTILE_SCENES, HostileScene, jobOutputs, makeOtherJob, marker,
-  removeOtherJob, RunSecrets, submitHostileScenes, watch, Watch, workerSecretValues,
+  ENV_SECRET_VARIABLE, expectHostileSwitchesRefused, expectNothingLeaked, expectRefusedByConfinement, HOSTILE_SCENES, HostileScene, jobOutputs, marker,
+  prepareOtherJob, RunSecrets, submitHostileScenes, Watch,
 } from '../../../local/povray-hostile-scenes';
 import { Scenario, WORKER_JAIL, WorkerTestbed } from '../../../local/povray-worker';
 import { assertBundleCurrent } from '../../../local/bundles';
@@ -60,21 +60,19 @@ describeWithTools(['povray', 'inotifywait'], 'povray worker: confinement in the 
 
   /** One variant: its own other-job folder and watch, queue, worker (default WORK_DIR) and markers. */
   async function runVariant(mode: Variant): Promise<void> {
-    const fileSecret = marker(`OUTSIDE-${mode}`);
-    const envSecret = marker(`WORKERENV-${mode}`);
-    const otherJob = makeOtherJob(fileSecret, { names: HOSTILE_SCENES });
-    const watcher = await watch(otherJob);
+    const other = await prepareOtherJob(mode);
+    cleanup.push(other.remove);
+    const { otherJob, watcher } = other;
     const s = await bed.scenario(`confine-${mode}`, { maxReceiveCount: 1 });
     rmSync(s.workDir, { recursive: true, force: true }); // not used: the worker takes its default WORK_DIR
     const env: Record<string, string> = {
       [WORKER_ENV.renderWidth]: '16',
       [WORKER_ENV.renderHeight]: '8',
       [WORKER_ENV.workDir]: '', // unset: the default (the temp directory), where the other job lives
-      [ENV_SECRET_VARIABLE]: envSecret,
+      [ENV_SECRET_VARIABLE]: other.envSecret,
     };
     if (mode === 'unscanned') env.UNSAFE_SKIP_SCENE_SCAN = 'true';
-    const secrets = { fileSecret, envSecret, envValues: workerSecretValues(bed.workerEnv(s, env)) };
-    cleanup.push(async () => (await watcher.stop(), removeOtherJob(otherJob)));
+    const secrets = other.secretsFor(bed.workerEnv(s, env));
     const { jobs, worker, workerPid } = await submitHostileScenes(bed, s, { otherJob, workDir: tmpdir() }, () => bed.startWorker(s, env));
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     await watcher.barrier();
