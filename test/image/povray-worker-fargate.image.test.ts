@@ -6,15 +6,21 @@
  *   2. `fargate`: Landlock's system calls answer ENOSYS and user namespaces are refused, so the jail must
  *      use its second backend (seccomp user notification);
  *   3. `neither`: seccomp() is gone too, and the worker must render nothing and say why.
- * In 1 and 2 the seed scene renders and every hostile scene (local/povray-hostile-scenes.ts), with the scene
- * checker off, is judged by outcome: the secrets, bind-mounted read-only where the container's user could
- * read them, are never opened (inotify on the host), and no marker reaches the PNG, the log or the record.
+ * In 1 and 2 the seed scene renders and every hostile scene (local/povray-hostile-scenes.ts, the same as the
+ * host's confinement e2e tests), with the scene checker off, is judged by outcome: another job's folder,
+ * bind-mounted read-only into the container's WORK_DIR in the default layout (`/tmp/povray-worker-1/…`,
+ * a live process's, so no sweep removes it) where the container's user could read it, is never opened
+ * (inotify on the host, read after a barrier), and no marker of its files nor of the worker's environment
+ * reaches the PNG, the log or the record.
  */
 import { chmodSync, readdirSync, rmSync } from 'fs';
 import * as path from 'path';
 import { PNG } from 'pngjs';
 import { WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
-import { ENV_MARKER, EXISTS_MARKER, HOSTILE_SCENES, hostileScenes, makeSecrets, MARKER, watch } from '../../local/povray-hostile-scenes';
+import {
+  ENV_SECRET_VARIABLE, expectNothingLeaked, expectRefusedByConfinement, HOSTILE_SCENES, HostileScene, jobOutputs, OtherJobRun, prepareOtherJob, RunSecrets,
+  submitHostileScenes, Watch,
+} from '../../local/povray-hostile-scenes';
 import { sceneFiles, seedSceneZip, zipOf } from '../../local/povray-scenes';
 import { RunningWorker, Scenario, WorkerTestbed } from '../../local/povray-worker';
 import { useLocalAws } from '../../local/local-aws';
@@ -25,8 +31,13 @@ const local = useLocalAws(['sqs', 's3', 'dynamodb']);
 const state = loadWorkerImageState();
 const { settings } = state;
 const SHORT_IDLE = { [WORKER_ENV.idleExitSeconds]: '3' };
-/** Where the container sees the secrets. */
-const SECRETS_IN_CONTAINER = '/secrets';
+/** The container's WORK_DIR (the default: its temporary directory, the task's scratch volume). */
+const WORK_DIR_IN_CONTAINER = '/tmp';
+/**
+ * Where the container sees the other job: a job folder of the worker whose pid is 1 (tini, alive for the
+ * container's life, so the worker's sweep of dead workers' folders leaves it alone).
+ */
+const OTHER_JOB_IN_CONTAINER = `${WORK_DIR_IN_CONTAINER}/povray-worker-1/job-other`;
 /** The image's entrypoint with the canary's argument (what the deploy-time trigger runs). */
 const CANARY_IN_CONTAINER = '/usr/bin/tini -- node --enable-source-maps dist/index.js --canary';
 
@@ -48,43 +59,46 @@ const RUNS: ReadonlyArray<{ label: string; compute?: SimulatedCompute; expected:
 describe.each(RUNS)('the povray-worker image, $label', ({ compute, expected }) => {
   let bed: WorkerTestbed;
   let containers: WorkerContainers;
-  let secrets: string;
-  let watcher: Awaited<ReturnType<typeof watch>>;
+  let other: OtherJobRun;
+  let otherJob: string;
+  let watcher: Watch;
   let s: Scenario;
   let worker: RunningWorker;
-  const jobs: Record<string, string> = {};
+  let seedJob: string;
+  let plainJob: string;
+  let jobs: Record<HostileScene, string>;
+  let secrets: RunSecrets;
 
   beforeAll(async () => {
     bed = new WorkerTestbed(local());
-    secrets = makeSecrets(HOSTILE_SCENES);
-    openToEveryone(secrets);
+    other = await prepareOtherJob(`image-${expected}`, { prepare: openToEveryone });
+    ({ otherJob, watcher } = other);
     const profile = compute ? ['--security-opt', `seccomp=${writeSimulatedProfile(compute)}`] : [];
-    containers = new WorkerContainers(state, local, [...profile, '--volume', `${secrets}:${SECRETS_IN_CONTAINER}:ro`]);
-    watcher = await watch(secrets);
+    containers = new WorkerContainers(state, local, [...profile, '--volume', `${otherJob}:${OTHER_JOB_IN_CONTAINER}:ro`]);
     s = await bed.scenario(`image-${expected}`, {
       visibilityTimeoutSeconds: Number(settings.environment[WORKER_ENV.visibilityTimeoutSeconds]),
       maxReceiveCount: 1,
     });
-    jobs.seed = await bed.submit(s, 'ECSLogo.zip', seedSceneZip());
-    jobs.plain = await bed.submit(s, 'plain.zip', await zipOf(sceneFiles('plain')));
-    for (const [name, files] of Object.entries(hostileScenes(SECRETS_IN_CONTAINER))) jobs[name] = await bed.submit(s, `${name}.zip`, await zipOf(files));
-    worker = containers.start(
-      containers.environment(s, SHORT_IDLE, {
-        [WORKER_ENV.pollWaitSeconds]: '1',
-        [WORKER_ENV.renderWidth]: '32',
-        [WORKER_ENV.renderHeight]: '18',
-        UNSAFE_SKIP_SCENE_SCAN: 'true',
-        POVRAY_CANARY: ENV_MARKER,
-      }),
-    );
+    seedJob = await bed.submit(s, 'ECSLogo.zip', seedSceneZip());
+    plainJob = await bed.submit(s, 'plain.zip', await zipOf(sceneFiles('plain')));
+    const env = containers.environment(s, SHORT_IDLE, {
+      [WORKER_ENV.pollWaitSeconds]: '1',
+      [WORKER_ENV.renderWidth]: '32',
+      [WORKER_ENV.renderHeight]: '18',
+      UNSAFE_SKIP_SCENE_SCAN: 'true',
+      [ENV_SECRET_VARIABLE]: other.envSecret,
+    });
+    secrets = other.secretsFor(env);
+    const target = { otherJob: OTHER_JOB_IN_CONTAINER, workDir: WORK_DIR_IN_CONTAINER, maxPixels: Number(env[WORKER_ENV.maxPixels]) };
+    ({ jobs, worker } = await submitHostileScenes(bed, s, target, () => containers.start(env)));
     expect(await worker.exited).toEqual({ code: 0, signal: null });
+    await watcher.barrier();
   }, 600_000);
 
   afterAll(async () => {
-    await watcher?.stop();
     await containers?.removeAll();
+    await other?.remove();
     await bed?.close();
-    if (secrets) rmSync(secrets, { recursive: true, force: true });
     if (s) rmSync(s.workDir, { recursive: true, force: true });
   });
 
@@ -106,12 +120,12 @@ describe.each(RUNS)('the povray-worker image, $label', ({ compute, expected }) =
   });
 
   it('renders the seed scene confined: SUCCEEDED, a real PNG, the record names the backend', async () => {
-    const record = await bed.record(s, jobs.seed);
+    const record = await bed.record(s, seedJob);
     expect(record).toMatchObject({ status: 'SUCCEEDED', confinement: expected, outputKey: 'renders/ECSLogo.png' });
     const image = PNG.sync.read((await bed.object(s, record!.outputKey!)).body);
     expect([image.width, image.height]).toEqual([32, 18]);
     expect(new Set(Array.from({ length: image.width * image.height }, (_, i) => image.data.readUInt32BE(i * 4))).size).toBeGreaterThan(10);
-    expect(await bed.record(s, jobs.plain)).toMatchObject({ status: 'SUCCEEDED', confinement: expected });
+    expect(await bed.record(s, plainJob)).toMatchObject({ status: 'SUCCEEDED', confinement: expected });
   });
 
   it('the deploy canary (`--canary`) renders confined under these settings and exits 0', () => {
@@ -120,31 +134,23 @@ describe.each(RUNS)('the povray-worker image, $label', ({ compute, expected }) =
     expect(out).toMatch(/^exit=0$/m);
   });
 
-  it('no secret was opened, read, created or written (inotify on the host)', () => {
+  it('no file of the other job was opened, read, created or written (inotify on the host, up to a barrier)', () => {
     expect(watcher.events()).toEqual([]);
   });
 
-  it.each(HOSTILE_SCENES)('%s: its secret never opened, no outside byte in the record, the log or the PNG', async (name) => {
-    expect(watcher.events().filter((e) => e.includes(`${secrets}/${name}/`))).toEqual([]);
-    const record = await bed.record(s, jobs[name]);
+  it.each(HOSTILE_SCENES)("%s: the other job's files never opened, no outside byte in the record, the log or the PNG", async (name) => {
+    expect(watcher.events().filter((e) => e.includes(`${otherJob}/${name}/`))).toEqual([]);
+    const { record, texts } = await jobOutputs(bed, s, jobs[name]);
     expect({ status: record?.status, confinement: record?.confinement }).toEqual({ status: name === 'fileExists' ? 'SUCCEEDED' : 'FAILED', confinement: expected });
-    const outputs = [JSON.stringify(record)];
-    if (record?.logKey) outputs.push((await bed.object(s, record.logKey)).body.toString('latin1'));
-    if (record?.outputKey) outputs.push((await bed.object(s, record.outputKey)).body.toString('latin1'));
-    for (const text of outputs) {
-      expect(text).not.toContain(MARKER);
-      expect(text).not.toContain(ENV_MARKER);
-      expect(text).not.toContain(EXISTS_MARKER);
-      expect(text).not.toMatch(/root:x?:0:0|node:x:1000/);
-    }
+    expectNothingLeaked(texts, secrets, [/node:x:1000/]);
+    expectRefusedByConfinement(name, record);
   });
 
-  it('the watch and the mount work: the container user can read a secret outside the jail', async () => {
-    const out = containers.exec(containers.environment(s, SHORT_IDLE), ['cat', `${SECRETS_IN_CONTAINER}/fopenSecret/secret.txt`]);
-    expect(out).toContain(MARKER);
-    const deadline = Date.now() + 5000;
-    while (!watcher.events().some((e) => /OPEN/.test(e)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(watcher.events().some((e) => /OPEN/.test(e) && e.endsWith('fopenSecret/secret.txt'))).toBe(true);
+  it('the watch and the mount work: the container user can read a file of the other job outside the jail', async () => {
+    const out = containers.exec(containers.environment(s, SHORT_IDLE), ['cat', `${OTHER_JOB_IN_CONTAINER}/fopenSecret/secret.txt`]);
+    expect(out).toContain(other.fileSecret);
+    await watcher.barrier();
+    expect(watcher.events()).toContain(`OPEN ${otherJob}/fopenSecret/secret.txt`);
   });
 });
 

@@ -16,6 +16,7 @@ import { IMAGE_ENV } from '../../../docker/povray-worker/src/config';
 import { useLocalAws } from '../../../local/local-aws';
 import { describeWithTools } from '../../../local/tools';
 import { sceneFiles, zipOf } from '../../../local/povray-scenes';
+import { outputFlood } from '../../../local/povray-hostile-scenes';
 import { Scenario, WorkerTestbed } from '../../../local/povray-worker';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
@@ -34,7 +35,8 @@ function processesIn(dir: string): number[] {
   return found;
 }
 
-const flood = `#declare T = "${'0123456789'.repeat(10)}";\n#fopen W "../out/flood.txt" write\n#for (I, 0, 200000)\n#write (W, T, T, T, T, T, T, T, T, T, T)\n#end\n#fclose W\n`;
+/** 200 MB into the job's out/, past the job's disk budget. */
+const flood = outputFlood('../out/flood.txt', 200_000);
 
 describeWithTools(['povray'], 'povray worker: bounds of one render', () => {
   let bed: WorkerTestbed;

@@ -2,60 +2,74 @@
  * The worker on a kernel without Landlock, as on Fargate (Amazon Linux 2, 5.10): the whole worker runs under
  * local/sandbox/without-landlock (Landlock's system calls answer ENOSYS, user namespaces refused), so the
  * jail must pick its second backend, seccomp user notification. Judged by outcome, exactly like the
- * Landlock run in confinement.e2e.test.ts, with the scene checker OFF (the confinement alone):
- *   - the secrets beside the jobs are never opened (inotify), none of their bytes nor the worker's
- *     environment reach the PNG, the log or the job record; a plain scene still renders;
+ * Landlock run in confinement.e2e.test.ts (the same scenes, secrets and watch: local/povray-hostile-scenes.ts),
+ * in the worker's DEFAULT layout with the scene checker OFF (the confinement alone):
+ *   - ANOTHER JOB'S FILES (a live worker's job folder in the same WORK_DIR) are never opened: an inotify
+ *     watch on that folder alone sees no event, read after a barrier; a read by the test shows it works;
+ *   - none of their bytes nor of the worker's environment (its marker, its AWS_* values, queue and table,
+ *     through /proc/self, /proc/1 and /proc/<worker>/environ) reach the PNG, the log or the job record;
+ *     a plain scene still renders;
  *   - the start-up log and every job record name the backend;
  *   - with seccomp() gone as well, the worker renders nothing and says why.
  */
 import { randomBytes } from 'crypto';
 import { spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
-import { confinementPolicy, discoverHost, jailArguments, renderEnvironment } from '../../../docker/povray-worker/src/confinement';
+import { discoverHost } from '../../../docker/povray-worker/src/confinement';
 import { POVRAY_LIBRARY_DIRS } from '../../../docker/povray-worker/src/library';
 import { useLocalAws } from '../../../local/local-aws';
 import { describeWithTools } from '../../../local/tools';
 import { sceneFiles, zipOf } from '../../../local/povray-scenes';
-import { ENV_MARKER, EXISTS_MARKER, HOSTILE_SCENES, hostileScenes, makeSecrets, MARKER, watch } from '../../../local/povray-hostile-scenes';
-import { RunningWorker, Scenario, WorkerTestbed } from '../../../local/povray-worker';
+import {
+  ENV_SECRET_VARIABLE, expectHostileSwitchesRefused, expectNothingLeaked, expectRefusedByConfinement, HOSTILE_SCENES, HostileScene, jobOutputs, OtherJobRun,
+  prepareOtherJob, RunSecrets, submitHostileScenes, Watch,
+} from '../../../local/povray-hostile-scenes';
+import { RunningWorker, Scenario, WORKER_JAIL, WorkerTestbed } from '../../../local/povray-worker';
 import { buildWithoutLandlock } from '../../../local/sandbox/without-landlock';
 
 const local = useLocalAws(['sqs', 's3', 'dynamodb']);
-const JAIL = path.join(__dirname, '..', '..', '..', 'docker', 'povray-worker', 'dist', 'povray-jail');
+const JAIL = WORKER_JAIL;
 
-describeWithTools(['povray', 'inotifywait', 'cc'], 'povray worker without Landlock (seccomp user notification): outside files are never opened', () => {
+describeWithTools(['povray', 'inotifywait', 'cc'], 'povray worker without Landlock (seccomp user notification): another job\'s files and the worker\'s environment stay out of reach', () => {
   let bed: WorkerTestbed;
-  let secrets: string;
+  let other: OtherJobRun;
+  let otherJob: string;
   let wrapper: string;
-  let watcher: Awaited<ReturnType<typeof watch>>;
+  let watcher: Watch;
   let s: Scenario;
   let worker: RunningWorker;
-  const jobs: Record<string, string> = {};
+  let workerPid: number;
+  let plainJob: string;
+  let jobs: Record<HostileScene, string>;
+  let secrets: RunSecrets;
 
   beforeAll(async () => {
     expect(existsSync(JAIL)).toBe(true);
     wrapper = buildWithoutLandlock();
     bed = new WorkerTestbed(local());
-    secrets = makeSecrets(HOSTILE_SCENES);
-    watcher = await watch(secrets);
+    other = await prepareOtherJob('unotify');
+    ({ otherJob, watcher } = other);
     s = await bed.scenario('confine-unotify', { maxReceiveCount: 1 });
-    jobs.plain = await bed.submit(s, 'plain.zip', await zipOf(sceneFiles('plain')));
-    for (const [name, files] of Object.entries(hostileScenes(secrets))) jobs[name] = await bed.submit(s, `${name}.zip`, await zipOf(files));
-    worker = bed.startWorker(
-      s,
-      { [WORKER_ENV.renderWidth]: '16', [WORKER_ENV.renderHeight]: '8', POVRAY_CANARY: ENV_MARKER, UNSAFE_SKIP_SCENE_SCAN: 'true' },
-      [wrapper, '--'],
-    );
+    const env = {
+      [WORKER_ENV.renderWidth]: '16',
+      [WORKER_ENV.renderHeight]: '8',
+      [WORKER_ENV.workDir]: '', // unset: the default (the temp directory), where the other job lives
+      [ENV_SECRET_VARIABLE]: other.envSecret,
+      UNSAFE_SKIP_SCENE_SCAN: 'true',
+    };
+    secrets = other.secretsFor(bed.workerEnv(s, env));
+    plainJob = await bed.submit(s, 'plain.zip', await zipOf(sceneFiles('plain')));
+    ({ jobs, worker, workerPid } = await submitHostileScenes(bed, s, { otherJob, workDir: tmpdir() }, () => bed.startWorker(s, env, [wrapper, '--'])));
     expect(await worker.exited).toEqual({ code: 0, signal: null });
+    await watcher.barrier();
   }, 180_000);
 
   afterAll(async () => {
-    await watcher?.stop();
+    await other?.remove();
     await bed?.close();
-    if (secrets) rmSync(secrets, { recursive: true, force: true });
     if (s) rmSync(s.workDir, { recursive: true, force: true });
     if (wrapper) rmSync(path.dirname(wrapper), { recursive: true, force: true });
   });
@@ -66,54 +80,37 @@ describeWithTools(['povray', 'inotifywait', 'cc'], 'povray worker without Landlo
     expect(worker.logs.map((l) => l.message)).toContain('the scene checker is OFF (UNSAFE_SKIP_SCENE_SCAN=true): only the confinement stands between scenes and the host; for tests only');
   });
 
-  it('renders a plain scene, and its job record names the backend', async () => {
-    const record = await bed.record(s, jobs.plain);
+  it('renders a plain scene in the default layout, beside the other job, and its job record names the backend', async () => {
+    const record = await bed.record(s, plainJob);
     expect(record).toMatchObject({ status: 'SUCCEEDED', confinement: 'seccomp-unotify', outputKey: 'renders/plain.png' });
     const png = (await bed.object(s, record!.outputKey!)).body;
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     const log = (await bed.object(s, record!.logKey!)).body.toString('utf8');
     expect(log).toMatch(/confined by seccomp user notification/);
+    expect(path.dirname(path.dirname(otherJob))).toBe(tmpdir());
+    expect(log).toMatch(new RegExp(` \\+O"?${tmpdir()}/povray-worker-${workerPid}/job-\\w+/out/`));
   });
 
-  it('no secret file was opened, read, created or written (inotify)', () => {
+  it('no file of the other job was opened, read, created or written (inotify, up to a barrier)', () => {
     expect(watcher.events()).toEqual([]);
-    expect(existsSync(path.join(secrets, 'writeOutside', 'owned.txt'))).toBe(false);
+    expect(existsSync(path.join(otherJob, 'writeOutside', 'owned.txt'))).toBe(false);
   });
 
-  it.each(HOSTILE_SCENES)('%s: its secret never opened, no outside byte in the record, the log or the PNG', async (name) => {
-    expect(watcher.events().filter((e) => e.includes(`${secrets}/${name}/`))).toEqual([]);
-    const record = await bed.record(s, jobs[name]);
+  it.each(HOSTILE_SCENES)("%s: the other job's files never opened, no outside byte in the record, the log or the PNG", async (name) => {
+    expect(watcher.events().filter((e) => e.includes(`${otherJob}/${name}/`))).toEqual([]);
+    const { record, texts } = await jobOutputs(bed, s, jobs[name]);
     expect(['SUCCEEDED', 'FAILED']).toContain(record?.status);
     expect(record?.confinement).toBe('seccomp-unotify');
-    const outputs = [JSON.stringify(record)];
-    if (record?.logKey) outputs.push((await bed.object(s, record.logKey)).body.toString('latin1'));
-    if (record?.outputKey) outputs.push((await bed.object(s, record.outputKey)).body.toString('latin1'));
-    for (const text of outputs) {
-      expect(text).not.toContain(MARKER);
-      expect(text).not.toContain(ENV_MARKER);
-      expect(text).not.toContain(EXISTS_MARKER);
-      expect(text).not.toMatch(/root:x?:0:0/);
-      expect(text).not.toContain('AWS_ENDPOINT_URL');
-    }
-    if (name === 'diskBound') {
-      expect(record?.errorReason).toMatch(/^POV-Ray tried to write a file larger than \d+ bytes/);
-    } else if (name === 'fileExists') {
-      expect(record?.status).toBe('SUCCEEDED'); // file_exists on a denied file just says no
-    } else if (name.startsWith('ini')) {
-      expect(record?.errorReason).toMatch(/^ini rejected: /);
-    } else {
-      // The scene reached POV-Ray (no checker) and the jail refused the file: POV-Ray reports it.
-      expect(record?.status).toBe('FAILED');
-      expect(record?.errorReason).toMatch(/^POV-Ray failed \(exit \d+\): /);
-      expect(record?.errorReason).toMatch(/cannot open|cannot find|could not open/i);
-    }
+    expectNothingLeaked(texts, secrets);
+    // The scene reached POV-Ray (no checker) and the supervisor refused the file: POV-Ray reports it.
+    expectRefusedByConfinement(name, record);
   });
 
   it('the watch itself works: a read by the test is seen', async () => {
-    readFileSync(path.join(secrets, 'fopenSecret', 'secret.txt'));
-    const deadline = Date.now() + 5000;
-    while (!watcher.events().some((e) => e.includes('secret.txt')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(watcher.events().some((e) => /OPEN/.test(e) && e.endsWith('secret.txt'))).toBe(true);
+    const file = path.join(otherJob, 'fopenSecret', 'secret.txt');
+    readFileSync(file);
+    await watcher.barrier();
+    expect(watcher.events()).toContain(`OPEN ${file}`);
   });
 
   it('with seccomp() gone too, renders nothing: says why at start-up, the job FAILED with the reason', async () => {
@@ -134,28 +131,10 @@ describeWithTools(['povray', 'inotifywait', 'cc'], 'povray worker without Landlo
   });
 
   it('the jail alone: +HI, +L, Include_Ini and an outside input file are refused by the supervisor, not by a parser', async () => {
-    const host = discoverHost('povray', POVRAY_LIBRARY_DIRS);
-    const outside = makeSecrets();
-    writeFileSync(path.join(outside, 'secret.ini'), `Input_File_Name=${outside}/secret.inc\n`);
-    const jobDir = mkdtempSync(path.join(tmpdir(), 'povray-jail-unotify-'));
-    const jailWatch = await watch(outside);
-    try {
-      const outDir = path.join(jobDir, 'out');
-      mkdirSync(outDir);
-      writeFileSync(path.join(jobDir, 'scene.pov'), '#version 3.7;\n#include "secret.inc"\nsphere { 0, 1 pigment { rgb 1 } }\n');
-      const policy = confinementPolicy(host, { jobDir, outDir });
-      for (const povrayArgs of [[`+HI${outside}/secret.inc`, '+Iscene.pov'], [`+L${outside}`, '+Iscene.pov'], [`${outside}/secret.ini`], [`+I${outside}/secret.inc`]]) {
-        const args = jailArguments(policy, { env: renderEnvironment(jobDir), program: host.povray, args: [...povrayArgs, '+W8', '+H8', '-D', `+O${outDir}/x.png`] });
-        const run = spawnSync(wrapper, ['--', JAIL, ...args], { cwd: jobDir, encoding: 'latin1', env: {} });
-        expect(run.status).not.toBe(0);
-        expect(run.stdout + run.stderr).not.toContain(MARKER);
-        expect(run.stdout + run.stderr).not.toMatch(/^povray-jail: /m); // POV-Ray ran (confined) and failed on its own
-      }
-      expect(jailWatch.events()).toEqual([]);
-    } finally {
-      await jailWatch.stop();
-      rmSync(outside, { recursive: true, force: true });
-      rmSync(jobDir, { recursive: true, force: true });
-    }
+    await expectHostileSwitchesRefused(discoverHost('povray', POVRAY_LIBRARY_DIRS), (args, jobDir) => {
+      const run = spawnSync(wrapper, ['--', JAIL, ...args], { cwd: jobDir, encoding: 'latin1', env: {} });
+      expect(run.stdout + run.stderr).not.toMatch(/^povray-jail: /m); // POV-Ray ran (confined) and failed on its own
+      return run;
+    });
   });
 });
