@@ -95,8 +95,11 @@ describe('LambdaTestHarness with functions, an HTTPS invoker, a gate and monitor
     template.resourcePropertiesCountIs('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 }, 2);
   });
 
-  it('alarms on any failed test, lists every alarm in alarms, and has a dashboard', () => {
-    expect(harness.alarms).toEqual([harness.testFailureAlarm]);
+  it('alarms on failed tests, harness errors and throttles, invoker throttles and gate errors, lists them all in alarms, and has a dashboard', () => {
+    const ids = (alarms: readonly unknown[]) => alarms.map((alarm) => (alarm as { node: { id: string } }).node.id);
+    expect(ids(harness.alarms)).toEqual(['TestFailureAlarm', 'HarnessErrorAlarm', 'HarnessThrottleAlarm', 'InvokerThrottleAlarm', 'GateErrorAlarm']);
+    expect(ids([harness.testFailureAlarm, harness.harnessErrorAlarm, harness.harnessThrottleAlarm, harness.invokerThrottleAlarm!, harness.gateErrorAlarm!])).toEqual(ids(harness.alarms));
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'CdkComputePatterns/LambdaTestHarness',
       MetricName: 'TestsFailed',
@@ -129,6 +132,26 @@ describe('LambdaTestHarness with your table', () => {
     expect(() => new LambdaTestHarness(stack, 'Bad', { functions: [echo(stack, 'G')], table: wrong })).toThrow(
       "`table` must have partition key 'testId' and sort key 'sk', both strings (got pk HASH)",
     );
+  });
+});
+
+describe('LambdaTestHarness alarms without an invoker or a gate', () => {
+  it('makes only the alarms of what it created, and refuses alarmOverrides for the others', () => {
+    const stack = newTestStack('Plain');
+    const harness = new LambdaTestHarness(stack, 'Tests', { functions: [echo(stack, 'F')], dashboard: false });
+    expect(harness.alarms.map((alarm) => (alarm as { node: { id: string } }).node.id)).toEqual(['TestFailureAlarm', 'HarnessErrorAlarm', 'HarnessThrottleAlarm']);
+    expect(harness.invokerThrottleAlarm).toBeUndefined();
+    expect(harness.gateErrorAlarm).toBeUndefined();
+    expect(() => new LambdaTestHarness(stack, 'Other', { functions: [echo(stack, 'G')], alarmOverrides: { GateErrorAlarm: { threshold: 2 } } })).toThrow(
+      "LambdaTestHarness 'Plain/Other': `alarmOverrides` names no alarm of this construct: GateErrorAlarm (its alarms: TestFailureAlarm, HarnessErrorAlarm, HarnessThrottleAlarm)",
+    );
+  });
+
+  it('returns the default test-failure alarm when addTestFailureAlarm() is called again as before', () => {
+    const stack = newTestStack('Again');
+    const harness = new LambdaTestHarness(stack, 'Tests', { functions: [echo(stack, 'F')], dashboard: false });
+    expect(harness.addTestFailureAlarm()).toBe(harness.testFailureAlarm);
+    expect(() => harness.addTestFailureAlarm('TestFailureAlarm', { threshold: 3 })).toThrow(/alarmOverrides: \{ TestFailureAlarm/);
   });
 });
 
