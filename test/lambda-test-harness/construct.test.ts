@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as path from 'path';
+import { Construct } from 'constructs';
 import { LambdaTestHarness, LambdaTestHarnessProps, NagAcknowledgements } from '../../lib';
 import { HARNESS_ENV, INVOKER_ENV } from '../../contracts/lambda-test-harness/config';
 import { parseSuite } from '../../contracts/lambda-test-harness/events';
@@ -152,6 +153,25 @@ describe('LambdaTestHarness alarms without an invoker or a gate', () => {
     const harness = new LambdaTestHarness(stack, 'Tests', { functions: [echo(stack, 'F')], dashboard: false });
     expect(harness.addTestFailureAlarm()).toBe(harness.testFailureAlarm);
     expect(() => harness.addTestFailureAlarm('TestFailureAlarm', { threshold: 3 })).toThrow(/alarmOverrides: \{ TestFailureAlarm/);
+  });
+});
+
+describe('LambdaTestHarness under a very deep construct path', () => {
+  it('cuts its descriptions to AWS limits (alarms name the path, the gate its suite)', () => {
+    const stack = newTestStack('Deep');
+    let scope: Construct = stack;
+    for (let i = 0; i < 20; i++) scope = new Construct(scope, `AVeryLongConstructIdThatUsersReallyWrite${String(i).padStart(2, '0')}`);
+    new LambdaTestHarness(scope, 'Tests', {
+      allowedHosts: ['api.example.com'],
+      deployGate: { testId: 't'.repeat(128), tests: [{ https: { host: 'api.example.com', path: '/' } }], monitoringSchedule: events.Schedule.rate(Duration.hours(1)) },
+    });
+    const resources = Object.values(templateOf(stack).toJSON().Resources) as Array<{ Type: string; Properties: { Description?: string; AlarmDescription?: string } }>;
+    const alarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties.AlarmDescription ?? '');
+    const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function').map((r) => r.Properties.Description ?? '');
+    expect(alarms).toHaveLength(5);
+    expect(alarms.filter((d) => d.length > 1024)).toEqual([]);
+    expect(alarms.some((d) => d.endsWith('...'))).toBe(true);
+    expect(functions.filter((d) => d.length > 256)).toEqual([]);
   });
 });
 
