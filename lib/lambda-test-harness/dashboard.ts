@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { graph, newPatternDashboard } from '../core/monitoring';
+import { graph, newPatternDashboard } from '../core';
 import type { LambdaTestHarness } from './lambda-test-harness';
 
 /** Tests passed and failed (healthy), latency and load against errors (keeping up), and the invocations that are billed. */

@@ -7,12 +7,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
-import { PrebundledFunction } from '../core';
-import { AlarmOverrides } from '../core/alarm-overrides';
+import {
+  acknowledgeCompliancePackFindings,
+  AlarmOverrides,
+  AlarmTuning,
+  applyAlarmActions,
+  countAlarm,
+  defaultAlarmAgain,
+  functionThrottleAlarm,
+  PrebundledFunction,
+  wantsDashboard,
+} from '../core';
 import { withFunctionOptions } from '../core/builders';
-import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
-import { AlarmTuning, applyAlarmActions, countAlarm, defaultAlarmAgain, functionThrottleAlarm, wantsDashboard } from '../core/monitoring';
 import { HARNESS_ENV, HARNESS_METRIC_NAMESPACE, HARNESS_METRICS, INVOKER_ENV } from '../../contracts/lambda-test-harness/config';
 import { parseSuite, TestSuite } from '../../contracts/lambda-test-harness/events';
 import { RESULTS_TABLE_KEY, RESULTS_TTL_ATTRIBUTE } from '../../contracts/lambda-test-harness/results';

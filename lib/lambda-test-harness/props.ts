@@ -3,8 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { FunctionOptions } from '../core/function-options';
-import { MonitoringProps } from '../core/monitoring';
+import { FunctionOptions, MonitoringProps } from '../core';
 
 /** A check on the JSON a test's answer holds (an HTTP-shaped answer's JSON body is parsed in place). */
 export interface JsonExpectation {
