@@ -89,12 +89,33 @@ export function tableTriggerCostPerMillionRecords(p: Prices, batchSize = 100, ba
   ]);
 }
 
-/** Cost of one test-harness run: the harness function, the invocations it makes, and one result record per test. */
-export function testHarnessCostPerRun(p: Prices, tests = 1000, harnessSeconds = 30, targetSeconds = 0.1): Estimate {
-  return estimate(`LambdaTestHarness, per run of ${tests} invocations of a 128 MB target`, [
-    { item: 'harness function (256 MB)', usd: lambdaCost(p, 1, 0.25, harnessSeconds) },
+/**
+ * Cost of a load test by count (the original protocol): every iteration is one invocation of the harness
+ * function (512 MB) that invokes the target synchronously and waits for it, writes its result and counts the
+ * run down; the first invocation fans the iterations out, the last writes the summary.
+ */
+export function testHarnessCostPerRun(p: Prices, tests = 1000, targetSeconds = 0.1, harnessOverheadSeconds = 0.05): Estimate {
+  return estimate(`LambdaTestHarness, per load test of ${tests} invocations of a 128 MB target (${targetSeconds * 1000} ms each)`, [
+    { item: `harness function (${tests + 1} × 512 MB, waits for the target)`, usd: lambdaCost(p, tests + 1, 0.5, targetSeconds + harnessOverheadSeconds) },
     { item: 'target invocations', usd: lambdaCost(p, tests, 0.125, targetSeconds) },
-    { item: 'DynamoDB result records', usd: (tests * p.dynamodb.perMillionWrites) / 1e6 },
+    { item: 'DynamoDB: result + count-down per test, run, summary', usd: ((2 * tests + 2) * p.dynamodb.perMillionWrites) / 1e6 },
+  ]);
+}
+
+/**
+ * A month of the harness's monitoring schedule: each run, the gate (256 MB) runs the suite's HTTPS tests (4 at a
+ * time) through the invoker (256 MB) against an API Gateway REST API and its x86 function, and writes a result
+ * per test and a summary. Defaults: the example app's hourly suite of 3 tests of the image API.
+ */
+export function testHarnessMonitoringPerMonth(p: Prices, runsPerMonth = HOURS_PER_MONTH, tests = 3, endpointSeconds = 0.4, endpointMemoryGb = 1.5): Estimate {
+  const calls = runsPerMonth * tests;
+  const gateSeconds = Math.ceil(tests / 4) * (endpointSeconds + 0.1) + 0.1;
+  return estimate(`LambdaTestHarness monitoring, per month of ${runsPerMonth} runs of ${tests} HTTPS tests (API Gateway + ${endpointMemoryGb} GB function, ${endpointSeconds * 1000} ms)`, [
+    { item: `gate function (${runsPerMonth} runs, 256 MB)`, usd: lambdaCost(p, runsPerMonth, 0.25, gateSeconds) },
+    { item: `HTTPS invoker (${calls} calls, 256 MB)`, usd: lambdaCost(p, calls, 0.25, endpointSeconds + 0.05) },
+    { item: 'API Gateway REST requests', usd: (calls * p.apiGateway.perMillionRestRequests) / 1e6 },
+    { item: 'the endpoint\'s function', usd: lambdaCost(p, calls, endpointMemoryGb, endpointSeconds, false) },
+    { item: 'DynamoDB result and summary items', usd: (runsPerMonth * (tests + 1) * p.dynamodb.perMillionWrites) / 1e6 },
   ]);
 }
 

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildExampleApp } from '../../bin/example-app';
-import { Estimate, idleCostPerMonth, idleInventory, imageApiCostPer1000Requests, tableTriggerCostPerMillionRecords, testHarnessCostPerRun, workerCostPer1000Jobs } from './model';
+import { Estimate, idleCostPerMonth, idleInventory, imageApiCostPer1000Requests, tableTriggerCostPerMillionRecords, testHarnessCostPerRun, testHarnessMonitoringPerMonth, workerCostPer1000Jobs } from './model';
 import { PRICES } from './prices';
 
 const usd = (value: number) => (value < 0.01 && value > 0 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
@@ -24,6 +24,7 @@ print(workerCostPer1000Jobs(PRICES, undefined, false));
 print(imageApiCostPer1000Requests(PRICES));
 print(tableTriggerCostPerMillionRecords(PRICES));
 print(testHarnessCostPerRun(PRICES));
+print(testHarnessMonitoringPerMonth(PRICES));
 console.log('\n== Idle, per month, counted from the synthesized example stacks');
 const summary: string[] = [];
 for (const stack of assembly.stacks) {

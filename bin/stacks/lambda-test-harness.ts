@@ -1,6 +1,7 @@
 import { App, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { ImageProcessingApi, LambdaTestHarness, UnitTestDefinition } from '../../lib';
+import { exampleAlarmActions } from './alarm-topic';
 import { addImageProcessingApiExample } from './image-processing-api';
 
 /** An 8×8 PNG, small enough to sit in a test event. */
@@ -28,7 +29,7 @@ export function imageApiSuite(host: string, path: string): UnitTestDefinition[] 
 /**
  * The LambdaTestHarness example: tests the example ImageProcessingApi (its stack, made first when the app
  * has none). Its gate runs ping, getSample and a resize through the API's HTTPS endpoint right after
- * deployment and every hour; the output `LoadTestEvent` is a load test by rate to send to the harness.
+ * deployment and every hour, and its alarms notify the app's alarm topic; the output `LoadTestEvent` is a load test by rate to send to the harness.
  */
 export function addLambdaTestHarnessExample(app: App): Stack {
   const apiStack = (app.node.tryFindChild('ImageProcessingApiExample') as Stack | undefined) ?? addImageProcessingApiExample(app);
@@ -39,6 +40,7 @@ export function addLambdaTestHarnessExample(app: App): Stack {
   const host = `${images.api.restApiId}.execute-api.${apiStack.region}.${apiStack.urlSuffix}`;
   const path = `/${images.api.deploymentStage.stageName}/`;
   const harness = new LambdaTestHarness(stack, 'Harness', {
+    alarmActions: exampleAlarmActions(stack),
     functions: [images.imageFunction],
     allowedHosts: ['*.execute-api.' + apiStack.region + '.' + apiStack.urlSuffix],
     maxRate: 40,

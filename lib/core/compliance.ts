@@ -39,7 +39,7 @@ const PACK_REASONS: Record<string, ReadonlyArray<{ readonly rule: string; readon
   'AWS::Lambda::Function': [
     { rule: 'LambdaConcurrency', reason: 'Reserved concurrency is carved out of the account-wide pool, which a library cannot size; set reservedConcurrentExecutions through the pattern\'s function props where a cap is wanted.' },
     { rule: 'LambdaInsideVPC', reason: 'The function calls only AWS APIs over TLS with IAM-signed requests and holds no network-reachable data; a VPC would add NAT or endpoint costs without narrowing what it can reach.' },
-    { rule: 'LambdaDLQ', packs: [...REGULATED_PACKS, 'Serverless'], reason: 'The function is invoked synchronously (API Gateway, stream or queue event source with its own on-failure destination) or by a schedule that retries on the next tick; a function DLQ only applies to asynchronous events that are not retried.' },
+    { rule: 'LambdaDLQ', packs: [...REGULATED_PACKS, 'Serverless'], reason: 'The function is invoked synchronously (API Gateway, stream or queue event source with its own on-failure destination, the test harness\'s invoker and deploy gate), by a schedule that retries on the next tick, or (the test harness\'s load workers) asynchronously and deliberately never retried, since a retry would send its arrivals twice; its errors raise the construct\'s error alarm and the run\'s parts stay in its results table.' },
   ],
   'AWS::ApiGateway::Stage': [
     { rule: 'APIGWCacheEnabledAndEncrypted', reason: 'Responses are image transformations of the request body (POST); a stage cache would never hit and is billed per hour. GET sample responses are cached by CloudFront.' },
@@ -51,10 +51,10 @@ const PACK_REASONS: Record<string, ReadonlyArray<{ readonly rule: string; readon
     { rule: 'SQSRedrivePolicy', packs: ['Serverless'], reason: 'Only the dead-letter queues have no redrive policy: they are the end of the line, alarmed when they receive a message.' },
   ],
   'AWS::Lambda::EventInvokeConfig': [
-    { rule: 'LambdaAsyncFailureDestination', packs: ['Serverless'], reason: 'The scheduled function retries on the next schedule tick and its failures raise the error alarm; an on-failure destination would hold only stale ticks.' },
+    { rule: 'LambdaAsyncFailureDestination', packs: ['Serverless'], reason: 'The scheduled function retries on the next schedule tick and its failures raise the error alarm; an on-failure destination would hold only stale ticks. The test harness\'s load workers are never retried (a retry would send arrivals twice); their failures raise its error alarm and the run\'s parts stay in its results table.' },
   ],
   'AWS::Events::Rule': [
-    { rule: 'EventBusDLQ', packs: ['Serverless'], reason: 'The schedule fires every minute and the next tick does the same work; a dead-lettered tick would be stale before anyone read it.' },
+    { rule: 'EventBusDLQ', packs: ['Serverless'], reason: 'The schedule fires again at its next tick (every minute for the autoscaler; the test harness\'s monitoring schedule) and does the same work; a dead-lettered tick would be stale before anyone read it.' },
   ],
 };
 

@@ -7,12 +7,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
-import { PrebundledFunction } from '../core';
-import { AlarmOverrides } from '../core/alarm-overrides';
+import {
+  acknowledgeCompliancePackFindings,
+  AlarmOverrides,
+  AlarmTuning,
+  applyAlarmActions,
+  countAlarm,
+  defaultAlarmAgain,
+  functionThrottleAlarm,
+  PrebundledFunction,
+  wantsDashboard,
+} from '../core';
 import { withFunctionOptions } from '../core/builders';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
 import { HARNESS_ENV, HARNESS_METRIC_NAMESPACE, HARNESS_METRICS, INVOKER_ENV } from '../../contracts/lambda-test-harness/config';
 import { parseSuite, TestSuite } from '../../contracts/lambda-test-harness/events';
 import { RESULTS_TABLE_KEY, RESULTS_TTL_ATTRIBUTE } from '../../contracts/lambda-test-harness/results';
+import { newLambdaTestHarnessDashboard } from './dashboard';
 import { acknowledgeTriggerProvider, grantHarnessRights } from './permissions';
 import { DeployGateOptions, LambdaTestHarnessProps, UnitTestDefinition } from './props';
 import { ResolvedHarnessSettings, validateProps } from './validation';
@@ -41,12 +52,31 @@ export class LambdaTestHarness extends Construct {
   public readonly monitoringRule?: events.Rule;
   /** The policy granting invoke on the tested functions and writes to the table. */
   public readonly harnessPolicy: iam.Policy;
-  /** Fires when a test fails (unit, suite, gate or monitoring run). */
+  /** Fires when a test fails (unit, suite, gate or monitoring run): any failed test in 5 minutes. */
   public readonly testFailureAlarm: cloudwatch.Alarm;
-  /** Every alarm this construct created. */
+  /**
+   * Fires when the harness function fails (any error in 5 minutes): an event was refused (every problem is in
+   * the error), or a load worker crashed, so its run gets no summary. A failing function under test is a failed
+   * test (`testFailureAlarm`), not a harness error.
+   */
+  public readonly harnessErrorAlarm: cloudwatch.Alarm;
+  /** Fires when the harness function is throttled: a load test's workers (or their successors) did not start, so its rate falls short. */
+  public readonly harnessThrottleAlarm: cloudwatch.Alarm;
+  /**
+   * Fires when the HTTPS invoker is throttled (with `allowedHosts`): requests of a load test fail in the harness,
+   * not at the endpoint. The invoker's own errors are not alarmed: a refused or failing endpoint is a failed test.
+   */
+  public readonly invokerThrottleAlarm?: cloudwatch.Alarm;
+  /**
+   * Fires when the gate function fails (with `deployGate`): a deploy-time suite failed, or a monitoring run
+   * crashed before it could record its tests (without this alarm a broken monitor would be silent: no
+   * `TestsFailed` datapoint is not a breach).
+   */
+  public readonly gateErrorAlarm?: cloudwatch.Alarm;
+  /** Every alarm this construct created (`addTestFailureAlarm` adds to it); all get `alarmActions`. */
   public readonly alarms: cloudwatch.IAlarm[] = [];
-  /** Tests, latency, load and function health in one place. */
-  public readonly dashboard: cloudwatch.Dashboard;
+  /** The pattern's dashboard (tests, latency, load, function health, what is billed), unless `dashboard` is false. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** The `service` dimension of the harness's metrics. */
   public readonly serviceName: string;
   private readonly settings: ResolvedHarnessSettings;
@@ -113,9 +143,32 @@ export class LambdaTestHarness extends Construct {
     this.harnessFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
     this.harnessPolicy = grantHarnessRights(this, 'HarnessPolicy', harness.role, [...functions, this.harnessFunction], this.table);
 
-    this.testFailureAlarm = this.addTestFailureAlarm();
     if (props.deployGate) this.createGate(props.deployGate, functions, harnessEnvironment, props);
-    this.dashboard = this.createDashboard();
+
+    const tuning = new AlarmTuning(`LambdaTestHarness '${this.node.path}'`, props.alarmOverrides);
+    this.testFailureAlarm = this.addTestFailureAlarm('TestFailureAlarm', tuning.for('TestFailureAlarm'));
+    const fiveMinutes = Duration.minutes(5);
+    this.harnessErrorAlarm = countAlarm(this, 'HarnessErrorAlarm', this.harnessFunction.metricErrors({ statistic: 'Sum', period: fiveMinutes }),
+      `The harness function of ${this.node.path} failed: an event was refused (the error lists why) or a load worker crashed and its run has no summary (see its logs).`,
+      {}, tuning.for('HarnessErrorAlarm'));
+    this.harnessThrottleAlarm = functionThrottleAlarm(this, 'HarnessThrottleAlarm', this.harnessFunction, tuning.for('HarnessThrottleAlarm'));
+    this.alarms.push(this.harnessErrorAlarm, this.harnessThrottleAlarm);
+    if (this.invokerFunction) {
+      this.invokerThrottleAlarm = functionThrottleAlarm(this, 'InvokerThrottleAlarm', this.invokerFunction, tuning.for('InvokerThrottleAlarm'));
+      this.alarms.push(this.invokerThrottleAlarm);
+    }
+    if (this.gateFunction) {
+      this.gateErrorAlarm = countAlarm(this, 'GateErrorAlarm', this.gateFunction.metricErrors({ statistic: 'Sum', period: fiveMinutes }),
+        `The gate of ${this.node.path} failed: a test of suite '${props.deployGate!.testId}' failed at deploy time, or a monitoring run crashed before recording its tests (see its logs).`,
+        {}, tuning.for('GateErrorAlarm'));
+      this.alarms.push(this.gateErrorAlarm);
+    }
+    tuning.assertAllKnown();
+    applyAlarmActions(this, props.alarmActions);
+    if (wantsDashboard(props)) this.dashboard = newLambdaTestHarnessDashboard(this);
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   private createTable(removalPolicy: RemovalPolicy | undefined): dynamodb.Table {
@@ -220,45 +273,27 @@ export class LambdaTestHarness extends Construct {
     return this.metric(HARNESS_METRICS.latency, { statistic: 'p90', ...props });
   }
 
-  /** Requests load tests sent, and how many failed. */
+  /** Requests load tests sent. */
   public metricLoadRequests(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(HARNESS_METRICS.loadRequests, props);
   }
 
+  /** Requests of load tests that failed. */
   public metricLoadErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(HARNESS_METRICS.loadErrors, props);
   }
 
-  /** An alarm on any failed test (5-minute periods); the constructor makes one (`testFailureAlarm`). */
+  /**
+   * An alarm on failed tests (any by default, in 5-minute periods). The construct makes `TestFailureAlarm` by
+   * default (change it with `alarmOverrides`); calling this again with that id and no changes returns it.
+   */
   public addTestFailureAlarm(id = 'TestFailureAlarm', props: AlarmOverrides = {}): cloudwatch.Alarm {
-    const alarm = this.metricTestsFailed({ period: Duration.minutes(5) }).createAlarm(this, id, {
-      alarmDescription: `A test of ${this.node.path} failed: read the run's summary and results in its table.`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      ...props,
-    });
+    const again = defaultAlarmAgain(this, id, props);
+    if (again) return again;
+    const alarm = countAlarm(this, id, this.metricTestsFailed({ period: Duration.minutes(5) }),
+      `A test of ${this.node.path} failed: read the run's summary and results in its table.`, {}, props);
     this.alarms.push(alarm);
     return alarm;
-  }
-
-  private createDashboard(): cloudwatch.Dashboard {
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    const fns = [this.harnessFunction, ...(this.invokerFunction ? [this.invokerFunction] : []), ...(this.gateFunction ? [this.gateFunction] : [])];
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Tests', left: [this.metricTestsPassed(), this.metricTestsFailed()], width: 8 }),
-      new cloudwatch.GraphWidget({
-        title: 'Test latency (ms)',
-        left: ['p50', 'p95', 'p99'].map((statistic) => this.metricTestLatency({ statistic, label: statistic })),
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({ title: 'Load requests', left: [this.metricLoadRequests(), this.metricLoadErrors()], width: 8 }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Function errors', left: fns.map((f) => f.metricErrors({ label: f.node.scope!.node.id })), width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Function throttles', left: fns.map((f) => f.metricThrottles({ label: f.node.scope!.node.id })), width: 8 }),
-    );
-    return dashboard;
   }
 
   /** Lets `grantee` run tests: invoke the harness function. */

@@ -2,7 +2,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../core/nag';
+import { acknowledgeNag } from '../core';
 
 /**
  * What the harness (and the gate) may do: invoke exactly the given functions' ARNs (no qualifier, no

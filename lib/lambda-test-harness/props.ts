@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { FunctionOptions } from '../core/function-options';
+import { FunctionOptions, MonitoringProps } from '../core';
 
 /** A check on the JSON a test's answer holds (an HTTP-shaped answer's JSON body is parsed in place). */
 export interface JsonExpectation {
@@ -103,7 +103,7 @@ export interface DeployGateOptions {
 }
 
 /** Props for {@link LambdaTestHarness}. */
-export interface LambdaTestHarnessProps {
+export interface LambdaTestHarnessProps extends MonitoringProps {
   /**
    * The functions the harness may invoke (unit and load tests). It gets `lambda:InvokeFunction` on exactly
    * their ARNs (no qualifiers, no wildcard). At least one of `functions` and `allowedHosts`.

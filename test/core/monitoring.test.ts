@@ -5,9 +5,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ImageProcessingApi, LambdaEcsWorker, MonitoringProps, QueueWithDlq, ScalingTarget, SpotFleetAutoscaler, TableTrigger } from '../../lib';
+import { ImageProcessingApi, LambdaEcsWorker, LambdaTestHarness, MonitoringProps, QueueWithDlq, ScalingTarget, SpotFleetAutoscaler, TableTrigger } from '../../lib';
 import { applyAlarmActions } from '../../lib/core/monitoring';
 import { newTestStack, templateOf } from '../helpers/cdk';
 
@@ -36,6 +37,16 @@ const PATTERNS: Record<string, { build: Build; defaultAlarms: string[]; addLater
     build: (scope, props) => new ImageProcessingApi(scope, 'Pattern', props),
     defaultAlarms: ['ServerErrorAlarm', 'LatencyAlarm', 'ThrottleAlarm'],
     addLater: (c: ImageProcessingApi) => c.addServerErrorAlarm('MineLater', { threshold: 5 }),
+  },
+  LambdaTestHarness: {
+    // With an HTTPS invoker and a gate on a schedule, so every alarm it can make is made.
+    build: (scope, props) => new LambdaTestHarness(scope, 'Pattern', {
+      ...props,
+      allowedHosts: ['api.example.com'],
+      deployGate: { testId: 'gate', tests: [{ https: { host: 'api.example.com', path: '/prod/' } }], monitoringSchedule: events.Schedule.rate(Duration.hours(1)) },
+    }),
+    defaultAlarms: ['TestFailureAlarm', 'HarnessErrorAlarm', 'HarnessThrottleAlarm', 'InvokerThrottleAlarm', 'GateErrorAlarm'],
+    addLater: (c: LambdaTestHarness) => c.addTestFailureAlarm('MineLater', { threshold: 5 }),
   },
 };
 

@@ -1,4 +1,6 @@
-// The cost model's arithmetic, with round prices so every expected figure can be checked by hand.
+// The cost model's arithmetic, with round prices so every expected figure can be checked by hand; and the
+// example stacks' idle cost, counted from their synthesized templates as `npm run cost` does.
+import { EXAMPLE_STACKS } from '../../bin/example-app';
 import { HOURS_PER_MONTH, PRICES } from '../../bench/cost/prices';
 import {
   DEFAULT_WORKER_JOB,
@@ -7,8 +9,11 @@ import {
   imageApiCostPer1000Requests,
   rateMinutes,
   tableTriggerCostPerMillionRecords,
+  testHarnessCostPerRun,
+  testHarnessMonitoringPerMonth,
   workerCostPer1000Jobs,
 } from '../../bench/cost/model';
+import { newTestApp } from '../helpers/cdk';
 
 const line = (e: { items: { item: string; usd: number }[] }, prefix: string) => e.items.find((l) => l.item.startsWith(prefix))!.usd;
 
@@ -38,6 +43,22 @@ describe('cost model', () => {
     const e = tableTriggerCostPerMillionRecords({ ...PRICES, dynamodb: { ...PRICES.dynamodb, perMillionReads: 0.25, perMillionWrites: 1 } }, 100);
     expect(line(e, 'Lambda trigger (10000 invocations')).toBeGreaterThan(0);
     expect(line(e, 'DynamoDB GetItem')).toBeCloseTo(1.25, 10);
+  });
+
+  it('prices a load test by count as one 512 MB harness invocation per test waiting for its target, and two writes per test', () => {
+    const prices = { ...PRICES, lambda: { ...PRICES.lambda, perMillionRequests: 1, gbSecondArm: 0.00001 }, dynamodb: { ...PRICES.dynamodb, perMillionWrites: 1 } };
+    const e = testHarnessCostPerRun(prices, 1000, 0.2, 0.05);
+    expect(line(e, 'harness function (1001')).toBeCloseTo(1001 / 1e6 + 1001 * 0.5 * 0.25 * 0.00001, 10);
+    expect(line(e, 'target invocations')).toBeCloseTo(1000 / 1e6 + 1000 * 0.125 * 0.2 * 0.00001, 10);
+    expect(line(e, 'DynamoDB')).toBeCloseTo(2002 / 1e6, 10);
+  });
+
+  it('prices a month of monitoring runs: the gate, one invoker call, API request and endpoint invocation per test, and a result per test plus a summary', () => {
+    const prices = { ...PRICES, apiGateway: { perMillionRestRequests: 4 }, dynamodb: { ...PRICES.dynamodb, perMillionWrites: 1 } };
+    const e = testHarnessMonitoringPerMonth(prices, 100, 3);
+    expect(line(e, 'API Gateway')).toBeCloseTo(300 * 4 / 1e6, 10);
+    expect(line(e, 'DynamoDB')).toBeCloseTo(400 / 1e6, 10);
+    expect(e.items.map((l) => l.item)).toEqual(expect.arrayContaining(['gate function (100 runs, 256 MB)', 'HTTPS invoker (300 calls, 256 MB)']));
   });
 
   it('reads rate() schedules in minutes and ignores cron', () => {
@@ -76,5 +97,25 @@ describe('cost model', () => {
     expect(line(e, 'NAT gateways')).toBeCloseTo(PRICES.vpc.natGatewayHour * HOURS_PER_MONTH, 10);
     expect(line(e, 'interface endpoint-AZs')).toBeCloseTo(2 * PRICES.vpc.interfaceEndpointAzHour * HOURS_PER_MONTH, 10);
     expect(line(e, 'KMS keys')).toBe(PRICES.kms.keyMonth);
+  });
+});
+
+describe('the example stacks idle', () => {
+  // One synth of every example stack, as `npm run cost` counts them (without the nag plugin: the cost is the same).
+  const app = newTestApp();
+  for (const addStack of EXAMPLE_STACKS) addStack(app);
+  const assembly = app.synth();
+  const idle = Object.fromEntries(assembly.stacks.map((stack) => [stack.stackName, idleCostPerMonth(PRICES, stack.stackName, idleInventory(stack.template))]));
+
+  it.each(['LambdaEcsWorkerExample', 'TableTriggerExample', 'SpotFleetAutoscalerExample', 'ImageProcessingApiExample', 'LambdaTestHarnessExample'])('%s costs under $5 a month', (stack) => {
+    expect(idle[stack].total).toBeLessThan(5);
+  });
+
+  it('counts the test harness example: its alarms, its dashboard and its hourly monitoring run', () => {
+    const harness = idleInventory(assembly.getStackByName('LambdaTestHarnessExample').template);
+    expect(harness).toMatchObject({ alarms: 5, dashboards: 1, natGateways: 0, interfaceEndpointAzs: 0, kmsKeys: 0 });
+    expect(harness.scheduledRuns).toEqual([{ runsPerMonth: HOURS_PER_MONTH, memoryGb: 0.25, logRetentionDays: 30 }]);
+    // The idle figure counts each monitoring run as an idle tick; with the suite's full work it stays under $5.
+    expect(idle.LambdaTestHarnessExample.total + testHarnessMonitoringPerMonth(PRICES).total).toBeLessThan(5);
   });
 });

@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as path from 'path';
+import { Construct } from 'constructs';
 import { LambdaTestHarness, LambdaTestHarnessProps, NagAcknowledgements } from '../../lib';
 import { HARNESS_ENV, INVOKER_ENV } from '../../contracts/lambda-test-harness/config';
 import { parseSuite } from '../../contracts/lambda-test-harness/events';
@@ -95,8 +96,11 @@ describe('LambdaTestHarness with functions, an HTTPS invoker, a gate and monitor
     template.resourcePropertiesCountIs('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 }, 2);
   });
 
-  it('alarms on any failed test, lists every alarm in alarms, and has a dashboard', () => {
-    expect(harness.alarms).toEqual([harness.testFailureAlarm]);
+  it('alarms on failed tests, harness errors and throttles, invoker throttles and gate errors, lists them all in alarms, and has a dashboard', () => {
+    const ids = (alarms: readonly unknown[]) => alarms.map((alarm) => (alarm as { node: { id: string } }).node.id);
+    expect(ids(harness.alarms)).toEqual(['TestFailureAlarm', 'HarnessErrorAlarm', 'HarnessThrottleAlarm', 'InvokerThrottleAlarm', 'GateErrorAlarm']);
+    expect(ids([harness.testFailureAlarm, harness.harnessErrorAlarm, harness.harnessThrottleAlarm, harness.invokerThrottleAlarm!, harness.gateErrorAlarm!])).toEqual(ids(harness.alarms));
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'CdkComputePatterns/LambdaTestHarness',
       MetricName: 'TestsFailed',
@@ -129,6 +133,45 @@ describe('LambdaTestHarness with your table', () => {
     expect(() => new LambdaTestHarness(stack, 'Bad', { functions: [echo(stack, 'G')], table: wrong })).toThrow(
       "`table` must have partition key 'testId' and sort key 'sk', both strings (got pk HASH)",
     );
+  });
+});
+
+describe('LambdaTestHarness alarms without an invoker or a gate', () => {
+  it('makes only the alarms of what it created, and refuses alarmOverrides for the others', () => {
+    const stack = newTestStack('Plain');
+    const harness = new LambdaTestHarness(stack, 'Tests', { functions: [echo(stack, 'F')], dashboard: false });
+    expect(harness.alarms.map((alarm) => (alarm as { node: { id: string } }).node.id)).toEqual(['TestFailureAlarm', 'HarnessErrorAlarm', 'HarnessThrottleAlarm']);
+    expect(harness.invokerThrottleAlarm).toBeUndefined();
+    expect(harness.gateErrorAlarm).toBeUndefined();
+    expect(() => new LambdaTestHarness(stack, 'Other', { functions: [echo(stack, 'G')], alarmOverrides: { GateErrorAlarm: { threshold: 2 } } })).toThrow(
+      "LambdaTestHarness 'Plain/Other': `alarmOverrides` names no alarm of this construct: GateErrorAlarm (its alarms: TestFailureAlarm, HarnessErrorAlarm, HarnessThrottleAlarm)",
+    );
+  });
+
+  it('returns the default test-failure alarm when addTestFailureAlarm() is called again as before', () => {
+    const stack = newTestStack('Again');
+    const harness = new LambdaTestHarness(stack, 'Tests', { functions: [echo(stack, 'F')], dashboard: false });
+    expect(harness.addTestFailureAlarm()).toBe(harness.testFailureAlarm);
+    expect(() => harness.addTestFailureAlarm('TestFailureAlarm', { threshold: 3 })).toThrow(/alarmOverrides: \{ TestFailureAlarm/);
+  });
+});
+
+describe('LambdaTestHarness under a very deep construct path', () => {
+  it('cuts its descriptions to AWS limits (alarms name the path, the gate its suite)', () => {
+    const stack = newTestStack('Deep');
+    let scope: Construct = stack;
+    for (let i = 0; i < 20; i++) scope = new Construct(scope, `AVeryLongConstructIdThatUsersReallyWrite${String(i).padStart(2, '0')}`);
+    new LambdaTestHarness(scope, 'Tests', {
+      allowedHosts: ['api.example.com'],
+      deployGate: { testId: 't'.repeat(128), tests: [{ https: { host: 'api.example.com', path: '/' } }], monitoringSchedule: events.Schedule.rate(Duration.hours(1)) },
+    });
+    const resources = Object.values(templateOf(stack).toJSON().Resources) as Array<{ Type: string; Properties: { Description?: string; AlarmDescription?: string } }>;
+    const alarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties.AlarmDescription ?? '');
+    const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function').map((r) => r.Properties.Description ?? '');
+    expect(alarms).toHaveLength(5);
+    expect(alarms.filter((d) => d.length > 1024)).toEqual([]);
+    expect(alarms.some((d) => d.endsWith('...'))).toBe(true);
+    expect(functions.filter((d) => d.length > 256)).toEqual([]);
   });
 });
 
