@@ -11,7 +11,8 @@
 // review a script that would fail if it ran. npm reads the manifest it packs from disk after `prepack`, so
 // removing the script there keeps it out of the tarball, and out of `npm pack`'s own `prepare` run (prepack
 // has built what the tarball needs). `restore` puts the file back byte for byte; a pack that died before
-// `postpack` leaves the original in dist/, and the next `strip` or `restore` recovers it.
+// `postpack` leaves the original in dist/, and the next `strip` or `restore` recovers it (`strip` trusts it only
+// while package.json still lacks `prepare`, so later edits to package.json are never overwritten).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +24,13 @@ const originalPath = join(root, 'dist', 'package.json.before-pack');
 
 const command = process.argv[2];
 if (command === 'strip') {
-  if (!existsSync(originalPath)) {
+  const current = readFileSync(manifestPath, 'utf8');
+  // package.json without `prepare` beside a saved original is what a pack that died before postpack left:
+  // the saved file is the real one. Otherwise package.json is, and it is saved (again).
+  const leftByADeadPack = JSON.parse(current).scripts?.prepare === undefined && existsSync(originalPath);
+  if (!leftByADeadPack) {
     mkdirSync(dirname(originalPath), { recursive: true });
-    writeFileSync(originalPath, readFileSync(manifestPath));
+    writeFileSync(originalPath, current);
   }
   const original = readFileSync(originalPath, 'utf8');
   const manifest = JSON.parse(original);
