@@ -142,7 +142,9 @@ export interface LambdaEcsWorkerProps extends MonitoringProps {
    */
   readonly cluster?: ecs.ICluster;
   /**
-   * VPC for a new cluster (not allowed with `cluster`, whose VPC is used).
+   * VPC for a new cluster (not allowed with `cluster`, whose VPC is used). The default VPC takes the region's first
+   * two availability zones from `Fn::GetAZs` at deploy time, in env-specific stacks too, so creating a worker needs
+   * no context lookup; pass a VPC (or override the stack's `availabilityZones`) to choose the zones.
    * @default - a new VPC: 2 AZs, public subnets only, no NAT gateways, S3 and DynamoDB gateway endpoints, flow logs
    */
   readonly vpc?: ec2.IVpc;

@@ -6,13 +6,17 @@ import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { packageRoot } from '../core/assets';
+import { withoutAvailabilityZoneLookup } from '../core/availability-zones';
 import { WorkerCapacity } from './props';
 
 const DEFAULT_WORKER_IMAGE_DIR = (): string => path.join(packageRoot(), 'docker', 'povray-worker');
 
-/** A VPC that costs nothing while idle: public subnets (tasks get public IPs, no inbound), no NAT. */
+/**
+ * A VPC that costs nothing while idle: public subnets (tasks get public IPs, no inbound), no NAT. Its two
+ * availability zones come from `Fn::GetAZs` even in an env-specific stack: creating a worker asks for no lookup.
+ */
 export function newWorkerVpc(scope: Construct, flowLogs: logs.ILogGroup): ec2.Vpc {
-  return new ec2.Vpc(scope, 'Vpc', {
+  return withoutAvailabilityZoneLookup(scope, () => new ec2.Vpc(scope, 'Vpc', {
     maxAzs: 2,
     natGateways: 0,
     subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
@@ -24,7 +28,7 @@ export function newWorkerVpc(scope: Construct, flowLogs: logs.ILogGroup): ec2.Vp
     flowLogs: {
       Rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT },
     },
-  });
+  }));
 }
 
 

@@ -1,7 +1,8 @@
 // The consumer matrix's harness: build a user's app, synthesize it once, and judge the outcome. A situation
 // passes when it synthesizes with no cdk-nag finding on anything the library created, or when it fails at
 // synth with an error that names the prop and says what to change.
-import { App, AppProps, Stack, StackProps } from 'aws-cdk-lib';
+import { App, AppProps, Stack, StackProps, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -52,6 +53,15 @@ export class UserApp {
   public own<T extends IConstruct>(construct: T): T {
     this.owned.push(construct);
     return construct;
+  }
+
+  /**
+   * True when the user created something that looks context up by itself: an `ec2.Vpc` in an env-specific
+   * stack reads the stack's availability zones from the `availability-zones` context provider.
+   */
+  public asksForLookups(): boolean {
+    const envSpecific = (stack: Stack) => !Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region);
+    return this.owned.some((c) => c instanceof ec2.Vpc && envSpecific(Stack.of(c)));
   }
 
   /** True when `constructPath` lies inside something the user created. */
@@ -158,14 +168,22 @@ export function runSituation(situation: Situation): Outcome {
     let user: UserApp | undefined;
     let error: unknown;
     let templates: unknown[] = [];
+    let lookups: string[] = [];
     try {
       user = new UserApp(situation.app ?? AppKind.CDK_INIT, outdir);
       situation.build(user);
-      templates = user.app.synth().stacks.map((stack) => stack.template);
+      const assembly = user.app.synth();
+      templates = assembly.stacks.map((stack) => stack.template);
+      lookups = (assembly.manifest.missing ?? []).map((missing) => missing.key);
     } catch (e) {
       error = e;
     }
     result = judge(expectation, error, error === undefined && user ? libraryFindings(user) : []);
+    // Context the app would have to look up (`cdk synth` fails without credentials or a committed
+    // cdk.context.json), where nothing of the user's asked for a lookup: the library's constructs need none.
+    if (result.ok && error === undefined && lookups.length > 0 && !user!.asksForLookups()) {
+      result = { ok: false, detail: `synth needs context lookups the user did not ask for: ${lookups.join(', ')}` };
+    }
     if (result.ok && error === undefined && situation.uses) {
       const misuse = resourceMisuse(templates, situation.uses);
       if (misuse.length > 0) result = { ok: false, detail: `the user's resources are not the ones used: ${misuse.join('; ')}` };
