@@ -168,15 +168,12 @@ export function addStrictExample(app: App): Stack {
   keepLogsAYear(images.distributionLogBucket);
 
   // ---- LambdaTestHarness: unit and load tests of the image function ----
-  const harness = new LambdaTestHarness(stack, 'Harness', {
+  new LambdaTestHarness(stack, 'Harness', {
     functions: [images.imageFunction],
     harnessFunctionProps: { logRetention: LOG_RETENTION },
     logEncryptionKey: operationsKey,
+    alarmActions,
   });
-  // The harness takes no alarmActions prop yet: its alarms get the topic here.
-  for (const alarm of new Set([harness.testFailureAlarm, ...harness.alarms])) {
-    if (alarm instanceof cloudwatch.Alarm) alarm.addAlarmAction(...alarmActions);
-  }
 
   new CfnOutput(stack, 'BucketName', { value: render.bucket.bucketName, description: 'Upload scenes/<name>.zip here' });
   new CfnOutput(stack, 'TableName', { value: trigger.table.tableName });

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { graph, newPatternDashboard } from '../core/monitoring';
 import type { ImageProcessingApi } from './image-processing-api';
+import { graph, newPatternDashboard } from '../core';
 
 /** Requests and 4xx/5xx (healthy), latency percentiles (keeping up), and the requests and GB-seconds that are billed. */
 export function newImageProcessingApiDashboard(images: ImageProcessingApi): cloudwatch.Dashboard {

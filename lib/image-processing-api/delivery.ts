@@ -4,8 +4,8 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../core/nag';
 import { DELIVERY_PATH } from '../../contracts/image-processing-api/storage';
+import { acknowledgeNag } from '../core';
 
 /**
  * The cached GET path: `https://<distribution>/img/<spec>/<key>` → CloudFront (cache key: the path alone) →

@@ -9,9 +9,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledgeNag, AlarmOverrides, PrebundledFunction, SecureBucket } from '../core';
+import { acknowledgeCompliancePackFindings, acknowledgeNag, AlarmOverrides, AlarmTuning, applyAlarmActions, boundAlarm, countAlarm, defaultAlarmAgain, functionThrottleAlarm, PrebundledFunction, SecureBucket, wantsDashboard } from '../core';
 import { HOUSE_DEFAULTS } from '../core/defaults';
-import { AlarmTuning, applyAlarmActions, boundAlarm, countAlarm, defaultAlarmAgain, functionThrottleAlarm, wantsDashboard } from '../core/monitoring';
 import { newImageProcessingApiDashboard } from './dashboard';
 import { withFunctionOptions } from '../core/builders';
 import {
@@ -26,7 +25,6 @@ import { ImageApiSite } from './site';
 import { ImageStorage, storageEnvironment } from './originals';
 import { ImageDelivery } from './delivery';
 import { validateProps } from './validation';
-import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
 import { newPatternLogGroup } from '../core/log-groups';
 

@@ -4,9 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgePolicyWildcards } from '../core/nag';
-import { SecureBucket } from '../core/secure-bucket';
 import { IMAGE_API_STORAGE_ENV, MAX_URL_SECONDS, OUTPUT_PREFIX, SOURCE_PREFIX, StorageSettings } from '../../contracts/image-processing-api/storage';
+import { acknowledgePolicyWildcards, SecureBucket } from '../core';
 
 /** What the image bucket needs from the API. */
 export interface ImageStorageOptions {

@@ -1,8 +1,7 @@
-import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { acknowledgeNag, acknowledgePolicyWildcards } from '../core';
+import { acknowledgeCompliancePackFindings, acknowledgeNag, acknowledgePolicyWildcards } from '../core';
 
 /**
  * CDK grants the BucketDeployment provider wildcard actions on the CDK asset bucket's and the site bucket's

@@ -5,8 +5,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { FunctionOptions } from '../core';
-import { MonitoringProps } from '../core/monitoring';
+import { FunctionOptions, MonitoringProps } from '../core';
 
 /** Who may call the image API. */
 export enum ImageApiAuthorization {

@@ -4,10 +4,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FunctionOptions, knownRegionOf, regionMismatches } from '../core';
+import { FunctionOptions, knownRegionOf, otherStackProblem, regionMismatches } from '../core';
 import { packageRoot } from '../core/assets';
 import { validateFunctionOptions } from '../core/builders';
-import { otherStackProblem } from '../core/placement';
 import { PropsValidator } from '../core/props-validator';
 import {
   DEFAULT_LIMITS,

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { graph, newPatternDashboard } from '../core/monitoring';
 import type { LambdaEcsWorker } from './lambda-ecs-worker';
+import { graph, newPatternDashboard } from '../core';
 
 /**
  * Render time and failed attempts, read from the worker's JSON log lines (`job succeeded` with `renderMs`,

@@ -13,10 +13,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { JOB_TABLE_PARTITION_KEY } from '../../contracts/lambda-ecs-worker/render-job';
-import { acknowledgeNag, deadLetterAlarm, PrebundledFunction, QueueWithDlq, SecureBucket } from '../core';
+import { acknowledgeCompliancePackFindings, acknowledgeNag, AlarmTuning, applyAlarmActions, countAlarm, deadLetterAlarm, functionThrottleAlarm, PrebundledFunction, QueueWithDlq, SecureBucket, wantsDashboard } from '../core';
 import { newOnFailureQueue, withFunctionOptions } from '../core/builders';
 import { HOUSE_DEFAULTS } from '../core/defaults';
-import { AlarmTuning, applyAlarmActions, countAlarm, functionThrottleAlarm, wantsDashboard } from '../core/monitoring';
 import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
 import {
   acknowledgeBucketNotificationsHandler,
@@ -34,7 +33,6 @@ import { validateProps } from './validation';
 import { notificationOverlapProblems } from './notification-overlap';
 import { newWorkerTask } from './worker-task';
 import { capacityProvidersOf, newWorkerVpc, selectWorkerSubnets } from './workers';
-import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
 import { newPatternLogGroup } from '../core/log-groups';
 

@@ -1,8 +1,7 @@
-import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { acknowledgeNag, acknowledgePolicyWildcards } from '../core';
+import { acknowledgeCompliancePackFindings, acknowledgeNag, acknowledgePolicyWildcards } from '../core';
 import { IConstruct } from 'constructs';
 import type { LambdaEcsWorker } from './lambda-ecs-worker';
 

@@ -6,8 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { FunctionOptions } from '../core';
-import { MonitoringProps } from '../core/monitoring';
+import { FunctionOptions, MonitoringProps } from '../core';
 
 /** Where worker tasks run. */
 export enum WorkerCapacity {

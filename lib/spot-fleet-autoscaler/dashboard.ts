@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { graph, newPatternDashboard } from '../core/monitoring';
 import type { SpotFleetAutoscaler } from './spot-fleet-autoscaler';
+import { graph, newPatternDashboard } from '../core';
 
 /** Backlog against desired and running capacity (keeping up), errors (healthy), and worker-hours (what is billed). */
 export function newSpotFleetAutoscalerDashboard(autoscaler: SpotFleetAutoscaler): cloudwatch.Dashboard {

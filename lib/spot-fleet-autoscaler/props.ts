@@ -3,12 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { FunctionOptions } from '../core';
+import { FunctionOptions, MonitoringProps } from '../core';
 import { ScaleInMode, ScalingTarget } from './scaling-target';
 // For the {@link}s of the docs (type-only: no import at run time).
 import type { SpotFleetAutoscaler } from './spot-fleet-autoscaler';
 import type { WorkerSpotFleet } from './worker-spot-fleet';
-import { MonitoringProps } from '../core/monitoring';
 
 export type { QueueDepthPolicy } from '../../contracts/queue-depth-policy';
 

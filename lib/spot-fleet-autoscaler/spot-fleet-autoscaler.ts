@@ -9,8 +9,7 @@ import { Construct } from 'constructs';
 import { QUEUE_DEPTH_PRESETS, QueueDepthPolicy } from '../../contracts/queue-depth-policy';
 import { ENV } from '../../contracts/spot-fleet-autoscaler/config';
 import { WORKER_CLI_ENV, workerScaleIn } from '../../contracts/spot-fleet-autoscaler/worker-env';
-import { AlarmOverrides, PrebundledFunction } from '../core';
-import { AlarmTuning, applyAlarmActions, countAlarm, defaultAlarmAgain, functionThrottleAlarm, wantsDashboard } from '../core/monitoring';
+import { acknowledgeCompliancePackFindings, AlarmOverrides, AlarmTuning, applyAlarmActions, countAlarm, defaultAlarmAgain, functionThrottleAlarm, PrebundledFunction, wantsDashboard } from '../core';
 import { newSpotFleetAutoscalerDashboard } from './dashboard';
 import { withFunctionOptions } from '../core/builders';
 import { grantAutoscalerAccess } from './permissions';
@@ -18,7 +17,6 @@ import { ScalingPreset, ScalingPresetSettings, SpotFleetAutoscalerProps } from '
 import { ScaleInMode, ScalingTarget, ScalingTargetConfig, ScalingTargetKind } from './scaling-target';
 import { validateProps, validateScaleInMode } from './validation';
 import { WorkerSpotFleet } from './worker-spot-fleet';
-import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
 
 const SERVICE_NAME = 'spot-fleet-autoscaler';

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { graph, newPatternDashboard } from '../core/monitoring';
 import type { TableTrigger } from './table-trigger';
+import { graph, newPatternDashboard } from '../core';
 
 /** Iterator age (keeping up), failures and dead letters (healthy), alerts, and the invocations that are billed. */
 export function newTableTriggerDashboard(trigger: TableTrigger): cloudwatch.Dashboard {

@@ -4,8 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { FunctionOptions } from '../core';
-import { MonitoringProps } from '../core/monitoring';
+import { FunctionOptions, MonitoringProps } from '../core';
 import { MaskingMode } from '../../contracts/table-trigger/rule-config';
 
 // Re-exported with `from`: jsii does not follow a re-export of an imported name.

@@ -7,16 +7,14 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { deadLetterAlarm, PrebundledFunction } from '../core';
+import { acknowledgeCompliancePackFindings, AlarmTuning, applyAlarmActions, boundAlarm, countAlarm, deadLetterAlarm, functionThrottleAlarm, PrebundledFunction, wantsDashboard } from '../core';
 import { newOnFailureQueue, withFunctionOptions } from '../core/builders';
 import { TABLE_TRIGGER_DEFAULTS } from './build-config';
 import { grantTriggerAccess } from './permissions';
 import { TableTriggerProps } from './props';
 import { validateProps, validateTableAndRules } from './validation';
 import { STREAM_ARN_ENV, TABLE_NAME_ENV, TOPIC_ARN_ENV, TRIGGER_CONFIG_ENV } from '../../contracts/table-trigger/rule-config';
-import { acknowledgeCompliancePackFindings } from '../core/compliance';
 import { fitDescriptionsToAwsLimits } from '../core/limits';
-import { AlarmTuning, applyAlarmActions, boundAlarm, countAlarm, functionThrottleAlarm, wantsDashboard } from '../core/monitoring';
 import { newTableTriggerDashboard } from './dashboard';
 
 /**

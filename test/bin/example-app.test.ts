@@ -50,8 +50,6 @@ const EXPECTED_FAILING_CONTROLS: Record<string, string[]> = {
     'CT.SQS.PR.1',
   ],
   TableTriggerExample: ['CT.CLOUDWATCH.PR.2', 'CT.CLOUDWATCH.PR.3', 'CT.LAMBDA.PR.3', 'CT.SQS.PR.1'],
-  // CT.CLOUDWATCH.PR.1 passes once the harness's alarms get the example's actions (its alarmActions, in work).
-  LambdaTestHarnessExample: ['CT.CLOUDWATCH.PR.2', 'CT.CLOUDWATCH.PR.3', 'CT.LAMBDA.PR.3'],
   StrictExample: Object.keys(STRICT_NOT_APPLICABLE),
 };
 

@@ -9,8 +9,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ImageProcessingApi, LambdaEcsWorker, LambdaTestHarness, MonitoringProps, QueueWithDlq, ScalingTarget, SpotFleetAutoscaler, TableTrigger } from '../../lib';
-import { applyAlarmActions } from '../../lib/core/monitoring';
 import { newTestStack, templateOf } from '../helpers/cdk';
+import { applyAlarmActions } from '../../lib/core';
 
 type Build = (scope: Construct, props: MonitoringProps) => { alarms: cloudwatch.IAlarm[]; dashboard?: cloudwatch.Dashboard };
 
