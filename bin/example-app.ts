@@ -2,7 +2,9 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addImageProcessingApiExample } from './stacks/image-processing-api';
 import { addLambdaEcsWorkerExample } from './stacks/lambda-ecs-worker';
+import { addLambdaTestHarnessExample } from './stacks/lambda-test-harness';
 import { addSpotFleetAutoscalerExample } from './stacks/spot-fleet-autoscaler';
+import { addStrictExample } from './stacks/strict';
 import { addTableTriggerExample } from './stacks/table-trigger';
 
 /**
@@ -14,6 +16,8 @@ export const EXAMPLE_STACKS: ReadonlyArray<(app: App) => void> = [
   addTableTriggerExample,
   addSpotFleetAutoscalerExample,
   addImageProcessingApiExample,
+  addLambdaTestHarnessExample,
+  addStrictExample,
 ];
 
 /** Builds the example app that `cdk synth` / `cdk deploy` use, with cdk-nag checking all of it. */

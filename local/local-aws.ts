@@ -1,9 +1,17 @@
 import type { S3Event } from 'aws-lambda';
 import { fork } from 'child_process';
 import * as path from 'path';
+import { LocalHttps, startLocalHttps } from './local-https';
+import { LocalLambda, startLocalLambda } from './local-lambda';
 import { toAwsS3Event } from './s3-event-bridge';
 
-export type LocalAwsService = 'sqs' | 'sns' | 's3' | 'dynamodb';
+/**
+ * What a test may ask for: the emulators (sqs, sns, s3, dynamodb: servers from npm in one child process) and
+ * this repository's stand-ins for services no emulator covers: 'lambda' (the Invoke API running registered
+ * handlers, local/local-lambda.ts) and 'https' (a trusted HTTPS endpoint, local/local-https.ts).
+ */
+export type LocalAwsService = 'sqs' | 'sns' | 's3' | 'dynamodb' | 'lambda' | 'https';
+const EMULATED: readonly LocalAwsService[] = ['sqs', 'sns', 's3', 'dynamodb'];
 
 /** Endpoint URL of each started service, all on 127.0.0.1. */
 export type LocalAwsEndpoints = Partial<Record<LocalAwsService, string>>;
@@ -19,12 +27,20 @@ export interface LocalAws {
   /** PID of the emulator process (it holds every server). */
   readonly pid: number;
   /** SDK v3 client config for `service`: `new SQSClient(local.clientConfig('sqs'))`. */
-  clientConfig(service: LocalAwsService): { endpoint: string; region: string; credentials: typeof LOCAL_CREDENTIALS; forcePathStyle?: boolean };
+  clientConfig(service: Exclude<LocalAwsService, 'https'>): { endpoint: string; region: string; credentials: typeof LOCAL_CREDENTIALS; forcePathStyle?: boolean };
   /**
    * Environment for a process (handler, worker) that must reach these emulators with no code of its
-   * own: the SDK's standard AWS_ENDPOINT_URL_<SERVICE> variables, credentials and region.
+   * own: the SDK's standard AWS_ENDPOINT_URL_<SERVICE> variables, credentials and region (and, with
+   * 'https', NODE_EXTRA_CA_CERTS so the process trusts the local HTTPS endpoint).
    */
   env(): Record<string, string>;
+  /**
+   * The Lambda stand-in (started with 'lambda'): `register(name, { asset, role, environment })`, then invoke
+   * through the SDK. Every function gets `env()` (so it reaches these emulators and trusts the HTTPS endpoint).
+   */
+  readonly lambda: LocalLambda;
+  /** The trusted HTTPS endpoint (started with 'https'): `route(path, handler)`, `url(path)`, `ca`. */
+  readonly https: LocalHttps;
   /** Called with every S3 event (already shaped as AWS sends it) until the returned function is called. */
   onS3Event(listener: (event: S3Event) => void): () => void;
   /** Resolves with the next S3 event whose records satisfy `predicate`. */
@@ -40,7 +56,8 @@ export interface LocalAws {
 }
 
 const SERVER_SCRIPT = path.join(__dirname, 'local-aws-server.mjs');
-const ENV_NAMES: Record<LocalAwsService, string> = {
+const ENV_NAMES: Record<Exclude<LocalAwsService, 'https'>, string> = {
+  lambda: 'AWS_ENDPOINT_URL_LAMBDA',
   sqs: 'AWS_ENDPOINT_URL_SQS',
   sns: 'AWS_ENDPOINT_URL_SNS',
   s3: 'AWS_ENDPOINT_URL_S3',
@@ -49,8 +66,10 @@ const ENV_NAMES: Record<LocalAwsService, string> = {
 
 /** Starts the emulators for `services` on free 127.0.0.1 ports, in one child process. */
 export async function startLocalAws(services: LocalAwsService[] = ['sqs', 'sns', 's3', 'dynamodb']): Promise<LocalAws> {
+  const unknownServices = services.filter((s) => !EMULATED.includes(s) && s !== 'lambda' && s !== 'https');
+  if (unknownServices.length > 0) throw new Error(`local AWS has no ${unknownServices.join(', ')} (services: ${[...EMULATED, 'lambda', 'https'].join(', ')})`);
   const child = fork(SERVER_SCRIPT, [], {
-    env: { ...process.env, LOCAL_AWS_SERVICES: services.join(',') },
+    env: { ...process.env, LOCAL_AWS_SERVICES: services.filter((s) => EMULATED.includes(s)).join(',') },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const killOnExit = () => child.kill('SIGKILL');
@@ -93,10 +112,53 @@ export async function startLocalAws(services: LocalAwsService[] = ['sqs', 'sns',
     });
   };
 
-  const endpointOf = (service: LocalAwsService): string => {
+  const endpointOf = (service: Exclude<LocalAwsService, 'https'>): string => {
     const endpoint = endpoints[service];
     if (!endpoint) throw new Error(`local AWS was started without ${service} (started: ${services.join(', ')})`);
     return endpoint;
+  };
+
+  // The stand-ins run in this process (the Lambda stand-in's handlers in child processes of their own). Every
+  // function gets the environment a handler needs to reach the emulators and trust the HTTPS endpoint.
+  const env = () => {
+    const vars: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    };
+    // (The Lambda stand-in adds its own endpoint to its functions' environment as it starts.)
+    for (const service of services) if (service !== 'https' && !(service === 'lambda' && !lambda)) vars[ENV_NAMES[service]] = endpointOf(service);
+    return { ...vars, ...https?.env() };
+  };
+  let https: LocalHttps | undefined;
+  let lambda: LocalLambda | undefined;
+  const stopEmulators = async () => {
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.send({ type: 'stop' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    if (services.includes('https')) {
+      https = await startLocalHttps();
+      endpoints.https = https.origin;
+    }
+    if (services.includes('lambda')) {
+      lambda = await startLocalLambda({ region: LOCAL_REGION, awsEnvironment: env() });
+      endpoints.lambda = lambda.endpoint;
+    }
+  } catch (error) {
+    await https?.stop();
+    await stopEmulators();
+    throw error;
+  }
+  const standIn = <T>(value: T | undefined, service: LocalAwsService): T => {
+    if (!value) throw new Error(`local AWS was started without ${service} (started: ${services.join(', ')}): useLocalAws([..., '${service}'])`);
+    return value;
   };
 
   const local: LocalAws = {
@@ -110,15 +172,12 @@ export async function startLocalAws(services: LocalAwsService[] = ['sqs', 'sns',
       credentials: LOCAL_CREDENTIALS,
       ...(service === 's3' ? { forcePathStyle: true } : {}),
     }),
-    env: () => {
-      const env: Record<string, string> = {
-        AWS_REGION: LOCAL_REGION,
-        AWS_DEFAULT_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      };
-      for (const service of services) env[ENV_NAMES[service]] = endpointOf(service);
-      return env;
+    env,
+    get lambda() {
+      return standIn(lambda, 'lambda');
+    },
+    get https() {
+      return standIn(https, 'https');
     },
     requestCounts,
     onS3Event: (listener) => {
@@ -139,13 +198,9 @@ export async function startLocalAws(services: LocalAwsService[] = ['sqs', 'sns',
         });
       }),
     stop: async () => {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.send({ type: 'stop' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
+      await lambda?.stop();
+      await https?.stop();
+      await stopEmulators();
     },
   };
   return local;

@@ -128,8 +128,10 @@ export class WorkerTestbed {
     };
   }
 
-  startWorker(s: Scenario, overrides: Record<string, string> = {}): RunningWorker {
-    const child = spawn(process.execPath, [WORKER_ENTRY], { env: this.workerEnv(s, overrides), stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts the worker on `s`; `wrapper` runs it through a command first (e.g. local/sandbox/without-landlock). */
+  startWorker(s: Scenario, overrides: Record<string, string> = {}, wrapper: readonly string[] = []): RunningWorker {
+    const command = [...wrapper, process.execPath, WORKER_ENTRY];
+    const child = spawn(command[0], command.slice(1), { env: this.workerEnv(s, overrides), stdio: ['ignore', 'pipe', 'pipe'] });
     const worker = followWorker(child);
     this.workers.push(worker);
     return worker;

@@ -4,9 +4,9 @@ import * as yauzl from 'yauzl';
 
 /**
  * The original project's sample scene (Apache-2.0, see its NOTICE), kept in `shared/` beside the
- * checkout, where CI has it too.
+ * checkout, where CI has it too (a checkout elsewhere, e.g. a git worktree, names it with SEED_SCENE_ZIP).
  */
-export const SEED_SCENE_ZIP = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'seed-scene', 'ECSLogo.zip');
+export const SEED_SCENE_ZIP = process.env.SEED_SCENE_ZIP ?? path.join(__dirname, '..', '..', 'shared', 'fixtures', 'seed-scene', 'ECSLogo.zip');
 
 /** SEED_SCENE_ZIP, or a clear error saying where it is expected. */
 export function seedSceneZipPath(): string {

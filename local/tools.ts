@@ -28,6 +28,8 @@ export const TOOLS: Readonly<Record<string, ToolSpec>> = {
   inotifywait: { packages: ['inotify-tools'], identifyArgs: ['--help'], identity: /^inotifywait \d/m },
   // The build (npm ci's prepare) compiles the confinement launcher, docker/povray-worker/sandbox/povray-jail.c.
   cc: { packages: ['gcc', 'libc6-dev'], identifyArgs: ['--version'], identity: /Free Software Foundation/ },
+  // local/local-https.ts makes the certificates of the trusted local HTTPS endpoint.
+  openssl: { packages: ['openssl'], identifyArgs: ['version'], identity: /^OpenSSL \d/m },
   // npm run test:image builds and runs the worker image (no Docker engine; debootstrap makes its base).
   podman: { packages: ['podman', 'runc', 'debootstrap'], identifyArgs: ['--version'], identity: /^podman version \d/m },
 };

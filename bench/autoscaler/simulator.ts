@@ -83,6 +83,8 @@ export interface SimPolicy {
 export interface SimOptions {
   /** Seed of the PRNG (interruptions, scale-in victims). */
   readonly seed: number;
+  /** Return the `timeline` (minute samples and job waits) for plotting. @default false */
+  readonly recordTimeline?: boolean;
   /** From launch until a worker takes its first job. @default 90 */
   readonly bootSeconds?: number;
   /** Age a CloudWatch datapoint must have before alarms and metric reads see it. @default 120 */
@@ -122,6 +124,14 @@ export interface SimResult {
   readonly peakCapacity: number;
   /** When the simulation ended: the last job's completion (or the drain limit). */
   readonly endSeconds: number;
+  /** With `SimOptions.recordTimeline`: what the plot draws. */
+  readonly timeline?: Timeline;
+}
+
+/** Minute samples of the queue and the pool, and every completed job's wait at the time it started. */
+export interface Timeline {
+  readonly samples: { seconds: number; queueDepth: number; running: number; target: number }[];
+  readonly waits: { startSeconds: number; waitSeconds: number }[];
 }
 
 /** Launch-to-ready time of a worker when the caller gives none. */
@@ -259,6 +269,7 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
   const instances: Instance[] = [];
   const live = () => instances.filter((i) => i.state === 'booting' || i.state === 'idle' || i.state === 'busy');
   const samples: { time: number; values: Partial<Record<CloudWatchMetric, number>> }[] = [];
+  const timelineSamples: Timeline['samples'] = [];
   let target = 0;
   let arrived = 0;
   let doneCount = 0;
@@ -426,6 +437,7 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
           time: now,
           values: { ApproximateNumberOfMessagesVisible: queued(), ...(up.length > 0 ? { CPUUtilization: (100 * busy) / up.length } : {}) },
         });
+        if (options.recordTimeline) timelineSamples.push({ seconds: now, queueDepth: queued(), running: live().length, target });
         events.push(now + 60, 'sample');
         break;
       }
@@ -470,6 +482,9 @@ export function simulate(trace: readonly TraceJob[], policy: SimPolicy, options:
     capacityChanges,
     peakCapacity,
     endSeconds: round(end),
+    ...(options.recordTimeline
+      ? { timeline: { samples: timelineSamples, waits: jobs.filter((j) => j.done).map((j) => ({ startSeconds: j.startedAt!, waitSeconds: j.startedAt! - j.arrival })) } }
+      : {}),
   };
 }
 

@@ -4,9 +4,11 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { NagAcknowledgements, QueueWithDlq, ScalingPreset, ScalingTarget, SpotFleetAutoscaler } from '../../lib';
+import { NagAcknowledgements, QueueWithDlq, ScalingPreset, ScalingTarget, SpotFleetAutoscaler, SpotFleetAutoscalerProps } from '../../lib';
+import { exampleAlarmActions } from './alarm-topic';
 
 /** The shipped worker helpers: queue-worker.js (the helpers and the SDK, no dependencies) and its Dockerfile. */
 const WORKER_ASSETS = path.join(__dirname, '..', '..', 'assets', 'spot-fleet-worker');
@@ -54,6 +56,7 @@ function addWorkerGroup(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq, ass
   });
   const group = new autoscaling.AutoScalingGroup(scope, 'Group', {
     vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
     mixedInstancesPolicy: {
       launchTemplate,
       instancesDistribution: { onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED },
@@ -80,21 +83,41 @@ function addWorkerGroup(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq, ass
     target: ScalingTarget.autoScalingGroup(group),
     preset: ScalingPreset.COST_FIRST,
     maxWorkers: 10,
+    alarmActions: exampleAlarmActions(Stack.of(scope)),
+    // One dashboard per stack is enough for an example whose three pools only show the three targets.
+    dashboard: false,
   });
   // The worker environment comes from the autoscaler (protect-instance here): user data is read at synth.
   installQueueWorker(userData, asset, { QUEUE_URL: jobs.queue.queueUrl, AWS_REGION: Stack.of(scope).region, ...autoscaler.workerEnvironment });
   return autoscaler;
 }
 
+/** Where the example's worker service runs and logs, and what its autoscaler adds beyond the defaults. */
+export interface WorkerServiceOptions {
+  /** The cluster (with the Fargate capacity providers). */
+  readonly cluster: ecs.ICluster;
+  /** Subnets of the tasks, and whether they get a public IP (public subnets without NAT need one). */
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly assignPublicIp: boolean;
+  /** The tasks' log group. @default - one CDK's awsLogs driver creates (never expires) */
+  readonly logGroup?: logs.ILogGroup;
+  /** Further autoscaler props (log retention and key, for the strict example). */
+  readonly autoscaler?: Partial<SpotFleetAutoscalerProps>;
+}
+
 /** An ECS service (Fargate Spot) of queue workers: the shipped worker image; busy tasks protect themselves. */
-function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): SpotFleetAutoscaler {
-  const cluster = new ecs.Cluster(scope, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED, enableFargateCapacityProviders: true });
+export function addWorkerService(scope: Construct, jobs: QueueWithDlq, options: WorkerServiceOptions): SpotFleetAutoscaler {
   const taskDefinition = new ecs.FargateTaskDefinition(scope, 'WorkerTask', { cpu: 256, memoryLimitMiB: 512 });
   const container = taskDefinition.addContainer('worker', {
     image: ecs.ContainerImage.fromAsset(WORKER_ASSETS),
     // The job: print the message body (real workers put their own command here).
     command: ['sh', '-c', 'cat; echo'],
-    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'queue-worker' }),
+    // The image's user (node, uid 1000), a read-only image and a memory hard limit (Control Tower's
+    // CT.ECS.PR.3, .6, .7): the worker writes nothing but its log lines.
+    user: '1000',
+    readonlyRootFilesystem: true,
+    memoryLimitMiB: 512,
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'queue-worker', logGroup: options.logGroup }),
     environment: { QUEUE_URL: jobs.queue.queueUrl },
   });
   NagAcknowledgements.acknowledge(taskDefinition, {
@@ -107,9 +130,11 @@ function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): 
     reason: 'ecr:GetAuthorizationToken, which pulls the worker image, supports no resource-level permissions (AWS requires "*").',
   });
   const service = new ecs.FargateService(scope, 'WorkerService', {
-    cluster,
+    cluster: options.cluster,
     taskDefinition,
     desiredCount: 0,
+    vpcSubnets: options.vpcSubnets,
+    assignPublicIp: options.assignPublicIp,
     capacityProviderStrategies: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
     circuitBreaker: { rollback: true },
     minHealthyPercent: 100,
@@ -118,6 +143,10 @@ function addWorkerService(scope: Construct, vpc: ec2.IVpc, jobs: QueueWithDlq): 
     queue: jobs.queue,
     target: ScalingTarget.ecsService(service),
     maxWorkers: 10,
+    alarmActions: exampleAlarmActions(Stack.of(scope)),
+    // One dashboard per stack is enough for an example whose three pools only show the three targets.
+    dashboard: false,
+    ...options.autoscaler,
   });
   // protect-task: the worker sets its task's scale-in protection through the ECS agent while busy.
   for (const [name, value] of Object.entries(autoscaler.workerEnvironment)) container.addEnvironment(name, value);
@@ -134,9 +163,18 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
   const stack = new Stack(app, 'SpotFleetAutoscalerExample', {
     description: 'cdk-compute-patterns: Spot Fleet and Auto Scaling group sized from SQS queue depth',
   });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
+  // Public subnets only, and no NAT gateway: a NAT gateway alone costs $33 a month idle (npm run cost), more
+  // than everything else here. Workers get a public address to reach SQS and S3, and their security groups
+  // admit no inbound traffic, so they are no more reachable than behind a NAT.
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }],
+    flowLogs: { all: {} },
+  });
+  const publicSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PUBLIC };
   const jobs = new QueueWithDlq(stack, 'Jobs', { visibilityTimeout: Duration.minutes(5) });
-  jobs.addDeadLetterAlarm();
+  jobs.addDeadLetterAlarm().addAlarmAction(...exampleAlarmActions(stack));
   const worker = new Asset(stack, 'QueueWorker', { path: QUEUE_WORKER });
 
   const fleetUserData = ec2.UserData.forLinux();
@@ -145,11 +183,13 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
     // The fleet exports QUEUE_URL, AWS_REGION and the autoscaler's worker environment before these commands.
     fleet: {
       vpc,
+      vpcSubnets: publicSubnets,
       userData: fleetUserData,
       workerCommands: ['echo "queue worker installed by the lines above"'],
     },
     minWorkers: 0,
     maxWorkers: 10,
+    alarmActions: exampleAlarmActions(stack),
   });
   grantWorkerDownload(worker, autoscaler.workerFleet!.instanceRole);
   // Installed before workerCommands run; the exported variables are in the environment then.
@@ -160,9 +200,8 @@ export function addSpotFleetAutoscalerExample(app: App): Stack {
     WORKER_IDLE_SECONDS: '$WORKER_IDLE_SECONDS',
     WORKER_SHUTDOWN_ON_IDLE: '$WORKER_SHUTDOWN_ON_IDLE',
   });
-  autoscaler.addErrorAlarm();
-
-  addWorkerGroup(stack, vpc, jobs, worker).addErrorAlarm();
-  addWorkerService(stack, vpc, jobs).addErrorAlarm();
+  addWorkerGroup(stack, vpc, jobs, worker);
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED, enableFargateCapacityProviders: true });
+  addWorkerService(stack, jobs, { cluster, vpcSubnets: publicSubnets, assignPublicIp: true });
   return stack;
 }

@@ -6,8 +6,8 @@
  * Pure TypeScript, no imports: the handler bundle includes this file.
  */
 
-/** Operations of the original protocol. */
-export const OPERATIONS = ['ping', 'getDimensions', 'identify', 'resize', 'thumbnail', 'convert', 'getSample'] as const;
+/** Operations of the original protocol, and `getUploadUrl` (a presigned PUT for an original of any size). */
+export const OPERATIONS = ['ping', 'getDimensions', 'identify', 'resize', 'thumbnail', 'convert', 'getSample', 'getUploadUrl'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 /** Operations of the original protocol, as the API Gateway request model's enum. */

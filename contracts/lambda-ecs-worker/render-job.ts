@@ -50,6 +50,11 @@ export interface RenderJobRecord {
   readonly lastError?: string;
   /** The worker that last ran the job. */
   readonly workerId?: string;
+  /**
+   * The kernel mechanism that confined POV-Ray for the last attempt: `landlock`, `seccomp-unotify`
+   * (kernels without Landlock, e.g. Fargate's), or `none` (that worker rendered nothing).
+   */
+  readonly confinement?: 'landlock' | 'seccomp-unotify' | 'none';
   /** Unix epoch seconds after which DynamoDB may delete the record. */
   readonly expiresAt?: number;
 }
@@ -82,6 +87,10 @@ export const WORKER_ENV = {
   renderTimeoutSeconds: 'RENDER_TIMEOUT_SECONDS',
   /** Largest width × height a scene may render. */
   maxPixels: 'MAX_PIXELS',
+  /** The task's memory in MiB: the worker sizes POV-Ray's memory bound from it (leaving room for itself). */
+  taskMemoryMiB: 'TASK_MEMORY_MIB',
+  /** The task's vCPUs (CPU units / 1024, rounded up): POV-Ray's thread cap and CPU-time bound. */
+  taskVcpus: 'TASK_VCPUS',
   // Optional worker settings (the worker has defaults; see docker/povray-worker/README.md).
   /** Name of this worker in logs and job records; default `<hostname>-<pid>`. */
   workerId: 'WORKER_ID',
@@ -105,6 +114,15 @@ export const WORKER_ENV = {
   progressIntervalSeconds: 'PROGRESS_INTERVAL_SECONDS',
   /** The POV-Ray executable; default `povray` on PATH. */
   povrayCommand: 'POVRAY_COMMAND',
+  // Bounds of one render (docs/povray-worker.md, "Bounds"); each defaults to a value derived from the task.
+  /** Address space POV-Ray may use, MiB; default TASK_MEMORY_MIB less the worker's reserve. */
+  renderMemoryMiB: 'RENDER_MEMORY_MIB',
+  /** CPU-seconds one render may use (all threads); default RENDER_TIMEOUT_SECONDS × TASK_VCPUS. */
+  renderCpuSeconds: 'RENDER_CPU_SECONDS',
+  /** Bytes one render may write into its job directory, all files together; default from MAX_PIXELS. */
+  renderDiskBytes: 'RENDER_DISK_BYTES',
+  /** Files one render may create in its job directory; default 16. */
+  renderMaxFiles: 'RENDER_MAX_FILES',
 } as const;
 
 /**

@@ -6,17 +6,18 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export function afterBundle({ root, outDir }) {
-  const source = join(root, 'docker', 'povray-worker', 'sandbox', 'povray-jail.c');
+  // The jail and its second backend (seccomp user notification, for kernels without Landlock).
+  const sources = ['povray-jail.c', 'unotify.c'].map((file) => join(root, 'docker', 'povray-worker', 'sandbox', file));
   const output = join(outDir, 'povray-jail');
   if (process.platform !== 'linux') {
-    console.warn(`!!! povray-jail not built: Landlock is Linux-only (this is ${process.platform}); the local worker will refuse to render`);
+    console.warn(`!!! povray-jail not built: its Landlock and seccomp backends are Linux-only (this is ${process.platform}); the local worker will refuse to render`);
     return;
   }
   const cc = process.env.CC || 'cc';
-  const result = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', '-o', output, source], { encoding: 'utf8' });
+  const result = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', '-o', output, ...sources], { encoding: 'utf8' });
   if (result.status !== 0) {
     console.warn(`!!! povray-jail not built (${cc}: ${(result.stderr || result.error?.message || '').trim()}); the local worker will refuse to render`);
     return;
   }
-  console.log(`compiled docker/povray-worker/sandbox/povray-jail.c -> ${output.slice(root.length + 1)}`);
+  console.log(`compiled docker/povray-worker/sandbox/{povray-jail,unotify}.c -> ${output.slice(root.length + 1)}`);
 }

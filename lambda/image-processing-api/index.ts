@@ -3,6 +3,8 @@ import sharp from 'sharp';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handleApiRequest, HttpContext } from './http';
 import { limitsFromEnv } from '../../contracts/image-processing-api/limits';
+import { storageFromEnv } from '../../contracts/image-processing-api/storage';
+import type { ObjectStore } from './originals';
 
 /**
  * API Gateway (REST, Lambda proxy integration) → image operations with sharp. This file only adapts the
@@ -14,8 +16,26 @@ const logger = new Logger({ serviceName: 'image-processing-api' });
 // that the output-pixel budget (limits.ts) counts on being free.
 sharp.cache(false);
 
+const storage = storageFromEnv(process.env);
+
+/**
+ * The S3 store, loaded on first use: the AWS SDK is most of the bundle, and a cold start that only serves
+ * base64 requests should not evaluate it (esbuild keeps a dynamic import's module unevaluated until called).
+ */
+function lazyStore(bucket: string): ObjectStore {
+  let store: Promise<ObjectStore> | undefined;
+  const get = (): Promise<ObjectStore> => (store ??= import('./s3-store').then((m) => new m.S3ObjectStore(bucket)));
+  return {
+    uploadUrl: async (...args) => (await get()).uploadUrl(...args),
+    read: async (...args) => (await get()).read(...args),
+    write: async (...args) => (await get()).write(...args),
+    downloadUrl: async (...args) => (await get()).downloadUrl(...args),
+  };
+}
+
 const context: HttpContext = {
   limits: limitsFromEnv(process.env),
+  storage: storage.bucket ? { settings: storage, store: lazyStore(storage.bucket) } : undefined,
   allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')
     .split(',')
     .map((o) => o.trim())

@@ -321,6 +321,9 @@ export async function runOperation(request: ImageRequest, limits: ImageLimits, o
       return resize(request, limits, options);
     case 'convert':
       return convert(request, limits, options);
+    case 'getUploadUrl':
+      // Answered by the HTTP layer (it needs the bucket); reaching here is a programming error.
+      throw new Error('getUploadUrl is not an image operation');
     case 'getSample': {
       const sized = request.width || request.height ? fitInside(SAMPLE_WIDTH, SAMPLE_HEIGHT, request.width, request.height) : { width: SAMPLE_WIDTH, height: SAMPLE_HEIGHT };
       checkOutputSize(sized.width, sized.height, limits);

@@ -7,8 +7,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
  * patterns stay consistent with each other.
  */
 export const HOUSE_DEFAULTS = {
-  /** Node 20 is deprecated on Lambda and flagged by cdk-nag AwsSolutions-L1. */
-  runtime: lambda.Runtime.NODEJS_24_X,
+  /**
+   * Node 20 is deprecated on Lambda and flagged by cdk-nag AwsSolutions-L1. aws-cdk-lib names Node 24 from
+   * 2.2xx on; before that the same runtime is built from its identifier, so users on an older CDK get it too.
+   */
+  runtime: (lambda.Runtime.NODEJS_24_X as lambda.Runtime | undefined) ??
+    new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true }),
   /** Graviton is ~20% cheaper per GB-second; handlers are pure JS unless a pattern says otherwise. */
   architecture: lambda.Architecture.ARM_64,
   memorySizeMiB: 256,

@@ -4,8 +4,10 @@
 // props-validator.ts) are imported by path inside the package, never exported.
 export * from './alarm-overrides';
 export * from './function-options';
+export * from './compliance';
 export * from './nag';
 export * from './placement';
 export * from './prebundled-function';
 export * from './queue-with-dlq';
 export * from './secure-bucket';
+export * from './monitoring';

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -7,6 +8,8 @@ import { handlerAssetPath } from './assets';
 import { newLogOnlyLambdaRole } from './builders';
 import { HOUSE_DEFAULTS } from './defaults';
 import { acknowledgeNag } from './nag';
+import { DESCRIPTION_LIMITS, fitToLimit } from './limits';
+import { newPatternLogGroup } from './log-groups';
 
 /** Props for {@link PrebundledFunction}. */
 export interface PrebundledFunctionProps {
@@ -15,6 +18,13 @@ export interface PrebundledFunctionProps {
    * Ignored when `assetDirectory` is given.
    */
   readonly assetName: string;
+  /**
+   * Which of the pattern's functions: a role other than the default is `lambda/<assetName>/<role>.ts`
+   * (exporting `handler`, listed in `roles` of `lambda/<assetName>/bundle.config.mjs`), bundled into
+   * `assets/<assetName>-<role>/index.js`. Ignored when `assetDirectory` is given.
+   * @default - the default role: `lambda/<assetName>/index.ts`, bundled into `assets/<assetName>/index.js`
+   */
+  readonly role?: string;
   /**
    * Absolute path of a directory holding a prebundled `index.js` (exporting `handler`), for code
    * bundled outside this package.
@@ -55,6 +65,13 @@ export interface PrebundledFunctionProps {
    */
   readonly logRemovalPolicy?: RemovalPolicy;
   /**
+   * A customer-managed KMS key (in the stack's region) that CloudWatch Logs encrypts the function's log group
+   * with. A `kms.Key` of your app gets the key-policy statement CloudWatch Logs needs; for an imported key, add
+   * it yourself (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
+  /**
    * X-Ray tracing mode.
    * @default lambda.Tracing.ACTIVE
    */
@@ -73,7 +90,8 @@ export interface PrebundledFunctionProps {
 }
 
 /**
- * A Lambda function whose code is a handler bundled at build time (`assets/<assetName>/index.js`),
+ * A Lambda function whose code is a handler bundled at build time (`assets/<assetName>/index.js`, or
+ * `assets/<assetName>-<role>/index.js` for a pattern's further function `role`),
  * with the house defaults: Node 24, Graviton, its own log group with retention, active tracing and
  * a role that may write only to that log group.
  */
@@ -87,15 +105,19 @@ export class PrebundledFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PrebundledFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    this.logGroup = newPatternLogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? HOUSE_DEFAULTS.logRetention,
       removalPolicy: props.logRemovalPolicy,
+      encryptionKey: props.logEncryptionKey,
     });
-    this.role = newLogOnlyLambdaRole(this, 'Role', this.logGroup, props.description);
+    // Descriptions name construct paths, which can be deep: cut to Lambda's 256 characters (which the Function
+    // constructor enforces) rather than fail the user's synth.
+    const description = fitToLimit(props.description, DESCRIPTION_LIMITS.function);
+    this.role = newLogOnlyLambdaRole(this, 'Role', this.logGroup, description);
     const tracing = props.tracing ?? lambda.Tracing.ACTIVE;
     this.function = new lambda.Function(this, 'Function', {
-      description: props.description,
-      code: lambda.Code.fromAsset(props.assetDirectory ?? handlerAssetPath(props.assetName)),
+      description,
+      code: lambda.Code.fromAsset(props.assetDirectory ?? handlerAssetPath(props.assetName, props.role)),
       handler: 'index.handler',
       runtime: HOUSE_DEFAULTS.runtime,
       architecture: props.architecture ?? HOUSE_DEFAULTS.architecture,

@@ -6,6 +6,7 @@ import { AlarmOverrides } from './alarm-overrides';
 import { SECURE_QUEUE_PROPS, secureQueuePropsProblems } from './builders';
 import { HOUSE_DEFAULTS } from './defaults';
 import { PropsValidator } from './props-validator';
+import { acknowledgeCompliancePackFindings } from './compliance';
 
 /** Props for {@link QueueWithDlq}. */
 export interface QueueWithDlqProps {
@@ -67,6 +68,8 @@ export class QueueWithDlq extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
       ...props.queueProps,
     });
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
   }
 
   /**

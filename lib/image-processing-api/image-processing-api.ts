@@ -1,4 +1,4 @@
-import { Duration, Fn } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -9,9 +9,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledgeNag, PrebundledFunction, SecureBucket } from '../core';
-import { AlarmOverrides } from '../core/alarm-overrides';
+import { acknowledgeCompliancePackFindings, acknowledgeNag, AlarmOverrides, AlarmTuning, applyAlarmActions, boundAlarm, countAlarm, defaultAlarmAgain, functionThrottleAlarm, PrebundledFunction, SecureBucket, wantsDashboard } from '../core';
 import { HOUSE_DEFAULTS } from '../core/defaults';
+import { newImageProcessingApiDashboard } from './dashboard';
 import { withFunctionOptions } from '../core/builders';
 import {
   base64Length,
@@ -22,7 +22,11 @@ import {
 } from '../../contracts/image-processing-api/limits';
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 import { ImageApiSite } from './site';
+import { ImageStorage, storageEnvironment } from './originals';
+import { ImageDelivery } from './delivery';
 import { validateProps } from './validation';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
+import { newPatternLogGroup } from '../core/log-groups';
 
 /**
  * An HTTPS image-processing API (API Gateway REST → a sharp Lambda) speaking the original "Microservices
@@ -45,10 +49,16 @@ export class ImageProcessingApi extends Construct {
   public readonly handler: PrebundledFunction;
   /** The API's custom domain name, with `apiDomain`: point your DNS at its `domainNameAliasDomainName`. */
   public readonly apiDomainName?: apigw.DomainName;
-  /** Every alarm this construct created (`addServerErrorAlarm` adds to it). */
+  /** Every alarm this construct created (`addServerErrorAlarm` adds to it); all get `alarmActions`. */
   public readonly alarms: cloudwatch.IAlarm[] = [];
-  /** The 5xx alarm, once `addServerErrorAlarm` made it. */
+  /** Fires on any 5xx answer in a 5-minute period (made by default). */
   public serverErrorAlarm?: cloudwatch.Alarm;
+  /** Fires when p95 latency stays above `maxLatency` for 15 minutes. */
+  public readonly latencyAlarm: cloudwatch.Alarm;
+  /** Fires when the image function is throttled (callers get 5xx or 429). */
+  public readonly throttleAlarm: cloudwatch.Alarm;
+  /** The pattern's dashboard, unless `dashboard` is false. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** The API stage's access log group. */
   public readonly accessLogGroup: logs.LogGroup;
   /** The request model (JSON schema) API Gateway validates bodies against. */
@@ -82,6 +92,16 @@ export class ImageProcessingApi extends Construct {
   public readonly allowedOrigins: string[];
   /** How callers authenticate. */
   public readonly authorization: ImageApiAuthorization;
+  /** The bucket for originals (`originals/`, uploaded through presigned PUTs) and results delivered by URL (`results/`). */
+  public readonly imageBucket: s3.IBucket;
+  /** The image bucket with its access-log bucket. */
+  public readonly imageStorage: SecureBucket;
+  /** The API's GET method of the cached path (`GET /img/{proxy+}`), when `cachedDelivery` is on. */
+  public readonly deliveryMethod?: apigw.Method;
+  /** The CloudFront cache policy of the `/img/*` behaviour, when `cachedDelivery` is on. */
+  public readonly deliveryCachePolicy?: cloudfront.CachePolicy;
+  /** Base URL of the cached GET path: `${deliveryUrl}/<spec>/<key>`, when `cachedDelivery` is on. */
+  public readonly deliveryUrl?: string;
   private readonly postMethod: apigw.Method;
 
   constructor(scope: Construct, id: string, props: ImageProcessingApiProps = {}) {
@@ -91,8 +111,20 @@ export class ImageProcessingApi extends Construct {
     const retention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
     const tracing = props.tracing ?? true;
 
+    // ---- originals and results ----
+    const images = new ImageStorage(this, 'ImageStorage', {
+      settings: limits.storage,
+      expiration: limits.storedImageExpiration,
+      encryptionKey: props.imageBucketEncryptionKey,
+    });
+    this.imageStorage = images.storage;
+    this.imageBucket = images.bucket;
+
     // ---- the web page's storage and distribution ----
-    const site = new ImageApiSite(this, props);
+    // The bucket by a wildcard of its region's endpoint, as the API: naming it would make the bucket (whose CORS
+    // names the distribution) and the distribution (whose CSP would name the bucket) depend on each other.
+    const s3Endpoints = Fn.join('', ['https://*.s3.', Stack.of(this).region, '.', Stack.of(this).urlSuffix]);
+    const site = new ImageApiSite(this, props, [s3Endpoints]);
     this.siteStorage = site.siteStorage;
     this.siteBucket = site.siteBucket;
     this.distributionLogBucket = site.distributionLogBucket;
@@ -102,6 +134,7 @@ export class ImageProcessingApi extends Construct {
 
     // ---- the image function ----
     this.allowedOrigins = props.allowedOrigins ?? site.siteOrigins;
+    images.allowOrigins(this.allowedOrigins);
     this.handler = new PrebundledFunction(this, 'Handler', withFunctionOptions({
       assetName: 'image-processing-api',
       description: 'Image operations (ping, getDimensions, identify, resize, thumbnail, convert, getSample) with sharp',
@@ -110,6 +143,7 @@ export class ImageProcessingApi extends Construct {
       memorySize: DEFAULT_MEMORY_MIB,
       timeout: Duration.seconds(28),
       logRetention: retention,
+      logEncryptionKey: props.logEncryptionKey,
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'image-processing-api',
@@ -120,13 +154,15 @@ export class ImageProcessingApi extends Construct {
         [IMAGE_API_LIMIT_ENV.maxOutputDimension]: String(limits.maxOutputDimension),
         [IMAGE_API_LIMIT_ENV.maxResponseBytes]: String(DEFAULT_LIMITS.maxResponseBytes),
         ...(limits.maxOutputPixels === undefined ? {} : { [IMAGE_API_LIMIT_ENV.maxOutputPixels]: String(limits.maxOutputPixels) }),
+        ...storageEnvironment(images.bucket, limits.storage),
       },
     }, limits.imageFunction));
     this.imageFunction = this.handler.function;
+    images.grantTo(this.imageFunction);
     this.function = this.imageFunction;
 
     // ---- the API ----
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention });
+    this.accessLogGroup = newPatternLogGroup(this, 'AccessLogs', { retention, encryptionKey: props.logEncryptionKey });
     const stageName = props.stageName ?? 'prod';
     const corsOrigin = this.allowedOrigins.includes('*') ? '*' : this.allowedOrigins[0];
     this.api = new apigw.RestApi(this, 'Api', {
@@ -176,7 +212,7 @@ export class ImageProcessingApi extends Construct {
         'application/json': JSON.stringify({
           error: 'invalid_request',
           message: '__MESSAGE__',
-          expected: `a JSON object with "operation" (${IMAGE_API_OPERATIONS.join(', ')}), "base64Image" (at most ${maxBase64} characters), optional "inputExtension", "outputExtension", "width", "height", "customArgs" (array of strings)`,
+          expected: `a JSON object with "operation" (${IMAGE_API_OPERATIONS.join(', ')}), "base64Image" (at most ${maxBase64} characters) or "sourceKey" (from getUploadUrl), optional "inputExtension", "outputExtension", "width", "height", "customArgs" (array of strings), "deliver" ("url" or "inline"); getUploadUrl takes "contentType" and "contentLength"`,
         }).replace('"__MESSAGE__"', '$context.error.messageString'),
       },
     });
@@ -218,6 +254,11 @@ export class ImageProcessingApi extends Construct {
             maxItems: 32,
             maxLength: 2048,
           },
+          // Originals through S3: the handler checks each precisely; the gateway bounds their size.
+          sourceKey: { type: apigw.JsonSchemaType.STRING, maxLength: 200 },
+          deliver: { type: apigw.JsonSchemaType.STRING, enum: ['url', 'inline'] },
+          contentType: { type: apigw.JsonSchemaType.STRING, maxLength: 64 },
+          contentLength: { type: apigw.JsonSchemaType.INTEGER, minimum: 1 },
         },
       },
     });
@@ -285,10 +326,45 @@ export class ImageProcessingApi extends Construct {
       });
     }
 
+    if (limits.cachedDelivery) {
+      const delivery = new ImageDelivery(this, 'Delivery', this.api, stageName, this.imageFunction, this.distribution, Duration.seconds(limits.storage.deliveryMaxAgeSeconds));
+      this.deliveryMethod = delivery.method;
+      this.deliveryCachePolicy = delivery.cachePolicy;
+      this.deliveryUrl = `${site.siteUrl}/img`;
+    }
+
     // ---- the page and its runtime config ----
-    site.deploy({ apiUrl: this.api.url, authorization: this.authorization, maxInputBytes: limits.maxInputBytes, logRetention: retention });
+    site.deploy({
+      apiUrl: this.api.url,
+      authorization: this.authorization,
+      maxInputBytes: limits.maxInputBytes,
+      logRetention: retention,
+      logEncryptionKey: props.logEncryptionKey,
+      uploads: true,
+      deliveryUrl: this.deliveryUrl,
+    });
     this.siteDeployment = site.siteDeployment!;
     this.siteDeploymentRole = site.siteDeploymentRole!;
+
+    // CT.LAMBDA.PR.2: API Gateway's permissions to invoke the function name this account as well as the API.
+    for (const permission of this.node.findAll().filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission)) {
+      if (permission.principal === 'apigateway.amazonaws.com') permission.sourceAccount ??= Stack.of(this).account;
+    }
+
+    const tuning = new AlarmTuning(`ImageProcessingApi '${this.node.path}'`, props.alarmOverrides);
+    this.addServerErrorAlarm('ServerErrorAlarm', tuning.for('ServerErrorAlarm'));
+    const maxLatency = props.maxLatency ?? Duration.seconds(10);
+    this.latencyAlarm = boundAlarm(this, 'LatencyAlarm', this.metricLatency({ statistic: 'p95', period: Duration.minutes(5) }),
+      `p95 latency of ${this.node.path} above ${maxLatency.toHumanString()} for 15 minutes: images are too large for the function's memory, or it is cold.`,
+      maxLatency.toMilliseconds(), tuning.for('LatencyAlarm'));
+    this.throttleAlarm = functionThrottleAlarm(this, 'ThrottleAlarm', this.imageFunction, tuning.for('ThrottleAlarm'));
+    this.alarms.push(this.latencyAlarm, this.throttleAlarm);
+    tuning.assertAllKnown();
+    applyAlarmActions(this, props.alarmActions);
+    if (wantsDashboard(props)) this.dashboard = newImageProcessingApiDashboard(this);
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /** Lets `grantee` call the API (for `ImageApiAuthorization.IAM`). */
@@ -335,16 +411,15 @@ export class ImageProcessingApi extends Construct {
     return this.imageFunction.metricThrottles({ statistic: 'Sum', ...props });
   }
 
-  /** An alarm on 5xx answers (any by default, in 5-minute periods). */
+  /**
+   * An alarm on 5xx answers (any by default, in 5-minute periods). The construct makes `ServerErrorAlarm` by
+   * default (change it with `alarmOverrides`); calling this again with that id and no changes returns it.
+   */
   public addServerErrorAlarm(id = 'ServerErrorAlarm', props: AlarmOverrides = {}): cloudwatch.Alarm {
-    const alarm = this.metricServerErrors({ period: Duration.minutes(5) }).createAlarm(this, id, {
-      alarmDescription: `5xx answers from ${this.node.path}: the image function failed or timed out.`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      ...props,
-    });
+    const again = defaultAlarmAgain(this, id, props);
+    if (again) return again;
+    const alarm = countAlarm(this, id, this.metricServerErrors({ period: Duration.minutes(5) }),
+      `5xx answers from ${this.node.path}: the image function failed or timed out.`, {}, props);
     this.serverErrorAlarm ??= alarm;
     this.alarms.push(alarm);
     return alarm;

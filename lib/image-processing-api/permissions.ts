@@ -1,8 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { acknowledgeNag, acknowledgePolicyWildcards } from '../core/nag';
+import { acknowledgeCompliancePackFindings, acknowledgeNag, acknowledgePolicyWildcards } from '../core';
 
 /**
  * CDK grants the BucketDeployment provider wildcard actions on the CDK asset bucket's and the site bucket's
@@ -12,8 +11,7 @@ import { acknowledgeNag, acknowledgePolicyWildcards } from '../core/nag';
  * ImageProcessingApi in a stack, the first one's role does every copy, so the acknowledgement goes on the role
  * the provider really runs with.
  */
-export function acknowledgeSiteDeploymentGrants(scope: Construct, deployment: s3deploy.BucketDeployment): void {
-  const stack = Stack.of(scope);
+export function acknowledgeSiteDeploymentGrants(_scope: Construct, deployment: s3deploy.BucketDeployment, ownProviders: Construct[]): void {
   const providerPolicy = deployment.handlerRole.node.tryFindChild('DefaultPolicy');
   if (providerPolicy instanceof iam.Policy) {
     acknowledgePolicyWildcards(
@@ -23,12 +21,11 @@ export function acknowledgeSiteDeploymentGrants(scope: Construct, deployment: s3
         'wildcards are inherent to copying a folder, and CloudFront invalidations have no narrower resource in CDK.',
     );
   }
-  // The provider function itself is a singleton at stack level, outside this construct.
-  for (const child of stack.node.children) {
-    if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
-    acknowledgeNag(child, {
-      id: 'AwsSolutions-L1',
-      reason: 'The CDK BucketDeployment provider pins its own Python runtime (it bundles the AWS CLI); CDK moves it forward with aws-cdk-lib releases.',
-    });
+  // The provider function is a singleton at stack level, outside this construct: acknowledged only where this
+  // deployment created it, never on a provider the user's own BucketDeployment brought in.
+  for (const provider of ownProviders) {
+    const runtime = 'The CDK BucketDeployment provider pins its own Python runtime (it bundles the AWS CLI); CDK moves it forward with aws-cdk-lib releases.';
+    acknowledgeNag(provider, { id: 'AwsSolutions-L1', reason: runtime }, { id: 'Serverless-LambdaLatestVersion', reason: runtime });
+    acknowledgeCompliancePackFindings(provider);
   }
 }

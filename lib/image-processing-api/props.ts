@@ -2,9 +2,10 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { FunctionOptions } from '../core/function-options';
+import { FunctionOptions, MonitoringProps } from '../core';
 
 /** Who may call the image API. */
 export enum ImageApiAuthorization {
@@ -28,7 +29,12 @@ export interface CustomDomainOptions {
 }
 
 /** Props for {@link ImageProcessingApi}. */
-export interface ImageProcessingApiProps {
+export interface ImageProcessingApiProps extends MonitoringProps {
+  /**
+   * Alarm when the API's p95 latency stays above this for 15 minutes (3 periods of 5 minutes).
+   * @default Duration.seconds(10)
+   */
+  readonly maxLatency?: Duration;
   /**
    * Browser origins allowed to call the API (CORS), e.g. `https://images.example.com`. Use `['*']` only
    * for a public API meant to be called from any page.
@@ -129,10 +135,18 @@ export interface ImageProcessingApiProps {
    */
   readonly apiDomain?: CustomDomainOptions;
   /**
-   * Retention of the function's logs and the API's access logs.
+   * Retention of the function's logs, the API's access logs and the site deployment's logs.
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A customer-managed KMS key that CloudWatch Logs encrypts every log group this construct creates (the image function's, the API's access logs, the site deployment's) with (Control Tower's
+   * CT.CLOUDWATCH.PR.3). It must be a symmetric key in the stack's region. A `kms.Key` of your app gets the
+   * key-policy statement CloudWatch Logs needs (`logs.<region>.amazonaws.com`, for log groups of the key's
+   * account); an imported key's policy must already have it (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /**
    * X-Ray tracing for the API stage and the function.
    * @default true
@@ -164,6 +178,52 @@ export interface ImageProcessingApiProps {
    * @default true
    */
   readonly distributionLogging?: boolean;
+  /**
+   * Largest original a client may upload through `getUploadUrl` (the size is bound into the presigned PUT).
+   * Pixels stay limited by `maxInputPixels`.
+   * @default Size.mebibytes(32)
+   */
+  readonly maxSourceSize?: Size;
+  /**
+   * A customer-managed KMS key (in the stack's region) the image bucket (`imageBucket`: originals and results)
+   * is encrypted with, SSE-KMS with a bucket key (Control Tower's CT.S3.PR.10). The image function gets
+   * kms:Decrypt and kms:GenerateDataKey on it, which its presigned upload and result URLs use too.
+   * @default - SSE-S3 (S3-managed keys)
+   */
+  readonly imageBucketEncryptionKey?: kms.IKey;
+  /**
+   * Lifetime of an upload URL (`getUploadUrl`), at most an hour.
+   * @default Duration.minutes(5)
+   */
+  readonly uploadUrlExpiration?: Duration;
+  /**
+   * Lifetime of a result URL (`"deliver":"url"` or a result above the response budget), at most an hour.
+   * @default Duration.minutes(15)
+   */
+  readonly resultUrlExpiration?: Duration;
+  /**
+   * How long originals and results stay in the image bucket (lifecycle rules), in whole days.
+   * @default Duration.days(1)
+   */
+  readonly storedImageExpiration?: Duration;
+  /**
+   * Serve derived images at `https://<site>/img/<spec>/<key>` through the page's CloudFront distribution,
+   * cached (a repeat costs no invocation). The GET method is public (keys are unguessable upload keys and the
+   * spec is allow-listed), so it is off by default when `authorization` is API_KEY or IAM.
+   * @default - true with ImageApiAuthorization.NONE, false otherwise
+   */
+  readonly cachedDelivery?: boolean;
+  /**
+   * The widths the cached GET path may produce (`w<width>`); with 3 filters and 4 formats they bound the
+   * variants of one original.
+   * @default [100, 200, 400, 800, 1200, 1600, 2400]
+   */
+  readonly deliveryWidths?: number[];
+  /**
+   * How long CloudFront and browsers keep a derived image (Cache-Control max-age).
+   * @default Duration.days(1)
+   */
+  readonly deliveryCacheMaxAge?: Duration;
   /**
    * CloudFront price class of the web page's distribution.
    * @default cloudfront.PriceClass.PRICE_CLASS_100

@@ -2,16 +2,17 @@ import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
+import { acknowledgeNag, SECURE_BUCKET_DEFAULTS, SecureBucket } from '../core';
 import { packageRoot } from '../core/assets';
 import { newLogOnlyLambdaRole } from '../core/builders';
-import { acknowledgeNag } from '../core/nag';
-import { SECURE_BUCKET_DEFAULTS, SecureBucket } from '../core/secure-bucket';
+import { newPatternLogGroup } from '../core/log-groups';
 import { acknowledgeSiteDeploymentGrants } from './permissions';
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 
@@ -31,6 +32,12 @@ interface SiteDeploymentConfig {
   readonly authorization: ImageApiAuthorization;
   readonly maxInputBytes: number;
   readonly logRetention: logs.RetentionDays;
+  /** The API's `logEncryptionKey`, for the deployment's log group. */
+  readonly logEncryptionKey?: kms.IKey;
+  /** The page PUTs large originals to the image bucket (getUploadUrl). */
+  readonly uploads: boolean;
+  /** Base of the cached GET path, when on. */
+  readonly deliveryUrl?: string;
 }
 
 /**
@@ -51,7 +58,8 @@ export class ImageApiSite extends Construct {
   public siteDeployment?: s3deploy.BucketDeployment;
   public siteDeploymentRole?: iam.Role;
 
-  constructor(scope: Construct, props: ImageProcessingApiProps) {
+  /** `connectSources`: origins the page may fetch from besides the API (the image bucket, for presigned PUTs and GETs). */
+  constructor(scope: Construct, props: ImageProcessingApiProps, connectSources: string[] = []) {
     super(scope, 'Default');
     // ---- the web page's storage and distribution ----
     if (props.siteBucket) {
@@ -80,6 +88,7 @@ export class ImageApiSite extends Construct {
           contentSecurityPolicy: Fn.join('', [
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ",
             apiDomain,
+            ...connectSources.map((source) => Fn.join('', [' ', source])),
             "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
           ]),
           override: true,
@@ -139,8 +148,11 @@ export class ImageApiSite extends Construct {
 
   /** Copies the page and its runtime `config.json` (the API URL) into the site bucket. */
   public deploy(config: SiteDeploymentConfig): void {
-    const provider = siteDeploymentProvider(this, config.logRetention);
+    const provider = siteDeploymentProvider(this, config.logRetention, config.logEncryptionKey);
     this.siteDeploymentRole = provider.role;
+    // CDK's provider function is a stack-level singleton shared with the user's own BucketDeployments of the
+    // same settings: only one this deployment brings into the stack is the library's to acknowledge.
+    const providersBefore = new Set(bucketDeploymentProviders(this));
     this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {
       destinationBucket: this.siteBucket,
       sources: [
@@ -149,6 +161,8 @@ export class ImageApiSite extends Construct {
           apiUrl: config.apiUrl,
           authorization: config.authorization,
           maxInputBytes: config.maxInputBytes,
+          uploads: config.uploads,
+          ...(config.deliveryUrl ? { deliveryUrl: config.deliveryUrl } : {}),
         }),
       ],
       cacheControl: [s3deploy.CacheControl.fromString('public, max-age=60')],
@@ -160,8 +174,14 @@ export class ImageApiSite extends Construct {
       role: provider.role,
       logGroup: provider.logGroup,
     });
-    acknowledgeSiteDeploymentGrants(this, this.siteDeployment);
+    const ownProviders = bucketDeploymentProviders(this).filter((provider) => !providersBefore.has(provider));
+    acknowledgeSiteDeploymentGrants(this, this.siteDeployment, ownProviders);
   }
+}
+
+/** The stack's CDK BucketDeployment provider functions (singletons at stack level). */
+function bucketDeploymentProviders(scope: Construct): Construct[] {
+  return Stack.of(scope).node.children.filter((child): child is Construct => child.node.id.startsWith('Custom::CDKBucketDeployment')) as Construct[];
 }
 
 /**
@@ -171,11 +191,11 @@ export class ImageApiSite extends Construct {
  */
 const siteDeploymentProviders = new WeakMap<Stack, { role: iam.Role; logGroup: logs.LogGroup }>();
 
-function siteDeploymentProvider(scope: Construct, retention: logs.RetentionDays): { role: iam.Role; logGroup: logs.LogGroup } {
+function siteDeploymentProvider(scope: Construct, retention: logs.RetentionDays, encryptionKey?: kms.IKey): { role: iam.Role; logGroup: logs.LogGroup } {
   const stack = Stack.of(scope);
   let provider = siteDeploymentProviders.get(stack);
   if (!provider) {
-    const logGroup = new logs.LogGroup(scope, 'SiteDeploymentLogs', { retention });
+    const logGroup = newPatternLogGroup(scope, 'SiteDeploymentLogs', { retention, encryptionKey });
     // Our own role instead of the AWSLambdaBasicExecutionRole CDK would attach to its provider function.
     const role = newLogOnlyLambdaRole(scope, 'SiteDeploymentRole', logGroup, 'Copies the image API web page and its config.json into the site bucket');
     provider = { role, logGroup };

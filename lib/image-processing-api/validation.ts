@@ -4,10 +4,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
+import { FunctionOptions, knownRegionOf, otherStackProblem, regionMismatches } from '../core';
 import { packageRoot } from '../core/assets';
 import { validateFunctionOptions } from '../core/builders';
-import { FunctionOptions } from '../core/function-options';
-import { knownRegionOf, regionMismatches } from '../core/placement';
 import { PropsValidator } from '../core/props-validator';
 import {
   DEFAULT_LIMITS,
@@ -17,6 +16,7 @@ import {
   LAMBDA_PAYLOAD_LIMIT_BYTES,
   outputPixelsFor,
 } from '../../contracts/image-processing-api/limits';
+import { DEFAULT_STORAGE, IMAGE_API_STORAGE_ENV, MAX_URL_SECONDS, StorageSettings } from '../../contracts/image-processing-api/storage';
 import { ImageApiAuthorization, ImageProcessingApiProps } from './props';
 
 /** The limits the handler gets, with every default filled in, and the image function's settings. */
@@ -28,6 +28,10 @@ export interface ResolvedLimits {
   readonly maxOutputDimension: number;
   /** Undefined when `memorySize` is a token: the handler then fits it to the memory Lambda reports. */
   readonly maxOutputPixels?: number;
+  /** Originals, results and the cached GET path. */
+  readonly storage: StorageSettings;
+  readonly storedImageExpiration: Duration;
+  readonly cachedDelivery: boolean;
 }
 
 /** Checks every prop (throwing one error that lists every problem) and returns the handler's limits. */
@@ -48,9 +52,21 @@ export function validateProps(scope: IConstruct, props: ImageProcessingApiProps)
   const memoryHint = 'sharp needs at least 512 MiB to decode images; Lambda allows up to 10240 MiB';
   v.wholeNumber('memorySize', props.memorySize, 512, 10240, memoryHint);
   v.duration('timeout', props.timeout, { min: Duration.seconds(1), max: Duration.seconds(29) });
+  if (props.siteBucket) {
+    const crossStack = otherStackProblem(
+      scope,
+      'siteBucket',
+      props.siteBucket,
+      "CloudFront's origin access control writes a bucket policy in the bucket's stack that names the distribution, while the " +
+        'distribution names the bucket: a reference cycle between the two stacks',
+      "Create the ImageProcessingApi in the bucket's stack, or import the bucket into this stack by name " +
+        "(s3.Bucket.fromBucketName(this, 'Site', name)) and grant the distribution s3:GetObject in the bucket's own policy",
+    );
+    if (crossStack) v.problem(crossStack);
+  }
   const options = props.imageFunctionProps ?? {};
   validateFunctionOptions(v, 'imageFunctionProps', props.imageFunctionProps, {
-    reservedEnvironment: ['POWERTOOLS_SERVICE_NAME', 'ALLOWED_ORIGINS', ...Object.values(IMAGE_API_LIMIT_ENV)],
+    reservedEnvironment: ['POWERTOOLS_SERVICE_NAME', 'ALLOWED_ORIGINS', ...Object.values(IMAGE_API_LIMIT_ENV), ...Object.values(IMAGE_API_STORAGE_ENV)],
     minMemoryMiB: 512,
     minMemoryReason: memoryHint,
     maxTimeout: Duration.seconds(29),
@@ -84,8 +100,29 @@ export function validateProps(scope: IConstruct, props: ImageProcessingApiProps)
       }
     }
   }
+  const maxSourceBytes = v.size('maxSourceSize', props.maxSourceSize, { unit: 'bytes', min: 1, max: 5 * 1024 ** 3, hint: 'a single presigned PUT carries at most 5 GiB' });
+  const urlRange = { min: Duration.seconds(1), max: Duration.seconds(MAX_URL_SECONDS) };
+  const uploadUrlSeconds = v.duration('uploadUrlExpiration', props.uploadUrlExpiration, urlRange);
+  const resultUrlSeconds = v.duration('resultUrlExpiration', props.resultUrlExpiration, urlRange);
+  v.duration('storedImageExpiration', props.storedImageExpiration, { unit: 'days', min: Duration.days(1) });
+  const maxAge = v.duration('deliveryCacheMaxAge', props.deliveryCacheMaxAge, { min: Duration.seconds(1), max: Duration.days(365) });
+  if (props.deliveryWidths !== undefined) {
+    if (props.deliveryWidths.length === 0 || props.deliveryWidths.length > 20) v.problem(`\`deliveryWidths\` must list 1 to 20 widths (got ${props.deliveryWidths.length})`);
+    props.deliveryWidths.forEach((w, i) => v.wholeNumber(`deliveryWidths[${i}]`, w, 1, props.maxOutputDimension ?? DEFAULT_LIMITS.maxOutputDimension, 'at most maxOutputDimension'));
+  }
+  const cachedDelivery = props.cachedDelivery ?? (props.authorization ?? ImageApiAuthorization.NONE) === ImageApiAuthorization.NONE;
   v.throwIfInvalid();
+  const storage: StorageSettings = {
+    uploadUrlSeconds: uploadUrlSeconds ?? DEFAULT_STORAGE.uploadUrlSeconds,
+    resultUrlSeconds: resultUrlSeconds ?? DEFAULT_STORAGE.resultUrlSeconds,
+    maxSourceBytes: maxSourceBytes ?? DEFAULT_STORAGE.maxSourceBytes,
+    deliveryWidths: props.deliveryWidths ? [...new Set(props.deliveryWidths)].sort((a, b) => a - b) : DEFAULT_STORAGE.deliveryWidths,
+    deliveryMaxAgeSeconds: maxAge ?? DEFAULT_STORAGE.deliveryMaxAgeSeconds,
+  };
   return {
+    storage,
+    storedImageExpiration: props.storedImageExpiration ?? Duration.days(1),
+    cachedDelivery,
     imageFunction,
     maxRequestBytes: DEFAULT_LIMITS.maxRequestBytes,
     maxInputBytes,
@@ -130,6 +167,11 @@ function checkDomains(v: PropsValidator, scope: IConstruct, props: ImageProcessi
       ]),
     );
   }
+  v.problems(
+    regionMismatches(scope, [
+      { prop: 'imageBucketEncryptionKey', arn: props.imageBucketEncryptionKey?.keyArn, why: 'S3 encrypts a bucket only with a KMS key of its own region' },
+    ]),
+  );
 }
 
 /** The certificate's region when known: from its ARN, or the region of the stack that creates it. */

@@ -12,28 +12,30 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { JOB_TABLE_PARTITION_KEY, WORKER_ENV } from '../../contracts/lambda-ecs-worker/render-job';
+import { JOB_TABLE_PARTITION_KEY } from '../../contracts/lambda-ecs-worker/render-job';
+import { acknowledgeCompliancePackFindings, acknowledgeNag, AlarmTuning, applyAlarmActions, countAlarm, deadLetterAlarm, functionThrottleAlarm, PrebundledFunction, QueueWithDlq, SecureBucket, wantsDashboard } from '../core';
 import { newOnFailureQueue, withFunctionOptions } from '../core/builders';
 import { HOUSE_DEFAULTS } from '../core/defaults';
-import { acknowledgeNag } from '../core/nag';
-import { PrebundledFunction } from '../core/prebundled-function';
-import { deadLetterAlarm, QueueWithDlq } from '../core/queue-with-dlq';
-import { SecureBucket } from '../core/secure-bucket';
 import { LAUNCHER_ENV } from '../../contracts/lambda-ecs-worker/launcher-env';
 import {
   acknowledgeBucketNotificationsHandler,
+  bucketNotificationsHandlers,
   grantLauncherAccess,
   grantReadJobStatus,
   grantReadResults,
   grantSubmitScenes,
   grantWorkerAccess,
 } from './permissions';
+import { DeployCanary } from './canary';
 import { LambdaEcsWorkerProps, SceneTrigger, WorkerCapacity } from './props';
+import { newLambdaEcsWorkerDashboard } from './dashboard';
 import { validateProps } from './validation';
-import { capacityProvidersOf, defaultWorkerImage, newWorkerVpc } from './workers';
+import { notificationOverlapProblems } from './notification-overlap';
+import { newWorkerTask } from './worker-task';
+import { capacityProvidersOf, newWorkerVpc, selectWorkerSubnets } from './workers';
+import { fitDescriptionsToAwsLimits } from '../core/limits';
+import { newPatternLogGroup } from '../core/log-groups';
 
-/** The task's writable scratch volume, mounted at /tmp in the worker container. */
-const WORKER_SCRATCH_VOLUME = 'worker-scratch';
 const METRICS_NAMESPACE = 'CdkComputePatterns/LambdaEcsWorker';
 /**
  * S3 → launcher Lambda → SQS (+DLQ) → ECS Fargate workers. Uploading `scenes/<name>.zip` queues one job
@@ -54,6 +56,8 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
   public readonly deadLetterQueue: sqs.IQueue;
   /** The job table (created, or yours), unless turned off. */
   public readonly jobTable?: dynamodb.ITable;
+  /** The deploy-time canary (`deployCanary`), when on. */
+  public readonly deployCanary?: DeployCanary;
   /** The launcher (and reconciler) function. */
   public readonly launcherFunction: lambda.Function;
   /** The launcher function's role. */
@@ -93,8 +97,14 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
   public readonly launcherDeadLetterAlarm: cloudwatch.Alarm;
   /** Fires when the oldest job has waited longer than `maxJobAge`. */
   public readonly oldestJobAlarm: cloudwatch.Alarm;
-  /** Every alarm this construct created (add them to your alarm actions or dashboard). */
+  /** Fires when the launcher fails three 5-minute periods in a row (reconcile runs are not retried). */
+  public readonly launcherErrorAlarm: cloudwatch.Alarm;
+  /** Fires when the launcher is throttled (uploads wait in Lambda's retry queue). */
+  public readonly launcherThrottleAlarm: cloudwatch.Alarm;
+  /** Every alarm this construct created; all get `alarmActions`. */
   public readonly alarms: cloudwatch.IAlarm[];
+  /** The pattern's dashboard, unless `dashboard` is false. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** Backlog (waiting + in-progress jobs) one worker owns. */
   public readonly backlogPerWorker: number;
   /** The effective key prefix of scenes: uploads under it start jobs. */
@@ -114,6 +124,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     const resolved = validateProps(this, props, this.inputPrefix, this.inputSuffixes, this.outputPrefix);
     this.backlogPerWorker = resolved.backlogPerWorker;
 
+    const tuning = new AlarmTuning(`LambdaEcsWorker '${this.node.path}'`, props.alarmOverrides);
     const visibilityTimeout = resolved.userQueueRedrive?.visibilityTimeout ?? props.visibilityTimeout ?? Duration.minutes(5);
     const logRetention = props.logRetention ?? HOUSE_DEFAULTS.logRetention;
     const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
@@ -133,6 +144,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       maxReceiveCount = resolved.userQueueRedrive.maxReceiveCount;
       this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, {
         alarmDescription: `Render jobs of ${this.node.path} failed ${maxReceiveCount} deliveries; their messages are in the dead-letter queue and the jobs are FAILED.`,
+        ...tuning.for('DeadLetterAlarm'),
       });
     } else {
       const jobs = new QueueWithDlq(this, 'Jobs', { visibilityTimeout, maxReceiveCount: props.maxReceiveCount, queueProps: props.queueProps });
@@ -141,6 +153,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       maxReceiveCount = jobs.maxReceiveCount;
       this.deadLetterAlarm = jobs.addDeadLetterAlarm('DeadLetterAlarm', {
         alarmDescription: `Render jobs of ${this.node.path} failed ${jobs.maxReceiveCount} deliveries; their messages are in the dead-letter queue and the jobs are FAILED.`,
+        ...tuning.for('DeadLetterAlarm'),
       });
     }
     const maxJobAge = props.maxJobAge ?? Duration.hours(1);
@@ -150,6 +163,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...tuning.for('OldestJobAlarm'),
     });
 
     if (props.existingJobTable) {
@@ -172,7 +186,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       this.vpc = props.cluster.vpc;
     } else {
       if (!props.vpc) {
-        this.vpcFlowLogGroup = new logs.LogGroup(this, 'VpcFlowLogs', { retention: HOUSE_DEFAULTS.logRetention, removalPolicy: props.logRemovalPolicy });
+        this.vpcFlowLogGroup = newPatternLogGroup(this, 'VpcFlowLogs', { retention: logRetention, removalPolicy: props.logRemovalPolicy, encryptionKey: props.logEncryptionKey });
       }
       this.vpc = props.vpc ?? newWorkerVpc(this, this.vpcFlowLogGroup!);
       const cluster = new ecs.Cluster(this, 'Cluster', {
@@ -183,9 +197,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       this.cluster = cluster;
     }
     const assignPublicIp = props.assignPublicIp ?? createsVpc;
-    const subnets = this.vpc.selectSubnets(
-      props.subnets ?? { subnetType: assignPublicIp ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    );
+    const subnets = selectWorkerSubnets(this, this.vpc, props.subnets, assignPublicIp);
     if (props.securityGroups) {
       this.securityGroups = props.securityGroups;
     } else {
@@ -200,46 +212,10 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     this.connections = new ec2.Connections({ securityGroups: this.securityGroups });
 
     // --- worker task ---------------------------------------------------------------------------
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: props.workerCpu ?? 1024,
-      memoryLimitMiB: resolved.workerMemoryMiB,
-      runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-    });
-    this.workerLogGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logRetention, removalPolicy: props.logRemovalPolicy });
-    const workerLinuxParameters = new ecs.LinuxParameters(this, 'WorkerLinuxParameters');
-    workerLinuxParameters.dropCapabilities(ecs.Capability.ALL);
-    this.container = this.taskDefinition.addContainer('Worker', {
-      image: props.workerImage ?? defaultWorkerImage(cpuArchitecture),
-      user: props.workerUser ?? '1000:1000',
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.workerLogGroup, streamPrefix: 'worker' }),
-      // Fargate's longest stop timeout: on SIGTERM (scale-in, Spot interruption) the worker releases its
-      // job at once or finishes it within this time.
-      stopTimeout: Duration.seconds(120),
-      environment: {
-        ...props.workerEnvironment,
-        [WORKER_ENV.queueUrl]: this.queue.queueUrl,
-        [WORKER_ENV.jobTableName]: this.jobTable?.tableName ?? '',
-        [WORKER_ENV.inputPrefix]: this.inputPrefix,
-        [WORKER_ENV.outputPrefix]: this.outputPrefix,
-        [WORKER_ENV.visibilityTimeoutSeconds]: String(visibilityTimeout.toSeconds()),
-        [WORKER_ENV.maxReceiveCount]: String(maxReceiveCount),
-        [WORKER_ENV.idleExitSeconds]: String((props.workerIdleTimeout ?? Duration.minutes(1)).toSeconds()),
-        [WORKER_ENV.renderTimeoutSeconds]: String((props.renderTimeout ?? Duration.hours(1)).toSeconds()),
-        [WORKER_ENV.maxPixels]: String(props.maxPixels ?? 3840 * 2160),
-      },
-      // The worker needs no Linux capabilities and no writable image: scenes are untrusted input, so a
-      // renderer that is subverted anyway can change nothing outside its scratch volume.
-      readonlyRootFilesystem: props.workerReadonlyRootFilesystem ?? true,
-      linuxParameters: workerLinuxParameters,
-    });
-    // A task-scoped bind mount (Fargate ephemeral storage). The image declares VOLUME /tmp, so Fargate
-    // copies the image's /tmp (mode 1777) into it and the non-root user can write there.
-    this.taskDefinition.addVolume({ name: WORKER_SCRATCH_VOLUME });
-    this.container.addMountPoints({ sourceVolume: WORKER_SCRATCH_VOLUME, containerPath: '/tmp', readOnly: false });
-    acknowledgeNag(this.taskDefinition, {
-      id: 'AwsSolutions-ECS2',
-      reason: 'The worker environment holds only non-secret configuration (queue URL, table name, key prefixes, limits); it needs no secrets.',
-    });
+    const task = newWorkerTask(this, props, { memoryMiB: resolved.workerMemoryMiB, cpuArchitecture, logRetention, visibilityTimeout, maxReceiveCount });
+    this.taskDefinition = task.taskDefinition;
+    this.container = task.container;
+    this.workerLogGroup = task.logGroup;
     grantWorkerAccess(this, this.taskDefinition.taskRole);
     if (this.taskDefinition.executionRole) {
       acknowledgeNag(this.taskDefinition.executionRole, {
@@ -258,6 +234,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       alarmDescription:
         `Events ${this.node.path}'s launcher failed on every retry: S3 uploads it could not queue (re-drive them to the launcher), ` +
         'or reconcile runs that failed (see the launcher logs).',
+      ...tuning.for('LauncherDeadLetterAlarm'),
     });
 
     const capacityProviders = capacityProvidersOf(props.capacity ?? WorkerCapacity.SPOT_WITH_ON_DEMAND_FALLBACK);
@@ -289,6 +266,7 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
         [LAUNCHER_ENV.pipelineName]: this.pipelineName,
       },
       logRemovalPolicy: props.logRemovalPolicy,
+      logEncryptionKey: props.logEncryptionKey,
       functionProps: { deadLetterQueue: this.launcherDeadLetterQueue, retryAttempts: 2 },
     }, props.launcherFunctionProps));
     this.launcherFunction = this.launcher.function;
@@ -296,8 +274,19 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
     this.launcherLogGroup = this.launcher.logGroup;
     grantLauncherAccess(this, this.launcher.role, taskDefinitionArn);
 
+    if (props.deployCanary ?? !props.workerImage) {
+      this.deployCanary = new DeployCanary(this, 'DeployCanary', this, {
+        subnetIds: subnets.subnetIds,
+        assignPublicIp,
+        logRetention,
+        logRemovalPolicy: props.logRemovalPolicy,
+        logEncryptionKey: props.logEncryptionKey,
+      });
+    }
+
+    const handlersBefore = new Set(bucketNotificationsHandlers(this.bucket));
     this.sceneUploadRule = this.addSceneTrigger(props.trigger ?? SceneTrigger.BUCKET_NOTIFICATION);
-    acknowledgeBucketNotificationsHandler(this.bucket);
+    acknowledgeBucketNotificationsHandler(this.bucket, handlersBefore);
 
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
       description: `Every minute: restarts ${this.node.path}'s workers when jobs wait, fails dead-lettered jobs`,
@@ -305,7 +294,16 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
       // The next run is a minute away: a retry would only overlap it.
       targets: [new targets.LambdaFunction(this.launcherFunction, { retryAttempts: 0 })],
     });
-    this.alarms = [this.deadLetterAlarm, this.launcherDeadLetterAlarm, this.oldestJobAlarm];
+    this.launcherErrorAlarm = countAlarm(this, 'LauncherErrorAlarm', this.metricLauncherErrors({ period: Duration.minutes(5) }),
+      `The launcher of ${this.node.path} fails: uploads are not queued or workers not started (see its logs).`, { evaluationPeriods: 3 }, tuning.for('LauncherErrorAlarm'));
+    this.launcherThrottleAlarm = functionThrottleAlarm(this, 'LauncherThrottleAlarm', this.launcherFunction, tuning.for('LauncherThrottleAlarm'));
+    tuning.assertAllKnown();
+    this.alarms = [this.deadLetterAlarm, this.launcherDeadLetterAlarm, this.oldestJobAlarm, this.launcherErrorAlarm, this.launcherThrottleAlarm];
+    applyAlarmActions(this, props.alarmActions);
+    if (wantsDashboard(props)) this.dashboard = newLambdaEcsWorkerDashboard(this);
+    // HIPAA, NIST 800-53 r5, PCI DSS 3.2.1 and Serverless findings on what this construct created (docs/compliance.md).
+    acknowledgeCompliancePackFindings(this);
+    fitDescriptionsToAwsLimits(this);
   }
 
   /**
@@ -397,6 +395,8 @@ export class LambdaEcsWorker extends Construct implements ec2.IConnectable {
           suffix,
         });
       }
+      // The user may add their own notifications to the bucket after this: compare when the app synthesizes.
+      this.node.addValidation({ validate: () => notificationOverlapProblems(this, this.bucket, this.launcherFunction) });
       return undefined;
     }
     this.bucket.enableEventBridgeNotification();

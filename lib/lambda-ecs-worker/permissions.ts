@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { acknowledgeNag, acknowledgePolicyWildcards } from '../core/nag';
+import { acknowledgeCompliancePackFindings, acknowledgeNag, acknowledgePolicyWildcards } from '../core';
+import { IConstruct } from 'constructs';
 import type { LambdaEcsWorker } from './lambda-ecs-worker';
 
 /** Least privilege for the worker: read scenes, write outputs, consume this queue, update this table. */
@@ -47,11 +48,9 @@ export function grantWorkerAccess(worker: LambdaEcsWorker, role: iam.IRole): voi
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 
 /** Least privilege for the launcher: queue jobs, record them, read the DLQ, start this task definition. */
-export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, taskDefinitionArn: string): void {
-  const statements = [
-    new iam.PolicyStatement({ sid: 'QueueJobs', actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [worker.queue.queueArn] }),
-    // Received with visibility 0 and never deleted: dead letters stay as evidence.
-    new iam.PolicyStatement({ sid: 'ReadDeadLetters', actions: ['sqs:ReceiveMessage'], resources: [worker.deadLetterQueue.queueArn] }),
+/** Running the worker task (launcher and deploy canary alike): RunTask in this cluster, PassRole of its two roles to ECS. */
+export function runWorkerTaskStatements(worker: LambdaEcsWorker, taskDefinitionArn: string): iam.PolicyStatement[] {
+  return [
     new iam.PolicyStatement({
       sid: 'StartWorkers',
       actions: ['ecs:RunTask'],
@@ -64,6 +63,15 @@ export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, ta
       resources: [worker.taskDefinition.taskRole.roleArn, ...(worker.taskDefinition.executionRole ? [worker.taskDefinition.executionRole.roleArn] : [])],
       conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     }),
+  ];
+}
+
+export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, taskDefinitionArn: string): void {
+  const statements = [
+    new iam.PolicyStatement({ sid: 'QueueJobs', actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [worker.queue.queueArn] }),
+    // Received with visibility 0 and never deleted: dead letters stay as evidence.
+    new iam.PolicyStatement({ sid: 'ReadDeadLetters', actions: ['sqs:ReceiveMessage'], resources: [worker.deadLetterQueue.queueArn] }),
+    ...runWorkerTaskStatements(worker, taskDefinitionArn),
   ];
   if (worker.jobTable) {
     statements.push(new iam.PolicyStatement({ sid: 'RecordJobs', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [worker.jobTable.tableArn] }));
@@ -91,14 +99,20 @@ export function grantLauncherAccess(worker: LambdaEcsWorker, role: iam.IRole, ta
   });
 }
 
+/** CDK's stack-wide BucketNotificationsHandler singletons in the bucket's stack. */
+export function bucketNotificationsHandlers(bucket: s3.IBucket): IConstruct[] {
+  return Stack.of(bucket).node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+}
+
 /**
  * S3 notifications (bucket notifications and EventBridge delivery alike) are configured by CDK's stack-wide
- * BucketNotificationsHandler custom resource, which CDK puts in the bucket's stack; its findings are CDK's, not
- * this pattern's, and are acknowledged on it with the reason.
+ * BucketNotificationsHandler custom resource, which CDK puts in the bucket's stack and shares with every other
+ * notification there, the user's included: its findings are acknowledged only on a handler this pattern brought
+ * into the stack (`before`: the handlers that were there already), never on one the user's own notifications made.
  */
-export function acknowledgeBucketNotificationsHandler(bucket: s3.IBucket): void {
-  const stack = Stack.of(bucket);
-  for (const handler of stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'))) {
+export function acknowledgeBucketNotificationsHandler(bucket: s3.IBucket, before: ReadonlySet<IConstruct>): void {
+  for (const handler of bucketNotificationsHandlers(bucket).filter((h) => !before.has(h))) {
+    acknowledgeCompliancePackFindings(handler);
     acknowledgeNag(
       handler,
       {

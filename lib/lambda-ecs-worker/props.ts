@@ -2,10 +2,11 @@ import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { FunctionOptions } from '../core/function-options';
+import { FunctionOptions, MonitoringProps } from '../core';
 
 /** Where worker tasks run. */
 export enum WorkerCapacity {
@@ -33,7 +34,7 @@ export enum SceneTrigger {
 }
 
 /** Props for {@link LambdaEcsWorker}. Every prop is optional. */
-export interface LambdaEcsWorkerProps {
+export interface LambdaEcsWorkerProps extends MonitoringProps {
   /**
    * The bucket scenes are uploaded to and renders are written to.
    * @default - a new bucket with secure defaults (SecureBucket)
@@ -140,7 +141,9 @@ export interface LambdaEcsWorkerProps {
    */
   readonly cluster?: ecs.ICluster;
   /**
-   * VPC for a new cluster (not allowed with `cluster`, whose VPC is used).
+   * VPC for a new cluster (not allowed with `cluster`, whose VPC is used). The default VPC takes the region's first
+   * two availability zones from `Fn::GetAZs` at deploy time, in env-specific stacks too, so creating a worker needs
+   * no context lookup; pass a VPC (or override the stack's `availabilityZones`) to choose the zones.
    * @default - a new VPC: 2 AZs, public subnets only, no NAT gateways, S3 and DynamoDB gateway endpoints, flow logs
    */
   readonly vpc?: ec2.IVpc;
@@ -175,6 +178,15 @@ export interface LambdaEcsWorkerProps {
    * @default '1000:1000'
    */
   readonly workerUser?: string;
+  /**
+   * After each `cdk deploy` that creates or changes the worker task definition, run one worker task with
+   * `--canary` (it renders a tiny embedded scene confined exactly like a job) and fail the deployment with
+   * the worker's reason when it cannot render confined — e.g. compute whose kernel has neither Landlock nor
+   * seccomp user notification. Uses aws-cdk-lib/triggers; the task runs for well under a minute. A custom
+   * `workerImage` must exit 0 on `--canary` when it can render, so the default is off for one.
+   * @default true (false when `workerImage` is given)
+   */
+  readonly deployCanary?: boolean;
   /**
    * Run the worker with a read-only root filesystem. The task always gets a writable scratch volume at
    * `/tmp` (the default image keeps all job files there); turn this off only for a custom image that
@@ -241,10 +253,19 @@ export interface LambdaEcsWorkerProps {
    */
   readonly workerEnvironment?: { [key: string]: string };
   /**
-   * Retention of the worker's and the launcher's logs.
+   * Retention of every log group this construct creates: the worker's, the launcher's, the deploy canary's and
+   * the new VPC's flow logs.
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A customer-managed KMS key that CloudWatch Logs encrypts every log group this construct creates (launcher, worker, deploy canary, VPC flow logs) with (Control Tower's
+   * CT.CLOUDWATCH.PR.3). It must be a symmetric key in the stack's region. A `kms.Key` of your app gets the
+   * key-policy statement CloudWatch Logs needs (`logs.<region>.amazonaws.com`, for log groups of the key's
+   * account); an imported key's policy must already have it (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /**
    * How often the reconciler runs (restarts workers, fails dead-lettered jobs).
    * @default Duration.minutes(1)

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { FunctionOptions } from '../core/function-options';
+import { FunctionOptions, MonitoringProps } from '../core';
 import { MaskingMode } from '../../contracts/table-trigger/rule-config';
 
 // Re-exported with `from`: jsii does not follow a re-export of an imported name.
@@ -74,7 +74,13 @@ export enum TriggerEventName {
 }
 
 /** Props for {@link TableTrigger}. */
-export interface TableTriggerProps {
+export interface TableTriggerProps extends MonitoringProps {
+  /**
+   * Alarm when the trigger lags this far behind the table's writes (the stream's iterator age, maximum
+   * over 3 minutes in a row). Records older than `maxRecordAge` are given up on, so keep it well below that.
+   * @default Duration.minutes(5)
+   */
+  readonly maxIteratorAge?: Duration;
   /**
    * An existing table with a stream (NEW_IMAGE or NEW_AND_OLD_IMAGES). An imported table must be imported
    * with its `tableStreamArn` (`Table.fromTableAttributes`).
@@ -176,6 +182,14 @@ export interface TableTriggerProps {
    * @default - the defaults
    */
   readonly triggerFunctionProps?: FunctionOptions;
+  /**
+   * A customer-managed KMS key that CloudWatch Logs encrypts the built-in handler's log group with (Control Tower's
+   * CT.CLOUDWATCH.PR.3). It must be a symmetric key in the stack's region. A `kms.Key` of your app gets the
+   * key-policy statement CloudWatch Logs needs (`logs.<region>.amazonaws.com`, for log groups of the key's
+   * account); an imported key's policy must already have it (docs/compliance.md, "Encrypting the log groups").
+   * @default - CloudWatch Logs' own encryption (service-owned keys)
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /**
    * Memory of the built-in handler, in MiB.
    * @deprecated use `triggerFunctionProps.memorySize`; giving both with different values is an error

@@ -27,9 +27,11 @@ export class WorkerContainers {
   private readonly names: string[] = [];
   private readonly running: RunningContainer[] = [];
 
+  /** `extraRunFlags` go to every `podman run` (e.g. a seccomp profile, a read-only bind mount). */
   constructor(
     private readonly state: WorkerImageState,
     private readonly local: () => LocalAws,
+    private readonly extraRunFlags: readonly string[] = [],
   ) {}
 
   /**
@@ -53,6 +55,7 @@ export class WorkerContainers {
       '--pull=never',
       ...podmanRunFlags(this.state.settings),
       ...containerUlimitArgs(),
+      ...this.extraRunFlags,
       ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
       ...(command ? ['--entrypoint', command[0], this.state.image, ...command.slice(1)] : [this.state.image]),
     ];

@@ -130,3 +130,55 @@ describe('construct file size', () => {
     expect(tooLong).toEqual([]);
   });
 });
+
+/**
+ * One import path for lib/core (docs/adding-a-pattern.md, step 2): what lib/core/index.ts re-exports is imported
+ * from the barrel (`../core`), whether the package root makes it public or not; the internal modules the
+ * barrel leaves out (assets, builders, defaults, props-validator, table-shape) are imported by their path.
+ * Files of lib/core itself import their siblings by path (the barrel would import them back).
+ */
+export function coreImportViolations(files: Record<string, string>, barrelModules: string[]): string[] {
+  const violations: string[] = [];
+  for (const [file, source] of Object.entries(files)) {
+    if (file.startsWith('lib/core/')) continue;
+    for (const specifier of importSpecifiers(source)) {
+      const to = target(file, specifier);
+      const module = /^lib\/core\/([^/]+)$/.exec(to)?.[1];
+      if (module && barrelModules.includes(module)) violations.push(`${file} imports '${specifier}': import it from lib/core's index ('${specifier.slice(0, -module.length - 1)}'), which re-exports ${module}.ts`);
+    }
+  }
+  return violations;
+}
+
+/** The modules lib/core/index.ts re-exports (`export * from './x'`). */
+function barrelModules(): string[] {
+  const index = fs.readFileSync(path.join(ROOT, 'lib', 'core', 'index.ts'), 'utf8');
+  return [...index.matchAll(/^export \* from '\.\/([^']+)';$/gm)].map((m) => m[1]);
+}
+
+describe('one import path for lib/core', () => {
+  it('finds the barrel', () => {
+    expect(barrelModules()).toEqual(expect.arrayContaining(['nag', 'prebundled-function', 'placement']));
+  });
+
+  it('holds for every file: barrel names from lib/core, internal modules by path', () => {
+    // test/architecture holds example imports in strings (like the one below).
+    const tree = read(['lib', 'bin', 'local', 'test', 'bench'].flatMap(sourceFiles).filter((f) => !f.startsWith('test/architecture/')));
+    expect(coreImportViolations(tree, barrelModules())).toEqual([]);
+  });
+
+  it('names the file, the import and the path to use', () => {
+    const violations = coreImportViolations(
+      {
+        'lib/x/x.ts': "import { acknowledgeNag } from '../core/nag';\nimport { PropsValidator } from '../core/props-validator';\nimport { SecureBucket } from '../core';",
+        'test/x/x.test.ts': "import { PrebundledFunction } from '../../lib/core/prebundled-function';",
+        'lib/core/secure-bucket.ts': "import { acknowledgeNag } from './nag';",
+      },
+      ['nag', 'prebundled-function'],
+    );
+    expect(violations).toEqual([
+      "lib/x/x.ts imports '../core/nag': import it from lib/core's index ('../core'), which re-exports nag.ts",
+      "test/x/x.test.ts imports '../../lib/core/prebundled-function': import it from lib/core's index ('../../lib/core'), which re-exports prebundled-function.ts",
+    ]);
+  });
+});

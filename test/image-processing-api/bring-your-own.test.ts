@@ -28,8 +28,8 @@ describe('ImageProcessingApi with your site bucket, custom domains and function 
   it('serves the page from your bucket, creates none, and never prunes your other objects', () => {
     expect(images.siteBucket).toBe(siteBucket);
     expect(images.siteStorage).toBeUndefined();
-    // Your bucket and CloudFront's log bucket only.
-    template.resourceCountIs('AWS::S3::Bucket', 2);
+    // Your bucket, CloudFront's log bucket and the image bucket (originals, results) with its access logs.
+    template.resourceCountIs('AWS::S3::Bucket', 4);
     template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: false, DestinationBucketName: { Ref: stack.getLogicalId(siteBucket.node.defaultChild as s3.CfnBucket) } });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: stack.getLogicalId(siteBucket.node.defaultChild as s3.CfnBucket) },
@@ -76,7 +76,7 @@ describe('ImageProcessingApi with your site bucket, custom domains and function 
   });
 
   it('lists the alarms it made', () => {
-    expect(images.alarms).toEqual([alarm]);
+    expect(images.alarms).toEqual([alarm, images.latencyAlarm, images.throttleAlarm]);
     expect(images.serverErrorAlarm).toBe(alarm);
   });
 
@@ -94,7 +94,8 @@ describe('ImageProcessingApi with an imported site bucket', () => {
     template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: false, DestinationBucketName: 'my-image-site' });
     template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', Match.anyValue());
     // CDK cannot change an imported bucket's policy: no policy is written for it (the docs say which statement to add).
-    template.resourceCountIs('AWS::S3::BucketPolicy', 1);
+    // (The other two: the image bucket's and its access-log bucket's.)
+    template.resourceCountIs('AWS::S3::BucketPolicy', 3);
   });
 
   it('has no unacknowledged cdk-nag findings', () => {

@@ -1,4 +1,7 @@
-import { Browser, chromium } from 'playwright-core';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Browser, chromium, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { LocalImageApi, startLocalImageApi } from '../../bin/image-api-local';
 import { describeWithTools, whichTool } from '../../local/tools';
@@ -6,13 +9,14 @@ import { describeWithTools, whichTool } from '../../local/tools';
 // The callbacks below run in the page. The project compiles without the DOM library, so declare the little
 // they use here (module scope: nothing leaks into other files).
 interface PageImage {
+  hidden: boolean;
   naturalWidth: number;
   naturalHeight: number;
   src: string;
   getBoundingClientRect(): { left: number; width: number };
 }
 declare const document: {
-  getElementById(id: string): (PageImage & { textContent: string | null }) | null;
+  getElementById(id: string): (PageImage & { textContent: string | null; value: number; href: string; download: string }) | null;
   createElement(tag: 'canvas'): {
     width: number;
     height: number;
@@ -107,4 +111,93 @@ describeWithTools(['chromium'], 'image API web page in headless Chromium', () =>
     expect(await page.textContent('#status')).toMatch(/The API refused: 415: The bytes are not an image/);
     await page.close();
   });
+
+  /** Screenshots of each state, kept for people to look at (the path is printed) and read back by sharp. */
+  const screens = fs.mkdtempSync(path.join(os.tmpdir(), 'image-api-page-'));
+  async function screenshot(page: Page, name: string, selector?: string): Promise<Buffer> {
+    const file = path.join(screens, `${name}.png`);
+    const bytes = selector ? await page.locator(selector).screenshot({ path: file }) : await page.screenshot({ path: file, fullPage: true });
+    process.stdout.write(`screenshot: ${file}\n`);
+    return bytes;
+  }
+
+  /** Mean colour of the middle of a screenshot (a 20×20 square), as [r, g, b]. */
+  async function middleColour(png: Buffer): Promise<number[]> {
+    const { width, height } = await sharp(png).metadata();
+    const { channels } = await sharp(png).extract({ left: Math.floor(width! / 2) - 10, top: Math.floor(height! / 2) - 10, width: 20, height: 20 }).stats();
+    return channels.slice(0, 3).map((c) => Math.round(c.mean));
+  }
+
+  it('shows empty frames with hints before an image is chosen, then a large photo through S3 with progress, its size, dimensions, time and a download link', async () => {
+    // 4000×3000 with grain, about 5 MB: above the 4 MiB inline limit, so the page must take the S3 path.
+    // (sharp's noise replaces the background: the colour comes from scaling grey grain around 128.)
+    const photo = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+      .linear([1.5, 0.8, 0.3], [0, 0, 0])
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    expect(photo.length).toBeGreaterThan(4 * 1024 * 1024);
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    await page.goto(`${api.url}/`);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ready'));
+
+    // 1. Nothing chosen: no <img> is rendered (no broken-image icon), each frame shows its hint, no progress.
+    const empty = await page.evaluate(() => ({
+      original: document.getElementById('original')!.hidden,
+      processed: document.getElementById('processed')!.hidden,
+      hints: [document.getElementById('original-hint')!.hidden, document.getElementById('processed-hint')!.hidden],
+      progress: document.getElementById('progress-row')!.hidden,
+      download: document.getElementById('download')!.hidden,
+    }));
+    expect(empty).toEqual({ original: true, processed: true, hints: [false, false], progress: true, download: true });
+    expect(await page.locator('img:visible').count()).toBe(0);
+    await screenshot(page, '1-empty');
+    expect(await page.textContent('#original-hint')).toMatch(/Choose an image/);
+    // The empty frame is the page's white hint card on the checkerboard: light, no icon-dark pixels in the middle.
+    for (const channel of await middleColour(await screenshot(page, '1-empty-frame', '#processed-frame'))) expect(channel).toBeGreaterThan(200);
+
+    // 2. A large photo chosen: shown from the file itself, marked for S3.
+    await page.setInputFiles('#file', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.waitForFunction(() => document.getElementById('original')!.naturalWidth === 4000);
+    expect(await page.textContent('#status')).toMatch(/goes to S3/);
+    expect(await page.textContent('#original-info')).toMatch(/4000×3000 px, \d+\.\d MB/);
+    await screenshot(page, '2-chosen');
+
+    // 3. Processing: the progress bar shows the upload (caught while it is visible), then the result.
+    await page.fill('#width', '400');
+    await page.selectOption('#filter', 'negate');
+    await page.selectOption('#format', 'jpg');
+    const stats = api.stats();
+    await page.click('#process');
+    await page.waitForFunction(() => !document.getElementById('progress-row')!.hidden);
+    await screenshot(page, '3-progress');
+    await page.waitForFunction(() => /^(Done|The API refused)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    expect(await page.textContent('#status')).toMatch(/^Done in \d+ ms\.$/);
+    expect(api.stats().invocations - stats.invocations).toBe(2); // getUploadUrl, then convert by sourceKey
+
+    // 4. Done: the result with its dimensions, size, format, time, and a download link to the same bytes.
+    const done = await page.evaluate(() => ({
+      info: document.getElementById('processed-info')!.textContent,
+      width: document.getElementById('processed')!.naturalWidth,
+      src: document.getElementById('processed')!.src,
+      download: { hidden: document.getElementById('download')!.hidden, href: document.getElementById('download')!.href, name: document.getElementById('download')!.download },
+      progress: document.getElementById('progress')!.value,
+    }));
+    expect(done.info).toMatch(/^Processed \(-negate -resize 400\): 400×300 px, \d+(\.\d)? (kB|bytes), JPG, \d+ ms$/);
+    expect(done.width).toBe(400);
+    expect(done.src).toMatch(/^blob:/);
+    expect(done.download).toEqual({ hidden: false, href: done.src, name: 'processed-400x300.jpg' });
+    expect(done.progress).toBe(100);
+    const result = await screenshot(page, '4-done-result', '#processed');
+    // Negated (192, 102, 38) with grain: about (63, 153, 217) on screen.
+    const [r, g, b] = await middleColour(result);
+    expect(Math.abs(r - 63)).toBeLessThan(25);
+    expect(Math.abs(g - 153)).toBeLessThan(25);
+    expect(Math.abs(b - 217)).toBeLessThan(25);
+    await screenshot(page, '4-done');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
 });

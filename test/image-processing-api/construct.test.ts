@@ -89,12 +89,11 @@ describe('ImageProcessingApi construct', () => {
     });
   });
 
-  it('lets only this API invoke the function, on its POST method', () => {
-    const permissions = template.findResources('AWS::Lambda::Permission');
-    expect(Object.keys(permissions)).toHaveLength(1);
-    const permission = Object.values(permissions)[0].Properties;
-    expect(permission.Principal).toBe('apigateway.amazonaws.com');
-    expect(JSON.stringify(permission.SourceArn)).toMatch(/\/POST\//);
+  it('lets only this API invoke the function, on its POST method and the GET delivery path', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).map((p) => p.Properties);
+    expect(permissions).toHaveLength(2);
+    for (const permission of permissions) expect(permission.Principal).toBe('apigateway.amazonaws.com');
+    expect(permissions.map((p) => JSON.stringify(p.SourceArn).match(/\/(POST|GET)\/[^"]*/)?.[0]).sort()).toEqual(['/GET/img/*', '/POST/']);
   });
 
   it('serves the page from a private bucket through CloudFront with origin access control and security headers', () => {
@@ -103,7 +102,7 @@ describe('ImageProcessingApi construct', () => {
         DefaultRootObject: 'index.html',
         Logging: Match.objectLike({ Prefix: 'cloudfront/' }),
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', ResponseHeadersPolicyId: Match.anyValue() }),
-        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })],
+        Origins: Match.arrayWith([Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })]),
       }),
     });
     template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
@@ -173,7 +172,7 @@ describe('ImageProcessingApi construct', () => {
       Handler: 'index.handler',
       Environment: { Variables: Match.objectLike(expected) },
     });
-    expect(IMAGE_API_OPERATIONS).toEqual(['ping', 'getDimensions', 'identify', 'resize', 'thumbnail', 'convert', 'getSample']);
+    expect(IMAGE_API_OPERATIONS).toEqual(['ping', 'getDimensions', 'identify', 'resize', 'thumbnail', 'convert', 'getSample', 'getUploadUrl']);
   });
 });
 
@@ -228,7 +227,7 @@ describe('ImageProcessingApi options', () => {
     });
     template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MAX_OUTPUT_PIXELS: '20000000' }) } });
-    template.resourceCountIs('AWS::S3::Bucket', 2); // site + its access logs, no CloudFront log bucket
+    template.resourceCountIs('AWS::S3::Bucket', 4); // site + image bucket, each with its access logs; no CloudFront log bucket
     expectNoNagFindings(stack);
   });
 

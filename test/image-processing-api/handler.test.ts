@@ -436,7 +436,7 @@ describe('image API handler: HTTP behaviour', () => {
     expect(other.headers?.['Access-Control-Allow-Origin']).toBeUndefined();
     const preflight = await handleApiRequest({ ...postEvent(''), httpMethod: 'OPTIONS', headers: { Origin: 'https://site.example' } }, context());
     expect(preflight.statusCode).toBe(204);
-    expect(preflight.headers).toMatchObject({ 'Access-Control-Allow-Origin': 'https://site.example', 'Access-Control-Allow-Methods': 'OPTIONS,POST' });
+    expect(preflight.headers).toMatchObject({ 'Access-Control-Allow-Origin': 'https://site.example', 'Access-Control-Allow-Methods': 'OPTIONS,GET,POST' });
     const any = await handleApiRequest(postEvent({ operation: 'ping' }, { Origin: 'https://x.example' }), context({}, ['*']));
     expect(any.headers?.['Access-Control-Allow-Origin']).toBe('*');
   });

@@ -20,7 +20,15 @@ describe('image API local server', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     expect(await page.text()).toContain('<script src="app.js" defer></script>');
-    expect(await (await fetch(`${api.url}/config.json`)).json()).toEqual({ apiUrl: api.apiUrl, authorization: 'NONE', maxInputBytes: 4 * 1024 * 1024 });
+    expect(await (await fetch(`${api.url}/config.json`)).json()).toEqual({
+      apiUrl: api.apiUrl,
+      authorization: 'NONE',
+      maxInputBytes: 4 * 1024 * 1024,
+      uploads: true,
+      deliveryUrl: api.deliveryUrl,
+    });
+    // The page may PUT to and GET from the local S3 emulator (presigned URLs), nothing else.
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${api.s3Endpoint};`);
     expect((await fetch(`${api.url}/app.js`)).status).toBe(200);
   });
 

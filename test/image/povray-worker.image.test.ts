@@ -156,6 +156,41 @@ describe('the povray-worker image, run as the task definition runs it', () => {
     expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
+  it('renders 3840×2160 (MAX_PIXELS) and ends a 4 GB, a 512-thread and a flooding scene FAILED once, by the bounds sized from the task', async () => {
+    const s = await scenario('image-bounds');
+    const flood = `#declare T = "${'0123456789'.repeat(10)}";\n#fopen W "../out/flood.txt" write\n#for (I, 0, 200000)\n#write (W, T, T, T, T, T, T, T, T, T, T)\n#end\n#fclose W\n`;
+    const jobs = {
+      fourk: await bed.submit(s, 'fourk.zip', await zipOf(sceneFiles('fourk', { ini: 'Input_File_Name=fourk.pov\n+W3840 +H2160\nQuality=0\nAntialias=off\n' }))),
+      memory: await bed.submit(s, 'memory.zip', await zipOf(sceneFiles('memory', { povExtra: '#declare A = array[500000000];\n' }))),
+      threads: await bed.submit(s, 'threads.zip', await zipOf(sceneFiles('threads', { iniExtra: 'Work_Threads=512\n' }))),
+    };
+    // The task's own memory and vCPUs (TASK_MEMORY_MIB, TASK_VCPUS), nothing changed.
+    const worker = containers.start(containers.environment(s, SHORT_IDLE, QUICK_POLLS));
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    // Then a 200 MB flood against a disk budget made small (the default leaves room for a 4K render), the
+    // checker off so the #write reaches POV-Ray.
+    const floodJob = await bed.submit(s, 'flood.zip', await zipOf(sceneFiles('flood', { povExtra: flood })));
+    const flooder = containers.start(containers.environment(s, SHORT_IDLE, { ...QUICK_POLLS, [WORKER_ENV.renderDiskBytes]: String(4 * 1024 * 1024), UNSAFE_SKIP_SCENE_SCAN: 'true' }));
+    expect(await flooder.exited).toEqual({ code: 0, signal: null });
+    const memoryMiB = Number(settings.environment[WORKER_ENV.taskMemoryMiB]) - 512;
+    const fourk = await bed.record(s, jobs.fourk);
+    expect({ status: fourk?.status, attempts: fourk?.attempts, errorReason: fourk?.errorReason }).toEqual({ status: 'SUCCEEDED', attempts: 1, errorReason: undefined });
+    const image = PNG.sync.read((await bed.object(s, 'renders/fourk.png')).body);
+    expect([image.width, image.height]).toEqual([3840, 2160]);
+    const reasons: Record<string, RegExp> = {
+      memory: new RegExp(`^scene needed more than ${memoryMiB} MiB of memory`),
+      threads: new RegExp(`Work_Threads=512 is more than the ${settings.environment[WORKER_ENV.taskVcpus]} render threads`),
+      flood: /^scene wrote more than 4194304 bytes into its job directory/,
+    };
+    for (const [name, reason] of Object.entries(reasons)) {
+      const record = await bed.record(s, name === 'flood' ? floodJob : jobs[name as keyof typeof jobs]);
+      expect({ name, status: record?.status, attempts: record?.attempts }).toEqual({ name, status: 'FAILED', attempts: 1 });
+      expect(record?.errorReason).toMatch(reason);
+    }
+    expect(await bed.queueCounts(s.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await bed.queueCounts(s.dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
+  }, 180_000);
+
   it('sets up the Landlock confinement under the task settings, then exits 0 by itself when the queue stays empty', async () => {
     const s = await scenario('image-idle');
     const worker = containers.start(containers.environment(s, SHORT_IDLE, QUICK_POLLS));

@@ -146,7 +146,7 @@ describe('LambdaEcsWorker with your queue, job table, function settings and remo
   });
 
   it('lists its alarms and exposes the launcher once under its role name', () => {
-    expect(render.alarms).toEqual([render.deadLetterAlarm, render.launcherDeadLetterAlarm, render.oldestJobAlarm]);
+    expect(render.alarms).toEqual([render.deadLetterAlarm, render.launcherDeadLetterAlarm, render.oldestJobAlarm, render.launcherErrorAlarm, render.launcherThrottleAlarm]);
     expect(render.launcherFunction).toBe(render.launcher.function);
     expect(render.launcherLogGroup).toBe(render.launcher.logGroup);
   });

@@ -145,7 +145,9 @@ describe('LambdaEcsWorker with defaults', () => {
     // No statement of the worker or the launcher grants a bare "*" other than the acknowledged ListTasks.
     const all = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { PolicyName: string; PolicyDocument: { Statement: Array<{ Resource: unknown; Action: unknown }> } } }>;
     const wildcards = all.flatMap((p) => p.Properties.PolicyDocument.Statement.filter((s) => s.Resource === '*').map((s) => JSON.stringify(s.Action)));
-    expect(wildcards.sort()).toEqual(['"ecr:GetAuthorizationToken"', '"ecs:ListTasks"', '["xray:PutTelemetryRecords","xray:PutTraceSegments"]']);
+    // X-Ray twice: the launcher's and the deploy canary's tracing.
+    const xray = '["xray:PutTelemetryRecords","xray:PutTraceSegments"]';
+    expect(wildcards.sort()).toEqual(['"ecr:GetAuthorizationToken"', '"ecs:ListTasks"', xray, xray]);
   });
 
   it('lets the launcher start only this task definition in this cluster', () => {

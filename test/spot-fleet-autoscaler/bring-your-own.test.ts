@@ -42,7 +42,7 @@ describe('SpotFleetAutoscaler with function props, a scaling interval and a root
 
   it('exposes its function and alarms under one name each', () => {
     expect(autoscaler.autoscalerFunction).toBe(autoscaler.function);
-    expect(autoscaler.alarms).toEqual([alarm]);
+    expect(autoscaler.alarms).toEqual([alarm, autoscaler.throttleAlarm]);
     expect(autoscaler.errorAlarm).toBe(alarm);
   });
 

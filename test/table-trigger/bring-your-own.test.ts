@@ -27,7 +27,7 @@ describe('TableTrigger with triggerFunctionProps', () => {
 
   it('exposes its function and alarms under one name each', () => {
     expect(trigger.triggerFunction).toBe(trigger.function);
-    expect(trigger.alarms).toEqual([trigger.deadLetterAlarm]);
+    expect(trigger.alarms).toEqual([trigger.deadLetterAlarm, trigger.iteratorAgeAlarm, trigger.errorAlarm, trigger.throttleAlarm]);
   });
 
   it('has no unacknowledged cdk-nag findings', () => {

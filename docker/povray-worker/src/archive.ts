@@ -121,6 +121,9 @@ export async function extractArchive(file: string, into: string, limits: Archive
         (async () => {
           const rawName = entry.fileName as unknown as Buffer;
           const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, rawName, entry.extraFields, false);
+          // A name without the UTF-8 flag is CP437, which draws bytes 0x01-0x1F as glyphs ("\n" as "◙"):
+          // refuse control bytes in the raw name rather than let decoding transliterate them.
+          if (rawName.some((b) => b < 0x20 || b === 0x7f)) throw new ArchiveRejected(`entry ${printable(JSON.stringify(rawName.toString('latin1')))} has a control character in its name`);
           const checked = checkEntry(name, entry.externalFileAttributes, entry.versionMadeBy);
           const folded = checked.path.toLowerCase();
           if (checked.kind === 'file' && seen.has(folded)) throw new ArchiveRejected(`entry ${JSON.stringify(name)} appears twice`);

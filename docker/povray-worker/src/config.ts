@@ -1,5 +1,7 @@
+import { availableParallelism, totalmem } from 'os';
 import * as path from 'path';
 import { WORKER_ENV } from '../../../contracts/lambda-ecs-worker/render-job';
+import { maxRenderFileBytes } from './confinement';
 
 /** Everything the worker needs to know, read once from its environment. */
 export interface WorkerConfig {
@@ -31,6 +33,47 @@ export interface WorkerConfig {
    * is the confinement. Off only to prove that the confinement alone holds (tests).
    */
   readonly sceneScan: boolean;
+  /** The kernel-enforced bounds of one render, sized from the task ({@link renderBounds}). */
+  readonly bounds: RenderBounds;
+}
+
+/**
+ * What one render may use; each is enforced by the kernel (povray-jail's rlimits) or by the worker's
+ * watch of the job directory, and each ends the job FAILED, not retried, with a reason naming it.
+ */
+export interface RenderBounds {
+  /** RLIMIT_AS of POV-Ray, MiB (TASK_MEMORY_MIB less the worker's reserve, or RENDER_MEMORY_MIB). */
+  readonly memoryMiB: number;
+  /** POV-Ray's render threads (`+WT`): the task's vCPUs; an INI asking for more is refused. */
+  readonly threads: number;
+  /** RLIMIT_CPU, CPU-seconds of all threads together. */
+  readonly cpuSeconds: number;
+  /** Bytes the render may write into its job directory, all files together (watched). */
+  readonly diskBytes: number;
+  /** Files the render may create in its job directory (watched). */
+  readonly maxFiles: number;
+  /** RLIMIT_FSIZE: no single file may grow past this (the 4K image buffer fits). */
+  readonly fileBytes: number;
+}
+
+/** Memory the worker keeps for itself (Node, the SDK, the upload buffer) out of the task's: 512 MiB, or a quarter of a small task. */
+export function workerReserveMiB(taskMemoryMiB: number): number {
+  return Math.min(512, Math.floor(taskMemoryMiB / 4));
+}
+
+/** The default bounds for a task of `taskMemoryMiB` and `vcpus` (see {@link RenderBounds}). */
+export function renderBounds(task: { memoryMiB: number; vcpus: number; renderTimeoutSeconds: number; maxPixels: number }): RenderBounds {
+  return {
+    memoryMiB: task.memoryMiB - workerReserveMiB(task.memoryMiB),
+    threads: task.vcpus,
+    cpuSeconds: Math.ceil(task.renderTimeoutSeconds * task.vcpus),
+    // What a render at MAX_PIXELS writes, measured at 3840×2160: the image buffer in the temp directory
+    // (20 B/px, 165,888,024 bytes), POV-Ray's render-state file beside the PNG (~20 B/px, 166,144,820
+    // bytes at its largest) and the PNG (at most 8 B/px), plus 64 MiB.
+    diskBytes: task.maxPixels * 48 + 64 * 1024 * 1024,
+    maxFiles: 16,
+    fileBytes: maxRenderFileBytes(task.maxPixels),
+  };
 }
 
 /**
@@ -100,6 +143,19 @@ export function parseWorkerConfig(env: Env, host: { workerId: string; tmpDir: st
   const visibilityTimeoutSeconds = required(number(env, WORKER_ENV.visibilityTimeoutSeconds, CONFIG_DEFAULTS.visibilityTimeoutSeconds, 2, 43_200));
   const renderWidth = number(env, WORKER_ENV.renderWidth, undefined, 1, 65_535);
   const renderHeight = number(env, WORKER_ENV.renderHeight, undefined, 1, 65_535);
+  const renderTimeoutSeconds = required(number(env, WORKER_ENV.renderTimeoutSeconds, CONFIG_DEFAULTS.renderTimeoutSeconds, 1, 7 * 86_400, false));
+  const maxPixels = required(number(env, WORKER_ENV.maxPixels, CONFIG_DEFAULTS.maxPixels, 1, 2 ** 40));
+  // Outside a task (local runs) the machine's memory and CPUs stand in for the task's.
+  const taskMemoryMiB = required(number(env, WORKER_ENV.taskMemoryMiB, Math.floor(totalmem() / 2 ** 20), 128, 2 ** 30));
+  const vcpus = required(number(env, WORKER_ENV.taskVcpus, availableParallelism(), 1, 1024));
+  const derived = renderBounds({ memoryMiB: taskMemoryMiB, vcpus, renderTimeoutSeconds, maxPixels });
+  const bounds: RenderBounds = {
+    ...derived,
+    memoryMiB: required(number(env, WORKER_ENV.renderMemoryMiB, derived.memoryMiB, 16, 2 ** 30)),
+    cpuSeconds: required(number(env, WORKER_ENV.renderCpuSeconds, derived.cpuSeconds, 1, 2 ** 31)),
+    diskBytes: required(number(env, WORKER_ENV.renderDiskBytes, derived.diskBytes, 1024, 2 ** 50)),
+    maxFiles: required(number(env, WORKER_ENV.renderMaxFiles, derived.maxFiles, 1, 1_000_000)),
+  };
   const skipScan = text(env, IMAGE_ENV.skipSceneScan)?.toLowerCase();
   if (skipScan !== undefined && skipScan !== 'true' && skipScan !== 'false') {
     throw new ConfigError(`${IMAGE_ENV.skipSceneScan}=${JSON.stringify(skipScan)} is invalid: expected true or false (true only in tests of the confinement)`);
@@ -112,8 +168,8 @@ export function parseWorkerConfig(env: Env, host: { workerId: string; tmpDir: st
     visibilityTimeoutSeconds,
     maxReceiveCount: required(number(env, WORKER_ENV.maxReceiveCount, CONFIG_DEFAULTS.maxReceiveCount, 1, 1000)),
     idleExitSeconds: required(number(env, WORKER_ENV.idleExitSeconds, CONFIG_DEFAULTS.idleExitSeconds, 0, 86_400)),
-    renderTimeoutSeconds: required(number(env, WORKER_ENV.renderTimeoutSeconds, CONFIG_DEFAULTS.renderTimeoutSeconds, 1, 7 * 86_400, false)),
-    maxPixels: required(number(env, WORKER_ENV.maxPixels, CONFIG_DEFAULTS.maxPixels, 1, 2 ** 40)),
+    renderTimeoutSeconds,
+    maxPixels,
     workerId: text(env, WORKER_ENV.workerId) ?? host.workerId,
     workDir: text(env, WORKER_ENV.workDir) ?? host.tmpDir,
     pollWaitSeconds: required(number(env, WORKER_ENV.pollWaitSeconds, CONFIG_DEFAULTS.pollWaitSeconds, 0, 20)),
@@ -128,6 +184,7 @@ export function parseWorkerConfig(env: Env, host: { workerId: string; tmpDir: st
     // The bundle's directory: the image and `npm run build` put povray-jail beside dist/index.js.
     povrayJail: text(env, IMAGE_ENV.povrayJail) ?? path.join(host.bundleDir ?? __dirname, 'povray-jail'),
     sceneScan: skipScan !== 'true',
+    bounds,
   };
 }
 

@@ -8,7 +8,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { hostname, tmpdir } from 'os';
 import { ConfigError, IMAGE_ENV, parseWorkerConfig } from './config';
-import { probeConfinement } from './confinement';
+import { runCanary } from './canary';
+import { describeConfinement, probeConfinement } from './confinement';
 import { dynamoJobRecords, noJobRecords } from './job-record';
 import { LibraryIndex } from './sdl-scan';
 import { loadLibraryIndex, POVRAY_LIBRARY_DIRS } from './library';
@@ -45,8 +46,10 @@ async function main(): Promise<number> {
   // Probe the confinement once, now, so a host without it says so at start-up, loudly: every job it
   // receives would otherwise fail with the same reason.
   const confinement = probeConfinement(config.povrayJail, config.povrayCommand, POVRAY_LIBRARY_DIRS);
-  if (confinement.available) logger.info('render confinement ready', { mechanism: 'landlock', abi: confinement.abi, jail: confinement.jail });
+  if (confinement.available) logger.info('render confinement ready', { confinement: confinement.mechanism, how: describeConfinement(confinement), abi: confinement.abi, jail: confinement.jail });
   else logger.error(`RENDERS REFUSED: POV-Ray cannot be confined on this host, so this worker renders nothing: ${confinement.reason}`, { jail: config.povrayJail });
+  // `--canary` (the deploy-time check): one embedded scene, confined like a job, then exit with the outcome.
+  if (process.argv.includes('--canary')) return runCanary(config, confinement, logger);
   if (!config.sceneScan) logger.warn(`the scene checker is OFF (${IMAGE_ENV.skipSceneScan}=true): only the confinement stands between scenes and the host; for tests only`);
   let library: LibraryIndex | undefined;
   const worker = new Worker({ config, sqs, s3, records, logger, library: () => (library ??= loadLibraryIndex()), confinement: () => confinement });

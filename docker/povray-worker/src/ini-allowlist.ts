@@ -294,17 +294,31 @@ export function renderSize(
  * private output directory, the checked size. Paths are quoted, as POV-Ray splits options on spaces.
  * The INI is the worker's fresh one ({@link freshIni}), never the archive's.
  */
-export function povrayArguments(iniPath: string, inputFile: string, size: { width: number; height: number }, outputFile: string): string[] {
+export function povrayArguments(iniPath: string, inputFile: string, size: { width: number; height: number }, outputFile: string, threads?: number): string[] {
   return [
     `"${iniPath}"`,
     `+I"${inputFile}"`,
     `+W${size.width}`,
     `+H${size.height}`,
+    // After the INI, so it wins; without it POV-Ray starts one thread per CPU the host shows, not the task's.
+    ...(threads ? [`+WT${threads}`] : []),
     '-D', // no display window
     '-P', // no pause at the end
     '+FN', // PNG
     `+O"${outputFile}"`,
   ];
+}
+
+/**
+ * POV-Ray's render threads: the INI's `Work_Threads`, at most `max` (the task's vCPUs); an INI asking for
+ * more is refused rather than quietly given fewer, so the reason names the bound.
+ */
+export function renderThreads(plan: IniPlan, max: number): number {
+  const asked = plan.options.find((o) => o.key === 'Work_Threads');
+  if (asked && Number(asked.value) > max) {
+    throw new IniRejected(`Work_Threads=${asked.value} is more than the ${max} render threads this task allows (its vCPUs, TASK_VCPUS)`);
+  }
+  return asked ? Number(asked.value) : max;
 }
 
 /**

@@ -9,8 +9,12 @@ import { JOB_TABLE_PARTITION_KEY, RenderJobMessage } from '../../../contracts/la
  * configured every method does nothing (and `start` reports the job as startable).
  */
 export interface JobRecords {
-  /** Marks the job RUNNING for this delivery; false when the job already SUCCEEDED (a duplicate delivery). */
-  start(job: RenderJobMessage, attempt: number, workerId: string, now: Date): Promise<boolean>;
+  /**
+   * Marks the job RUNNING for this delivery; false when the job already SUCCEEDED (a duplicate delivery).
+   * `confinement` names the kernel mechanism this worker confines POV-Ray with ("landlock",
+   * "seccomp-unotify", or "none" when it renders nothing).
+   */
+  start(job: RenderJobMessage, attempt: number, workerId: string, now: Date, confinement?: string): Promise<boolean>;
   progress(jobId: string, progress: number, now: Date): Promise<void>;
   succeeded(jobId: string, keys: { outputKey: string; logKey: string }, now: Date): Promise<void>;
   failed(jobId: string, reason: string, logKey: string | undefined, now: Date): Promise<void>;
@@ -43,12 +47,12 @@ export function dynamoJobRecords(client: DynamoDBDocumentClient, tableName: stri
     }
   };
   return {
-    start: async (job, attempt, workerId, now) => {
+    start: async (job, attempt, workerId, now, confinement = 'none') => {
       const at = now.toISOString();
       return update({
         Key: key(job.jobId),
         UpdateExpression:
-          'SET #status = :running, attempts = :attempt, progress = :zero, startedAt = :now, updatedAt = :now, workerId = :worker, ' +
+          'SET #status = :running, attempts = :attempt, progress = :zero, startedAt = :now, updatedAt = :now, workerId = :worker, confinement = :confinement, ' +
           '#bucket = if_not_exists(#bucket, :bucket), #key = if_not_exists(#key, :key), createdAt = if_not_exists(createdAt, :now) ' +
           'REMOVE errorReason, finishedAt',
         ConditionExpression: 'attribute_not_exists(#status) OR #status <> :succeeded',
@@ -60,6 +64,7 @@ export function dynamoJobRecords(client: DynamoDBDocumentClient, tableName: stri
           ':zero': 0,
           ':now': at,
           ':worker': workerId,
+          ':confinement': confinement,
           ':bucket': job.bucket,
           ':key': job.key,
         },

@@ -1,17 +1,20 @@
 import { spawn } from 'child_process';
 
+/** Why the worker killed a render: its wall time, the job given back, or a bound the worker watches. */
+export type KillReason = 'timeout' | 'released' | 'bound';
+
 export interface RenderRun {
   /** Resolves when POV-Ray exits. */
   readonly done: Promise<RenderResult>;
   /** Kills the whole process group at once (SIGKILL). */
-  kill(reason: 'timeout' | 'released'): void;
+  kill(reason: KillReason): void;
 }
 
 export interface RenderResult {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   /** Set when the worker killed the render. */
-  readonly killedFor?: 'timeout' | 'released';
+  readonly killedFor?: KillReason;
   readonly durationMs: number;
 }
 
@@ -28,7 +31,8 @@ export interface RenderOptions {
 
 /**
  * Runs POV-Ray in its own process group, so a timeout or shutdown kills it and anything it started. If the
- * worker itself dies, POV-Ray loses its output pipe and ends on its next progress line (SIGPIPE).
+ * worker itself dies, even by SIGKILL, the kernel kills POV-Ray (povray-jail's --parent-pid sets
+ * PR_SET_PDEATHSIG; spawn forks from the worker's main thread, whose exit is what fires it).
  */
 export function startRender(options: RenderOptions): RenderRun {
   const started = Date.now();
@@ -39,8 +43,8 @@ export function startRender(options: RenderOptions): RenderRun {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  let killedFor: 'timeout' | 'released' | undefined;
-  const kill = (reason: 'timeout' | 'released') => {
+  let killedFor: KillReason | undefined;
+  const kill = (reason: KillReason) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     killedFor ??= reason;
     try {

@@ -39,14 +39,15 @@ export function tokenize(source: string, fileName = 'scene'): Token[] {
   while (i < n) {
     const c = source.charCodeAt(i);
     const next = source.charCodeAt(i + 1);
-    if (c === 10) {
+    if (c === 10 || (c === 13 && next !== 10)) {
+      // POV-Ray ends a line at LF, CRLF and a lone CR alike.
       line++;
       i++;
     } else if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
       i++;
     } else if (c === 47 && next === 47) {
-      // line comment
-      while (i < n && source.charCodeAt(i) !== 10) i++;
+      // line comment: to the end of the line, which a lone CR ends too (else "// x<CR>#include ..." hides code)
+      while (i < n && source.charCodeAt(i) !== 10 && source.charCodeAt(i) !== 13) i++;
     } else if (c === 47 && next === 42) {
       // block comment; POV-Ray nests them
       let depth = 1;
@@ -96,8 +97,8 @@ export function tokenize(source: string, fileName = 'scene'): Token[] {
 
 /** Words that open file I/O; reserved in SDL, so they can never be a user's identifier. */
 const FILE_IO_WORDS = new Set(['fopen', 'fclose', 'read', 'write', 'append']);
-/** Keywords followed by a file name: image, height field, density and font files. */
-export const FILE_TYPE_WORDS = new Set(['png', 'jpeg', 'gif', 'tga', 'iff', 'ppm', 'pgm', 'sys', 'tiff', 'exr', 'hdr', 'bmp', 'df3', 'ttf']);
+/** Keywords followed by a file name: image, height field, density and font files, photon maps. */
+export const FILE_TYPE_WORDS = new Set(['png', 'jpeg', 'gif', 'tga', 'iff', 'ppm', 'pgm', 'sys', 'tiff', 'exr', 'hdr', 'bmp', 'df3', 'ttf', 'save_file', 'load_file']);
 /** Directives that open a block closed by `#end`. */
 const BLOCK_WORDS = new Set(['if', 'ifdef', 'ifndef', 'while', 'for', 'switch', 'macro']);
 

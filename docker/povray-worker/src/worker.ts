@@ -8,15 +8,16 @@ import { RenderJobMessage, renderOutputKeys } from '../../../contracts/lambda-ec
 import { ArchiveRejected, extractArchive } from './archive';
 import { heartbeatIntervalMs, WorkerConfig } from './config';
 import { classifyFailure, decideOnFailure, failureReason, PermanentJobError } from './failures';
-import { Confinement, confinementPolicy, jailArguments, jailFailure, maxRenderFileBytes, probeConfinement, renderEnvironment } from './confinement';
-import { freshIni, parseIni, povrayArguments, renderSize, unsupportedFileNameReason } from './ini-allowlist';
+import { exceededBound, memoryBytes, processLimit, sweepStaleJobDirs, watchDiskBudget, workerJobsDir } from './bounds';
+import { Confinement, confinementPolicy, describeConfinement, jailArguments, jailFailure, probeConfinement, renderEnvironment } from './confinement';
+import { freshIni, parseIni, povrayArguments, renderSize, renderThreads, unsupportedFileNameReason } from './ini-allowlist';
 import { JobRecords } from './job-record';
 import { defaultInputFile, locateIni, parseJobMessage, PNG_SIGNATURE, rejectConfigFiles, sceneBaseName } from './job-plan';
 import { POVRAY_LIBRARY_DIRS } from './library';
 import { errorFields, Logger, printable } from './log';
 import { ProgressTracker } from './progress';
 import { startRender } from './render';
-import { RenderLog, summarizePovrayFailure } from './render-log';
+import { readCapped, RenderLog, streamsToFile, summarizePovrayFailure } from './render-log';
 import { checkScene, LibraryIndex } from './sdl-scan';
 
 export interface WorkerDeps {
@@ -100,8 +101,20 @@ export class Worker {
   }
 
   async run(): Promise<number> {
+    const { config, logger } = this.deps;
+    logger.info('worker started', { queueUrl: config.queueUrl, idleExitSeconds: config.idleExitSeconds, bounds: config.bounds });
+    // Job directories of workers that died without cleaning up (SIGKILL): theirs, not another live worker's.
+    const swept = sweepStaleJobDirs(config.workDir);
+    if (swept.length > 0) logger.warn('removed job directories of workers that are gone', { swept });
+    try {
+      return await this.loop();
+    } finally {
+      rmSync(workerJobsDir(config.workDir), { recursive: true, force: true });
+    }
+  }
+
+  private async loop(): Promise<number> {
     const { config, sqs, logger } = this.deps;
-    logger.info('worker started', { queueUrl: config.queueUrl, idleExitSeconds: config.idleExitSeconds });
     let idleSince = Date.now();
     let failures = 0;
     let lastPollEmpty = false;
@@ -210,15 +223,17 @@ export class Worker {
     log.note(`job ${printable(job.jobId)}: s3://${job.bucket}/${printable(job.key)} attempt ${attempt} on ${config.workerId}`);
     let jobDir: string | undefined;
     try {
-      const startable = await records.start(job, attempt, config.workerId, new Date());
+      const confinement = this.confinement();
+      const startable = await records.start(job, attempt, config.workerId, new Date(), confinement.available ? confinement.mechanism : 'none');
       if (!startable) {
         logger.info('job already succeeded, dropping duplicate delivery', jobLog);
         await deleteMessage();
         return;
       }
       logger.info('job started', jobLog);
-      mkdirSync(config.workDir, { recursive: true });
-      jobDir = mkdtempSync(path.join(config.workDir, 'povray-job-'));
+      const jobsDir = workerJobsDir(config.workDir);
+      mkdirSync(jobsDir, { recursive: true, mode: 0o700 });
+      jobDir = mkdtempSync(path.join(jobsDir, 'job-'));
       const renderMs = await this.execute(job, jobDir, log, abort, pngKey, logKey);
       await records.succeeded(job.jobId, { outputKey: pngKey, logKey }, new Date());
       await deleteMessage();
@@ -314,7 +329,8 @@ export class Worker {
     const extractDir = path.join(jobDir, 'scene');
     const homeDir = path.join(jobDir, 'home');
     const outDir = path.join(jobDir, 'out');
-    for (const dir of [extractDir, homeDir, outDir]) mkdirSync(dir, { mode: 0o700 });
+    const tempDir = path.join(jobDir, 'tmp');
+    for (const dir of [extractDir, homeDir, outDir, tempDir]) mkdirSync(dir, { mode: 0o700 });
 
     // 1. Stream the archive from S3 to the job directory, never more than MAX_ARCHIVE_BYTES.
     const object = await s3.send(new GetObjectCommand({ Bucket: job.bucket, Key: job.key, VersionId: job.versionId }), { abortSignal: abort });
@@ -366,12 +382,26 @@ export class Worker {
 
     // 4. Render, with progress into the job record and the log.
     const outputFile = path.join(outDir, 'render.png');
-    const povrayArgs = povrayArguments(iniCopy, inputFile, size, outputFile);
-    const policy = confinementPolicy(confinement.host, { jobDir, outDir });
-    const args = jailArguments(policy, { env: renderEnvironment(homeDir), maxFileBytes: maxRenderFileBytes(config.maxPixels), program: confinement.host.povray, args: povrayArgs });
-    log.note(`${confinement.host.povray} ${povrayArgs.map(printable).join(' ')} (confined by Landlock ABI ${confinement.abi} to the job directory and the POV-Ray library)`);
+    const { bounds } = config;
+    // POV-Ray's message streams (what #debug, #warning and #error print) go to a file; its console keeps
+    // only what no scene can print, and progress is read from there alone.
+    const streamsFile = path.join(outDir, 'povray-messages.txt');
+    const povrayArgs = [...povrayArguments(iniCopy, inputFile, size, outputFile, renderThreads(plan, bounds.threads)), ...streamsToFile(path.basename(streamsFile))];
+    const policy = confinementPolicy(confinement.host, { jobDir, outDir, tempDir });
+    const args = jailArguments(policy, {
+      env: renderEnvironment(homeDir, tempDir),
+      maxFileBytes: bounds.fileBytes,
+      maxMemoryBytes: memoryBytes(bounds),
+      maxCpuSeconds: bounds.cpuSeconds,
+      maxProcesses: processLimit(bounds),
+      parentPid: process.pid,
+      program: confinement.host.povray,
+      args: povrayArgs,
+    });
+    log.note(`${confinement.host.povray} ${povrayArgs.map(printable).join(' ')} (confined by ${describeConfinement(confinement)} to the job directory and the POV-Ray library)`);
     logger.info('render started', { jobId: job.jobId, width: size.width, height: size.height });
     const tracker = new ProgressTracker(config.progressIntervalSeconds * 1000);
+    let consoleText = '';
     let progressWrite: Promise<void> = Promise.resolve();
     const render = startRender({
       command: confinement.jail,
@@ -380,6 +410,7 @@ export class Worker {
       timeoutMs: config.renderTimeoutSeconds * 1000,
       onOutput: (chunk) => {
         log.output(chunk);
+        consoleText = (consoleText + chunk).slice(-64 * 1024);
         const progress = tracker.push(chunk, Date.now());
         if (progress !== undefined) {
           progressWrite = progressWrite
@@ -390,6 +421,11 @@ export class Worker {
     });
     const onAbort = () => render.kill('released');
     abort.addEventListener('abort', onAbort);
+    let diskExceeded: string | undefined;
+    const stopWatch = watchDiskBudget([outDir, tempDir], bounds, (reason) => {
+      diskExceeded = reason;
+      render.kill('bound');
+    });
     let result;
     try {
       result = await render.done.catch((error: NodeJS.ErrnoException) => {
@@ -397,22 +433,29 @@ export class Worker {
         throw error;
       });
     } finally {
+      stopWatch();
       abort.removeEventListener('abort', onAbort);
     }
     await progressWrite;
+    const streams = readCapped(streamsFile);
+    if (streams) {
+      log.note("POV-Ray's messages (its debug, warning, error and statistics streams: text the scene controls):");
+      log.output(`${streams}\n`);
+    }
     log.note(`POV-Ray exited with ${result.signal ?? result.exitCode} after ${result.durationMs} ms`);
     if (result.killedFor === 'released') throw released();
     if (result.killedFor === 'timeout') {
       throw new PermanentJobError(`render timed out: it ran longer than ${config.renderTimeoutSeconds} s (RENDER_TIMEOUT_SECONDS)`, 'render-timeout');
     }
-    if (result.signal === 'SIGXFSZ') {
-      throw new PermanentJobError(`POV-Ray tried to write a file larger than ${maxRenderFileBytes(config.maxPixels)} bytes (the disk bound for MAX_PIXELS)`, 'render-failed');
-    }
-    if (result.signal) throw new Error(`POV-Ray was killed by ${result.signal} (out of memory?)`);
-    const unconfined = jailFailure(result.exitCode, log.toString());
+    const unconfined = jailFailure(result.exitCode, consoleText);
     if (unconfined) throw new Error(`render refused: POV-Ray could not be confined: ${unconfined}`);
+    // POV-Ray's console, and the error that ended the parse (a failed allocation is "Parse Error: std::bad_alloc").
+    const povrayError = summarizePovrayFailure(streams, consoleText);
+    const bound = exceededBound({ exitCode: result.exitCode, signal: result.signal, output: `${consoleText}\n${povrayError}`, diskExceeded }, bounds);
+    if (bound) throw bound;
+    if (result.signal) throw new Error(`POV-Ray was killed by ${result.signal}`);
     if (result.exitCode !== 0) {
-      throw new PermanentJobError(`POV-Ray failed (exit ${result.exitCode}): ${summarizePovrayFailure(log.toString())}`, 'render-failed');
+      throw new PermanentJobError(`POV-Ray failed (exit ${result.exitCode}): ${povrayError}`, 'render-failed');
     }
     if (!existsSync(outputFile)) throw new PermanentJobError('POV-Ray finished but wrote no image', 'render-failed');
     const png = readFileSync(outputFile);

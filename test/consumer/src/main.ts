@@ -7,8 +7,11 @@ import { PACKAGE_CHECKS } from './package-checks';
 import { everyConstructSituations } from './situations/constructs';
 import { IMAGE_PROCESSING_API_SITUATIONS } from './situations/image-processing-api';
 import { LAMBDA_ECS_WORKER_SITUATIONS } from './situations/lambda-ecs-worker';
+import { LAMBDA_TEST_HARNESS_SITUATIONS } from './situations/lambda-test-harness';
 import { SPOT_FLEET_AUTOSCALER_SITUATIONS } from './situations/spot-fleet-autoscaler';
 import { TABLE_TRIGGER_SITUATIONS } from './situations/table-trigger';
+import { REFUSAL_SITUATIONS } from './situations/refusals';
+import { TOOLCHAIN_SITUATIONS } from './situations/toolchain';
 
 /**
  * The README's runnable examples, extracted by run.mjs into src/readme/ (see readme-examples.mjs); the
@@ -37,6 +40,9 @@ function main(): void {
     ...TABLE_TRIGGER_SITUATIONS,
     ...SPOT_FLEET_AUTOSCALER_SITUATIONS,
     ...IMAGE_PROCESSING_API_SITUATIONS,
+    ...TOOLCHAIN_SITUATIONS,
+    ...REFUSAL_SITUATIONS,
+    ...LAMBDA_TEST_HARNESS_SITUATIONS,
     ...readmeSituations(),
   ].filter((s) => selected(s.name));
   const names = new Set<string>();

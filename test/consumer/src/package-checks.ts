@@ -69,6 +69,14 @@ export const PACKAGE_CHECKS: Check[] = [
     },
   },
   {
+    // npm lists these (prepare too, for a tarball or git dependency) as install scripts each user must review.
+    name: 'package: the packed package.json has no install scripts (preinstall, install, postinstall, prepare)',
+    run: () => {
+      const scripts = Object.keys(manifest.scripts ?? {}).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s));
+      if (scripts.length > 0) throw new Error(`the packed package.json has ${scripts.join(', ')}: pack with 'npm pack' (prepack runs scripts/pack-manifest.mjs strip), not --ignore-scripts`);
+    },
+  },
+  {
     name: "package: the worker's Docker build context ships what the Dockerfile copies and no TypeScript sources",
     run: () => {
       const context = path.join(ROOT, 'docker', 'povray-worker');

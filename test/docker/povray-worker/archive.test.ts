@@ -68,6 +68,19 @@ describe('extractArchive', () => {
     expect(readFileSync(path.join(into, 'tex/b.png'), 'utf8')).toBe('yy');
   });
 
+  it('refuses a control character in a name without the UTF-8 flag (CP437), instead of transliterating it', async () => {
+    const zip = await zipWithRawName([], 'scene\n[worker] x.pov', 'x');
+    // Clear the UTF-8 flag (general purpose bit 11) in the local and central headers: the name is CP437 now.
+    for (const [signature, offset] of [[0x04034b50, 6], [0x02014b50, 8]]) {
+      for (let i = zip.indexOf(Buffer.from(new Uint32Array([signature]).buffer)); i >= 0; i = zip.indexOf(Buffer.from(new Uint32Array([signature]).buffer), i + 4)) {
+        zip.writeUInt16LE(zip.readUInt16LE(i + offset) & ~0x800, i + offset);
+      }
+    }
+    const { result } = await extract(zip);
+    expect(result).toBeInstanceOf(ArchiveRejected);
+    expect((result as Error).message).toMatch(/entry "scene\\n\[worker\] x\.pov" has a control character in its name/);
+  });
+
   it('rejects "../" before writing anything outside', async () => {
     const { root, result } = await extract(await zipWithRawName([], '../escaped.txt', 'x'));
     expect(result).toBeInstanceOf(ArchiveRejected);

@@ -3,7 +3,7 @@
  * launcher's failure reasons, and the render log's escaping. (The outcome — nothing outside is ever
  * opened — is proven by confinement.e2e.test.ts with the real launcher and POV-Ray.)
  */
-import { confinementPolicy, HostPaths, jailArguments, jailFailure, maxRenderFileBytes, parseLdd, renderEnvironment } from '../../../docker/povray-worker/src/confinement';
+import { confinementPolicy, describeConfinement, HostPaths, jailArguments, jailFailure, maxRenderFileBytes, parseLdd, parseProbe, renderEnvironment } from '../../../docker/povray-worker/src/confinement';
 import { printable } from '../../../docker/povray-worker/src/log';
 import { RenderLog } from '../../../docker/povray-worker/src/render-log';
 
@@ -43,8 +43,8 @@ describe('jailArguments', () => {
     expect(renderEnvironment('/j/home').map((e) => e.split('=')[0])).toEqual(['HOME', 'LANG', 'LC_ALL', 'TZ']);
   });
 
-  it('bounds each written file by the largest PNG the pixel limit allows', () => {
-    expect(maxRenderFileBytes(3840 * 2160)).toBe(3840 * 2160 * 8 + 16 * 1024 * 1024);
+  it('bounds each written file by the image buffer POV-Ray keeps on disk at the pixel limit (20 bytes a pixel)', () => {
+    expect(maxRenderFileBytes(3840 * 2160)).toBe(3840 * 2160 * 20 + 16 * 1024 * 1024);
   });
 });
 
@@ -69,9 +69,8 @@ describe('parseLdd', () => {
 
 describe('jailFailure', () => {
   it("names the launcher's own failures with its message, and nothing else", () => {
-    expect(jailFailure(121, 'povray-jail: Landlock is not available, refusing to run unconfined: the kernel has no Landlock\n')).toBe(
-      'Landlock unavailable (exit 121): Landlock is not available, refusing to run unconfined: the kernel has no Landlock',
-    );
+    const neither = 'neither Landlock nor seccomp user notification is available, refusing to run unconfined: Landlock: the kernel has no Landlock; seccomp user notification: no seccomp() system call';
+    expect(jailFailure(121, `povray-jail: ${neither}\n`)).toBe(`no kernel confinement available (exit 121): ${neither}`);
     expect(jailFailure(123, '')).toBe('the confinement self-check failed (exit 123)');
     expect(jailFailure(1, 'povray-jail: x')).toBeUndefined(); // POV-Ray's own failure
     expect(jailFailure(0, '')).toBeUndefined();
@@ -87,6 +86,17 @@ describe('escaping what is logged', () => {
   it("keeps POV-Ray's line breaks and tabs in the render log, escapes the rest", () => {
     const log = new RenderLog();
     log.output('line 1\r\nline\t2\x1b[31m red\x07\n');
-    expect(log.toString()).toBe('line 1\nline\t2\\x1b[31m red\\x07\n');
+    expect(log.toString()).toBe('povray| line 1\npovray| line\t2\\x1b[31m red\\x07\n');
+  });
+});
+
+describe('parseProbe and describeConfinement', () => {
+  it('reads which backend the jail set up, and names it for the log', () => {
+    expect(parseProbe('landlock abi 6\n')).toEqual({ mechanism: 'landlock', abi: 6 });
+    expect(parseProbe('seccomp-unotify\n')).toEqual({ mechanism: 'seccomp-unotify' });
+    expect(parseProbe('')).toBeUndefined();
+    expect(parseProbe('landlock abi \n')).toBeUndefined();
+    expect(describeConfinement({ mechanism: 'landlock', abi: 4 })).toBe('Landlock ABI 4');
+    expect(describeConfinement({ mechanism: 'seccomp-unotify' })).toMatch(/^seccomp user notification/);
   });
 });

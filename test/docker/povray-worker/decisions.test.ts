@@ -46,6 +46,12 @@ describe('parseWorkerConfig', () => {
       [WORKER_ENV.shutdownGraceSeconds]: '20',
       [WORKER_ENV.progressIntervalSeconds]: '1.5',
       [WORKER_ENV.povrayCommand]: '/opt/povray',
+      [WORKER_ENV.taskMemoryMiB]: '4096',
+      [WORKER_ENV.taskVcpus]: '2',
+      [WORKER_ENV.renderMemoryMiB]: '3000',
+      [WORKER_ENV.renderCpuSeconds]: '100',
+      [WORKER_ENV.renderDiskBytes]: '5000000',
+      [WORKER_ENV.renderMaxFiles]: '4',
     };
     expect(parseWorkerConfig(env, { ...host, bundleDir: '/opt/bundle' })).toEqual({
       queueUrl: 'q',
@@ -70,7 +76,23 @@ describe('parseWorkerConfig', () => {
       povrayCommand: '/opt/povray',
       povrayJail: '/opt/bundle/povray-jail',
       sceneScan: true,
+      bounds: { memoryMiB: 3000, threads: 2, cpuSeconds: 100, diskBytes: 5_000_000, maxFiles: 4, fileBytes: 1_000_000 * 20 + 16 * 1024 * 1024 },
     });
+  });
+
+  it('sizes the render bounds from the task: memory less the worker reserve, threads and CPU time from its vCPUs', () => {
+    const env = { [WORKER_ENV.queueUrl]: 'q', [WORKER_ENV.taskMemoryMiB]: '2048', [WORKER_ENV.taskVcpus]: '2', [WORKER_ENV.renderTimeoutSeconds]: '600' };
+    expect(parseWorkerConfig(env, host).bounds).toEqual({
+      memoryMiB: 1536,
+      threads: 2,
+      cpuSeconds: 1200,
+      diskBytes: 3840 * 2160 * 48 + 64 * 1024 * 1024,
+      maxFiles: 16,
+      fileBytes: 3840 * 2160 * 20 + 16 * 1024 * 1024,
+    });
+    // A small task keeps a quarter for the worker.
+    expect(parseWorkerConfig({ ...env, [WORKER_ENV.taskMemoryMiB]: '512' }, host).bounds.memoryMiB).toBe(384);
+    expect(() => parseWorkerConfig({ ...env, [WORKER_ENV.renderMemoryMiB]: 'lots' }, host)).toThrow(/RENDER_MEMORY_MIB="lots" is invalid/);
   });
 
   it('finds povray-jail beside the bundle unless POVRAY_JAIL says otherwise; the scene checker is on unless turned off', () => {
@@ -171,18 +193,33 @@ describe('progress', () => {
 describe('render log', () => {
   it('keeps the head and the tail of a long log', () => {
     const log = new RenderLog(100);
-    log.output('A'.repeat(80));
-    log.output('B'.repeat(80));
+    log.output(`${'A'.repeat(80)}\n`);
+    log.output(`${'B'.repeat(80)}\n`);
     const text = log.toString();
-    expect(text.startsWith('A'.repeat(50))).toBe(true);
-    expect(text.endsWith('B'.repeat(50))).toBe(true);
-    expect(text).toContain('[... 60 characters of output left out ...]');
+    expect(text.startsWith(`povray| ${'A'.repeat(42)}`)).toBe(true);
+    expect(text.endsWith(`${'B'.repeat(49)}\n`)).toBe(true);
+    expect(text).toContain('[... 78 characters of output left out ...]');
   });
 
   it('turns progress carriage returns into lines', () => {
     const log = new RenderLog();
     log.output('Rendered 1 of 2 pixels\rRendered 2 of 2 pixels\r\n');
-    expect(log.toString()).toBe('Rendered 1 of 2 pixels\nRendered 2 of 2 pixels\n');
+    expect(log.toString()).toBe('povray| Rendered 1 of 2 pixels\npovray| Rendered 2 of 2 pixels\n');
+  });
+
+  it("marks every line of POV-Ray's as its own, so a scene's text cannot pass for the worker's", () => {
+    const log = new RenderLog();
+    log.note('job started', new Date(0));
+    log.output('Parsing\n[worker 2030-01-01T00:00:00.000Z] render cancelled by the operator\r\nhalf a li');
+    log.note('POV-Ray exited', new Date(0));
+    expect(log.toString().split('\n')).toEqual([
+      '[worker 1970-01-01T00:00:00.000Z] job started',
+      'povray| Parsing',
+      'povray| [worker 2030-01-01T00:00:00.000Z] render cancelled by the operator',
+      'povray| half a li',
+      '[worker 1970-01-01T00:00:00.000Z] POV-Ray exited',
+      '',
+    ]);
   });
 
   it('summarises a parse error with its continuation lines', () => {
@@ -193,5 +230,23 @@ describe('render log', () => {
     // Quoted into the job record: control characters escaped, length capped.
     expect(summarizePovrayFailure("Parse Error: bad \x1b[31mname\x07 here")).toBe('Parse Error: bad \\x1b[31mname\\x07 here');
     expect(summarizePovrayFailure(`Parse Error: ${'x'.repeat(1000)}`)).toHaveLength(403);
+  });
+
+  it("quotes POV-Ray's real error: not a Possible Parse Error warning, and the last Parse Error, with its place", () => {
+    // As in the streams file (All_File), after a scene's own fake lines.
+    const streams = [
+      'Parse Error: fake, printed by #debug',
+      'File: b.pov  Line: 2',
+      'Parse Warning: Possible Parse Error: fake',
+      'File: b.pov  Line: 4',
+      'File Context (5 lines):',
+      'bogus_keyword',
+      "Parse Error: No matching } in 'sphere', undeclared identifier 'bogus_keyword'",
+      ' found instead',
+    ].join('\n');
+    expect(summarizePovrayFailure(streams)).toBe("File 'b.pov' line 4: Parse Error: No matching } in 'sphere', undeclared identifier 'bogus_keyword' found instead");
+    // Under RLIMIT_AS: POV-Ray's console says "Possible Parse Error" first, then the fatal line.
+    const console = 'Possible Parse Error: Attempt to free NULL pointer.\nFatal error in parser: Uncategorized error.\nRender failed\n';
+    expect(summarizePovrayFailure('', console)).toBe('Fatal error in parser: Uncategorized error.');
   });
 });

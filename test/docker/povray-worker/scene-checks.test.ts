@@ -30,6 +30,11 @@ describe('SDL tokenizer', () => {
     expect(tokens[2]).toMatchObject({ kind: 'string', line: 2 });
   });
 
+  it('ends a line comment at LF, CRLF and a lone CR, as POV-Ray does', () => {
+    expect(tokenize('// a\r#include "x.inc"').map((t) => t.value)).toEqual(['#', 'include', 'x.inc']);
+    expect(tokenize('// a\r\n#include "x.inc"\r#declare').map((t) => [t.value, t.line])).toEqual([['#', 2], ['include', 2], ['x.inc', 2], ['#', 3], ['declare', 3]]);
+  });
+
   it('rejects an unterminated string', () => {
     expect(() => tokenize('#include "oops', 'a.pov')).toThrow(/a\.pov:1: unterminated string/);
   });
@@ -82,6 +87,17 @@ describe('checkScene', () => {
     ['file_exists of an absolute path', '#if (file_exists("/etc/passwd")) #end', /"\/etc\/passwd" after "file_exists" is an absolute path/],
   ])('rejects %s', (_name, source, reason) => {
     expect(() => check({ 'scene.pov': source })).toThrow(reason);
+  });
+
+  it('sees code after a comment ended by a lone CR, and the archive files it includes', () => {
+    expect(() => check({ 'scene.pov': 'sphere { 0, 1 } // harmless\r#fopen F "/etc/passwd" read\n' })).toThrow(/file I\/O/);
+    expect(() => check({ 'scene.pov': '// harmless\r#include "hidden.inc"\n', 'hidden.inc': '#fopen F "/etc/passwd" read\n' })).toThrow(/hidden\.inc:\d+: uses file I\/O/);
+  });
+
+  it('checks the photon map file names (save_file, load_file) like every other file name', () => {
+    expect(() => check({ 'scene.pov': 'global_settings { photons { count 100 save_file "../out/p.ph" } }' })).toThrow(/climbs out of the job directory/);
+    expect(() => check({ 'scene.pov': 'global_settings { photons { load_file "/etc/passwd" } }' })).toThrow(/absolute path/);
+    expect(() => check({ 'scene.pov': '#declare P = concat("/etc", "/x");\nglobal_settings { photons { load_file P } }' })).toThrow(/load_file/);
   });
 
   it('checks archive includes too, transitively', () => {

@@ -74,7 +74,7 @@ describe('Worker loop', () => {
     const start = jest.fn(async () => false);
     const { worker } = makeWorker({ IDLE_EXIT_SECONDS: '0' }, { ...noJobRecords, start });
     expect(await worker.run()).toBe(0);
-    expect(start).toHaveBeenCalledWith(expect.objectContaining({ jobId: 'j2' }), 2, 'w', expect.any(Date));
+    expect(start).toHaveBeenCalledWith(expect.objectContaining({ jobId: 'j2' }), 2, 'w', expect.any(Date), 'none'); // the confinement this worker has (none: its render would be refused)
     expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(1);
     expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
     expect(s3Mock.calls()).toHaveLength(0);

@@ -75,6 +75,20 @@ export const LAMBDA_ECS_WORKER_SITUATIONS: Situation[] = [
     },
   },
   worker("the user's VPC", (user, stack) => ({ vpc: userVpc(user, stack) }), { uses: [uses('AWS::EC2::VPC', 1)] }),
+  // Every situation fails on context lookups the user did not ask for (harness.ts); here the user chose the
+  // zones the CDK way, by overriding Stack.availabilityZones, and the worker's default VPC must use them.
+  {
+    name: "LambdaEcsWorker: a stack class that pins availabilityZones (the worker's VPC takes them, no lookup)",
+    build: (user) => {
+      class PinnedZones extends Stack {
+        get availabilityZones(): string[] {
+          return [`${ENV.region}d`, `${ENV.region}f`];
+        }
+      }
+      new LambdaEcsWorker(new PinnedZones(user.app, 'Stack', { env: ENV }), 'Render');
+    },
+    uses: [{ type: 'AWS::EC2::Subnet', count: 2, referenced: [`"${ENV.region}d"`, `"${ENV.region}f"`] }],
+  },
   worker('VPC from Vpc.fromVpcAttributes (private subnets)', (_u, stack) => ({
     vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
       vpcId: 'vpc-0123456789abcdef0',

@@ -72,7 +72,7 @@ export const TABLE_TRIGGER_SITUATIONS: Situation[] = [
   trigger("the user's own handler function", (user, stack) => ({
     handler: user.own(
       new lambda.Function(stack, 'MyHandler', {
-        runtime: lambda.Runtime.NODEJS_24_X,
+        runtime: lambda.Runtime.NODEJS_22_X,
         handler: 'index.handler',
         code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
       }),

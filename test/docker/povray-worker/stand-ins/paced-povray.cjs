@@ -20,7 +20,10 @@ process.stderr.on('error', () => process.exit(1));
 
 const started = Date.now();
 process.stderr.write(`paced-povray (test stand-in): real POV-Ray, output held for at least ${minMs / 1000} s\n`);
-const povray = spawn(process.argv[3], process.argv.slice(4), { stdio: ['ignore', 'pipe', 'pipe'] });
+// The launcher's parent is this stand-in, not the worker: it is the process whose death must end POV-Ray
+// (povray-jail --parent-pid refuses to start under any other parent).
+const args = process.argv.slice(4).map((arg, i, all) => (all[i - 1] === '--parent-pid' ? String(process.pid) : arg));
+const povray = spawn(process.argv[3], args, { stdio: ['ignore', 'pipe', 'pipe'] });
 const held = [];
 povray.stdout.on('data', (chunk) => held.push([process.stdout, chunk]));
 povray.stderr.on('data', (chunk) => held.push([process.stderr, chunk]));
