@@ -37,10 +37,11 @@ export const NAG2_PACKS: ReadonlyArray<{ readonly name: string; readonly create:
 ];
 
 /**
- * Synthesizes `app` with a cdk-nag 2 pack applied as users apply it (`Aspects.of(app).add(pack)`) and returns
- * its error-level findings (and rule errors) that were not suppressed.
+ * Synthesizes `app` with cdk-nag 2 packs applied as users apply them (`Aspects.of(app).add(pack)`, one or
+ * several) and returns their error-level findings (and rule errors) that were not suppressed. Each finding's
+ * rule id starts with its pack's name (`HIPAA.Security-...`), so one synth serves every pack.
  */
-export function nag2Findings(app: App, create: (props: nag2.NagPackProps) => nag2.NagPack): string[] {
+export function nag2Findings(app: App, create: ((props: nag2.NagPackProps) => nag2.NagPack) | Array<(props: nag2.NagPackProps) => nag2.NagPack>): string[] {
   const findings: string[] = [];
   const where = (resource: CfnResource) => resource.node.path;
   const logger: nag2.INagLogger = {
@@ -53,7 +54,7 @@ export function nag2Findings(app: App, create: (props: nag2.NagPackProps) => nag
     onSuppressedError: () => undefined,
     onNotApplicable: () => undefined,
   };
-  Aspects.of(app).add(create({ reports: false, additionalLoggers: [logger] }));
+  for (const createPack of Array.isArray(create) ? create : [create]) Aspects.of(app).add(createPack({ reports: false, additionalLoggers: [logger] }));
   try {
     app.synth();
   } catch (error) {

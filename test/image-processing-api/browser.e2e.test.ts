@@ -161,7 +161,8 @@ describeWithTools(['chromium'], 'image API web page in headless Chromium', () =>
     // 2. A large photo chosen: shown from the file itself, marked for S3.
     await page.setInputFiles('#file', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: photo });
     await page.waitForFunction(() => document.getElementById('original')!.naturalWidth === 4000);
-    expect(await page.textContent('#status')).toMatch(/goes to S3/);
+    // The page sets its status once the image has loaded (an await later): wait for it, do not race it.
+    await page.waitForFunction(() => /goes to S3/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 10_000 });
     expect(await page.textContent('#original-info')).toMatch(/4000×3000 px, \d+\.\d MB/);
     await screenshot(page, '2-chosen');
 

@@ -7,16 +7,9 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/cli
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import * as path from 'path';
 import { useLocalAws } from '../../local/local-aws';
+import { processIsAlive } from '../helpers/processes';
 
 const HANDLERS = path.join(__dirname, 'fixtures', 'lambda-handlers.ts');
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('useLocalAws with the Lambda and HTTPS stand-ins', () => {
   const local = useLocalAws(['dynamodb', 'lambda', 'https']);
@@ -62,6 +55,6 @@ describe('useLocalAws with the Lambda and HTTPS stand-ins', () => {
     expect(pids.length).toBe(1);
     client.destroy();
     await own.stop();
-    for (const pid of [...pids, own.pid]) expect(alive(pid)).toBe(false);
+    for (const pid of [...pids, own.pid]) expect(processIsAlive(pid)).toBe(false);
   });
 });

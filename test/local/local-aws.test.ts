@@ -10,6 +10,7 @@ import {
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import * as net from 'net';
 import { startLocalAws, LocalAws } from '../../local/local-aws';
+import { processIsAlive } from '../helpers/processes';
 
 const portIsOpen = (url: string) =>
   new Promise<boolean>((resolve) => {
@@ -19,14 +20,6 @@ const portIsOpen = (url: string) =>
     socket.once('error', () => resolve(false));
   });
 
-const processIsAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('local AWS (local/local-aws.ts)', () => {
   let local: LocalAws;

@@ -1,16 +1,9 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { LocalEcs, startLocalEcs } from '../../local/local-ecs';
+import { processIsAlive } from '../helpers/processes';
 
 const TASK_DEF = 'arn:aws:ecs:us-east-1:000000000000:task-definition/sleeper:1';
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('local ECS stand-in (local/local-ecs.ts)', () => {
   let ecs: LocalEcs;
@@ -39,7 +32,7 @@ describe('local ECS stand-in (local/local-ecs.ts)', () => {
     expect(out.failures?.map((f) => f.reason)).toEqual([expect.stringMatching(/Capacity is unavailable/), expect.stringMatching(/Capacity is unavailable/)]);
     const od = await client.send(new RunTaskCommand({ cluster: 'render', taskDefinition: TASK_DEF, count: 2, startedBy: 'me', networkConfiguration: network, launchType: 'FARGATE' }));
     expect(od.tasks).toHaveLength(2);
-    expect(ecs.runningTasks().every((t) => alive(t.pid))).toBe(true);
+    expect(ecs.runningTasks().every((t) => processIsAlive(t.pid))).toBe(true);
     // Every task got the definition's environment and the local AWS environment.
     for (const task of ecs.tasks()) await ecs.waitForTaskOutput(task, (line) => line === 'q-url us-east-1');
   });
@@ -59,7 +52,7 @@ describe('local ECS stand-in (local/local-ecs.ts)', () => {
     await client.send(new StopTaskCommand({ cluster: 'render', task: task.taskArn, reason: 'test' }));
     await ecs.waitForTaskStopped(task);
     expect(task).toMatchObject({ lastStatus: 'STOPPED', signal: 'SIGTERM', stoppedReason: 'test' });
-    expect(alive(task.pid)).toBe(false);
+    expect(processIsAlive(task.pid)).toBe(false);
   });
 
   it('rejects what ECS rejects', async () => {
@@ -71,6 +64,6 @@ describe('local ECS stand-in (local/local-ecs.ts)', () => {
     const pids = ecs.runningTasks().map((t) => t.pid);
     expect(pids.length).toBeGreaterThan(0);
     await ecs.stop(2_000);
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(processIsAlive)).toEqual([]);
   });
 });

@@ -6,17 +6,10 @@
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import * as path from 'path';
 import { LocalLambda, startLocalLambda } from '../../local/local-lambda';
+import { processIsAlive } from '../helpers/processes';
 
 const HANDLERS = path.join(__dirname, 'fixtures', 'lambda-handlers.ts');
 const text = (payload?: Uint8Array) => Buffer.from(payload ?? []).toString('utf8');
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('local Lambda Invoke stand-in (local/local-lambda.ts)', () => {
   let lambda: LocalLambda;
@@ -42,7 +35,7 @@ describe('local Lambda Invoke stand-in (local/local-lambda.ts)', () => {
     client?.destroy();
     const pids = lambda?.pids() ?? [];
     await lambda?.stop();
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    for (const pid of pids) expect(processIsAlive(pid)).toBe(false);
   });
 
   it('answers RequestResponse with the handler result, its context and its own environment', async () => {
