@@ -53,6 +53,7 @@ describeWithTools(['povray'], 'povray worker: failed uploads, timeouts, lost mes
    * A launcher stand-in (POVRAY_JAIL): records its environment, its arguments and its PID (the render's
    * process group) under `name`, then runs the real launcher, paced to `seconds` when given.
    */
+  const launcherPidFiles: string[] = [];
   const recordingLauncher = (name: string, seconds?: number) => {
     const dir = path.join(scratch, name);
     const file = path.join(scratch, `${name}-launcher`);
@@ -71,6 +72,7 @@ describeWithTools(['povray'], 'povray worker: failed uploads, timeouts, lost mes
       ].join('\n'),
     );
     chmodSync(file, 0o755);
+    launcherPidFiles.push(path.join(dir, 'pid'));
     return {
       env: { [IMAGE_ENV.povrayJail]: file },
       /** Whether the render has started (the launcher has run). */
@@ -82,6 +84,15 @@ describeWithTools(['povray'], 'povray worker: failed uploads, timeouts, lost mes
   };
 
   afterAll(async () => {
+    // A test that failed may leave its render running (the paced stand-in does not die with its worker, unlike
+    // povray-jail): end every render process group a launcher started, so nothing outlives the run.
+    for (const pidFile of launcherPidFiles.filter(existsSync)) {
+      try {
+        process.kill(-Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await bed?.close();
     await Promise.all(proxies.map((p) => p.stop()));
     for (const s of scenarios) rmSync(s.workDir, { recursive: true, force: true });
