@@ -1,5 +1,5 @@
 import * as http from 'http';
-import { AddressInfo } from 'net';
+import { closeServer, listenOnLoopback } from '../helpers/loopback-server';
 
 /**
  * A stand-in for the few EC2 Query API calls the autoscaler makes (DescribeSpotFleetRequests,
@@ -21,12 +21,11 @@ export class FakeEc2 {
   });
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return listenOnLoopback(this.server);
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
 
   private answer(params: Record<string, string>): string | undefined {

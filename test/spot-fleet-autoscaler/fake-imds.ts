@@ -1,6 +1,6 @@
 import * as http from 'http';
-import { AddressInfo } from 'net';
 import type { InstanceActionNotice } from '../../lambda/spot-fleet-autoscaler/worker/spot-interruption';
+import { closeServer, listenOnLoopback } from '../helpers/loopback-server';
 
 /**
  * A stand-in for IMDSv2 on 127.0.0.1: a token via PUT /latest/api/token, then, with that token,
@@ -19,12 +19,10 @@ export class FakeImds {
   private readonly valid = new Set<string>();
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return listenOnLoopback(this.server);
   }
   stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
   private handle(req: http.IncomingMessage, res: http.ServerResponse) {
     if (req.method === 'PUT' && req.url === '/latest/api/token') {

@@ -1,15 +1,6 @@
 import * as http from 'http';
-import { AddressInfo } from 'net';
+import { closeServer, listenOnLoopback } from '../helpers/loopback-server';
 
-/** Starts `server` on 127.0.0.1 and returns its base URL. */
-async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 const readBody = (req: http.IncomingMessage) =>
   new Promise<string>((resolve) => {
     let body = '';
@@ -49,8 +40,8 @@ export class FakeAutoScaling {
       `<SetInstanceProtectionResponse ${ns}><SetInstanceProtectionResult/><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></SetInstanceProtectionResponse>`,
     );
   });
-  start = () => listen(this.server);
-  stop = () => close(this.server);
+  start = () => listenOnLoopback(this.server);
+  stop = () => closeServer(this.server);
   /** The ProtectedFromScaleIn values sent, in order. */
   history = () => this.calls.filter((c) => c.Action === 'SetInstanceProtection').map((c) => c.ProtectedFromScaleIn === 'true');
 }
@@ -86,7 +77,7 @@ export class FakeEcsAgent {
       JSON.stringify({ protection: { ExpirationDate: body.ProtectionEnabled ? expires : null, ProtectionEnabled: body.ProtectionEnabled, TaskArn: taskArn } }),
     );
   });
-  start = () => listen(this.server);
-  stop = () => close(this.server);
+  start = () => listenOnLoopback(this.server);
+  stop = () => closeServer(this.server);
   history = () => this.requests.map((r) => r.ProtectionEnabled);
 }

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { readWorkerCliConfig } from '../../lambda/spot-fleet-autoscaler/worker/cli';
 import { assertBundleCurrent } from '../../local/bundles';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, useLocalAws } from '../../local/local-aws';
+import { useLocalAws } from '../../local/local-aws';
 import { FakeImds } from './fake-imds';
 import { FakeAutoScaling } from './fake-protection-endpoints';
 
@@ -75,9 +75,6 @@ describe('queue-worker.js (bundled) on an Auto Scaling group instance', () => {
         ...local().env(),
         AWS_ENDPOINT_URL_AUTO_SCALING: asgUrl,
         AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsUrl,
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         QUEUE_URL: queueUrl,
         WORKER_SCALE_IN: 'protect-instance',

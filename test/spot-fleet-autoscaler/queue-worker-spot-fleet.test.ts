@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { assertBundleCurrent } from '../../local/bundles';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, useLocalAws } from '../../local/local-aws';
+import { useLocalAws } from '../../local/local-aws';
 import { FakeImds } from './fake-imds';
 
 const ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'spot-fleet-worker');
@@ -52,9 +52,6 @@ describe('queue-worker.js (bundled) on a Spot Fleet instance with a short idle t
         PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`,
         ...local().env(),
         AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsUrl,
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         QUEUE_URL: queueUrl,
         WORKER_SCALE_IN: 'workers-exit',

@@ -5,7 +5,7 @@
  * variable (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SQS).
  */
 import * as http from 'http';
-import { AddressInfo } from 'net';
+import { closeServer, listenOnLoopback } from '../../helpers/loopback-server';
 
 export interface ProxiedRequest {
   readonly method: string;
@@ -57,13 +57,11 @@ export class FaultProxy {
 
   /** Starts listening; resolves with the proxy's endpoint URL. */
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return listenOnLoopback(this.server);
   }
 
   stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
 }
 
