@@ -12,7 +12,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   snapshotSerializers: ['<rootDir>/test/helpers/asset-hash-serializer.ts'],
   // Heavy e2e files start emulators and real renderers; two workers match the two cores.
-  maxWorkers: 2,
+  maxWorkers: 3,
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   setupFiles: ['<rootDir>/test/helpers/setup-env.ts'],
