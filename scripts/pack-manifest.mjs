@@ -12,8 +12,10 @@
 // removing the script there keeps it out of the tarball, and out of `npm pack`'s own `prepare` run (prepack
 // has built what the tarball needs). `restore` puts the file back byte for byte; a pack that died before
 // `postpack` leaves the original in dist/, and the next `strip` or `restore` recovers it (`strip` trusts it only
-// while package.json still lacks `prepare`, so later edits to package.json are never overwritten).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// while package.json still lacks `prepare`, so later edits to package.json are never overwritten). The restored
+// file keeps its modification time too: tools that judge freshness by mtime (the jsii-surface test compares
+// .jsii with package.json) must not see a pack as an edit.
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +33,8 @@ if (command === 'strip') {
   if (!leftByADeadPack) {
     mkdirSync(dirname(originalPath), { recursive: true });
     writeFileSync(originalPath, current);
+    const { atime, mtime } = statSync(manifestPath);
+    utimesSync(originalPath, atime, mtime);
   }
   const original = readFileSync(originalPath, 'utf8');
   const manifest = JSON.parse(original);
@@ -38,7 +42,9 @@ if (command === 'strip') {
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 } else if (command === 'restore') {
   if (existsSync(originalPath)) {
+    const { atime, mtime } = statSync(originalPath);
     writeFileSync(manifestPath, readFileSync(originalPath));
+    utimesSync(manifestPath, atime, mtime);
     rmSync(originalPath);
   }
 } else {
