@@ -1,5 +1,5 @@
 /**
- * Where the image API's fixed cost goes: each step of moving a 12 MP JPEG's base64 JSON body (≈5 MB) through
+ * Where the image API's fixed cost goes: each step of moving the 12 MP JPEG of `bench:image-api` as a base64 JSON body (≈5 MB) through
  * the client, the local gateway and the handler, timed alone, and the two socket-write choices side by side.
  *
  *   npm run bench:image-api:transport -- [--runs N]
@@ -9,9 +9,9 @@
  */
 import * as http from 'http';
 import * as os from 'os';
-import sharp from 'sharp';
 import { parseJson } from '../../lambda/image-processing-api/protocol';
 import { median } from '../stats';
+import { photoJpeg } from './photo';
 
 async function timed(runs: number, fn: () => unknown): Promise<number> {
   const samples: number[] = [];
@@ -54,9 +54,7 @@ async function main(): Promise<void> {
   const runsAt = process.argv.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(process.argv[runsAt + 1]) : 9;
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a whole number >= 1');
-  const image = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#369', noise: { type: 'gaussian', mean: 128, sigma: 18 } } })
-    .jpeg({ quality: 84 })
-    .toBuffer();
+  const image = await photoJpeg();
   const base64 = image.toString('base64');
   const json = JSON.stringify({ operation: 'thumbnail', base64Image: base64 });
   const bytes = Buffer.from(json);
